@@ -1,0 +1,141 @@
+"""One error tree for the whole app.
+
+Every failure the user can meet is a ``ScenarioTuiError`` with a short ``title`` (what kind of
+problem) and a ``message`` (what happened and what to do). The API client, the store and the
+config loader translate their low-level exceptions into these at their boundary; the UI and the
+CLI only ever show ``title`` and ``message``.
+"""
+
+from __future__ import annotations
+
+
+class ScenarioTuiError(Exception):
+    """Base of every expected failure. ``exit_code`` is what the CLI exits with."""
+
+    title = "Error"
+    exit_code = 1
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.message}"
+
+
+# --- usage and configuration -------------------------------------------------------------------
+
+
+class ConfigError(ScenarioTuiError):
+    title = "Configuration error"
+    exit_code = 2
+
+
+class InvalidUploadIdError(ScenarioTuiError):
+    title = "Invalid upload ID"
+
+
+class ReadOnlyError(ScenarioTuiError):
+    title = "Read-only mode"
+
+
+# --- local store -------------------------------------------------------------------------------
+
+
+class StoreError(ScenarioTuiError):
+    title = "Local store error"
+
+
+class StoreCorruptError(StoreError):
+    title = "Local store is damaged"
+
+
+class StoreVersionError(StoreError):
+    title = "Local store is too new"
+
+
+class StoreLockedError(StoreError):
+    title = "Local store is busy"
+
+
+class StoreWriteError(StoreError):
+    title = "Cannot write the local store"
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+class ApiError(ScenarioTuiError):
+    """A failure talking to the Scenario API. ``status`` is the HTTP status when there was one."""
+
+    title = "API error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        status: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        if trace_id:
+            message = f"{message} (trace ID {trace_id})"
+        super().__init__(message, title=title)
+        self.status = status
+        self.trace_id = trace_id
+
+
+class AuthError(ApiError):
+    title = "Bad credentials"
+
+
+class ForbiddenError(ApiError):
+    title = "Forbidden"
+
+
+class NotFoundError(ApiError):
+    title = "Not found"
+
+
+class ConflictError(ApiError):
+    """The upload is not in a state that allows the action (e.g. complete after validating)."""
+
+    title = "Invalid state"
+    retryable = True
+
+
+class RequestRejectedError(ApiError):
+    title = "Request rejected"
+
+
+class RateLimitedError(ApiError):
+    title = "Rate limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        if retry_after is not None:
+            message = f"{message} Try again in {retry_after:.0f} s."
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    title = "Server error"
+    retryable = True
+
+
+class ApiTimeoutError(ApiError):
+    title = "Timed out"
+    retryable = True
+
+
+class ApiConnectionError(ApiError):
+    title = "Cannot connect"
+    retryable = True
+
+
+class BadResponseError(ApiError):
+    title = "Unexpected response"
