@@ -72,6 +72,12 @@ class ApiError(ScenarioTuiError):
 
     title = "API error"
     retryable = False
+    #: seconds the server asked us to wait (Retry-After, retry-after-ms), if any
+    wait_hint: float | None = None
+    #: the server's own x-should-retry verdict, when it sent one
+    should_retry: bool | None = None
+    #: False only when the request certainly never reached the server (connection refused)
+    maybe_sent: bool = True
 
     def __init__(
         self,

@@ -1,0 +1,455 @@
+"""Async client for the Scenario uploads API over one ``httpx.AsyncClient``.
+
+Every httpx, JSON and validation failure is translated here into the ``errors`` tree; nothing
+else in the app sees httpx exceptions. Reads are retried with backoff (as the official SDK does);
+``complete`` is sent exactly once, and when its answer is lost the upload is re-read instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Awaitable, Callable, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from scenario_tui import __version__, errors
+from scenario_tui.ids import validate_upload_id
+from scenario_tui.inert import inert_text
+from scenario_tui.models import Asset, Job, Upload
+from scenario_tui.redact import register_secret, scrub
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_HONOURED_WAIT = 60.0
+_MESSAGE_KEYS = ("reason", "message", "error", "detail")
+_STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
+    400: errors.RequestRejectedError,
+    401: errors.AuthError,
+    403: errors.ForbiddenError,
+    404: errors.NotFoundError,
+    408: errors.ApiTimeoutError,
+    409: errors.ConflictError,
+    422: errors.RequestRejectedError,
+    429: errors.RateLimitedError,
+}
+_RETRY_STATUSES = {408, 409, 429}
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """API key + secret (HTTP Basic) or a JWT (Bearer); Basic wins when both are set."""
+
+    api_key: str | None = None
+    api_secret: str | None = None
+    jwt: str | None = None
+
+    def header(self) -> str | None:
+        if self.api_key and self.api_secret:
+            token = base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode()
+            return f"Basic {token}"
+        if self.jwt:
+            return f"Bearer {self.jwt}"
+        return None
+
+    def __repr__(self) -> str:  # never show a secret, even in a debugger or traceback
+        return f"Credentials(api_key={'set' if self.api_key else None}, secret=..., jwt=...)"
+
+
+@dataclass
+class CompleteOutcome:
+    """What a complete call led to.
+
+    ``upload`` is the latest state known (None when even the re-read failed). When the POST's
+    answer was lost (timeout, dropped connection, 5xx), ``uncertain_cause`` holds that error and
+    ``upload`` comes from a re-read; ``reread_error`` is set if that re-read failed too.
+    """
+
+    upload: Upload | None
+    uncertain_cause: errors.ApiError | None = None
+    reread_error: errors.ApiError | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.uncertain_cause is not None
+
+    def summary(self) -> str:
+        if not self.uncertain:
+            return f"Complete accepted: now {self.upload.status}." if self.upload else "Done."
+        cause = self.uncertain_cause.message if self.uncertain_cause else ""
+        if self.upload is None:
+            return (
+                f"Outcome unknown: {cause} Re-reading the upload failed too; refresh it before "
+                "trying again."
+            )
+        if self.upload.status == "pending":
+            return (
+                f"Outcome uncertain: {cause} A re-read shows the upload still pending, so the "
+                "complete most likely did not arrive; it was not sent again."
+            )
+        return (
+            f"Outcome uncertain: {cause} A re-read shows it is now {self.upload.status}, so the "
+            "complete went through."
+        )
+
+
+class ScenarioClient:
+    """The uploads API. Construct with a transport to talk to the fake or a mock."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Credentials | None = None,
+        project_id: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 5.0,
+        max_retries: int = 2,
+        custom_headers: dict[str, str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        max_connections: int = 100,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.project_id = project_id
+        self.max_retries = max_retries
+        self._sleep = sleep
+        self._clock = clock
+        self._cooldown_until = 0.0
+        creds = credentials or Credentials()
+        for secret in (creds.api_secret, creds.jwt, creds.header()):
+            register_secret(secret)
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"scenario-tui/{__version__}",
+            **(custom_headers or {}),
+        }
+        auth = creds.header()
+        if auth:
+            headers["Authorization"] = auth
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> "ScenarioClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    async def get_upload(self, upload_id: str) -> Upload:
+        path = f"uploads/{_segment(validate_upload_id(upload_id))}"
+        body = await self._call("GET", path, retry=True)
+        return _unwrap(body, "upload", Upload)
+
+    async def complete_upload(self, upload_id: str) -> CompleteOutcome:
+        """POST the complete action once. Never retried: an uncertain answer is re-read."""
+        path = f"uploads/{_segment(validate_upload_id(upload_id))}/action"
+        try:
+            body = await self._call("POST", path, json_body={"action": "complete"}, retry=False)
+        except (errors.ApiTimeoutError, errors.ServerError, errors.BadResponseError) as exc:
+            return await self._reread_after(upload_id, exc)
+        except errors.ApiConnectionError as exc:
+            if not exc.maybe_sent:
+                raise
+            return await self._reread_after(upload_id, exc)
+        return CompleteOutcome(_unwrap(body, "upload", Upload))
+
+    async def create_upload(self, *, dry_run: bool = False, **fields: Any) -> Upload | dict:
+        """POST /uploads. ``fields`` are snake_case (file_name, parts, kind, url ...).
+
+        With ``dry_run`` the API answers HTTP 269 with a cost estimate, returned as a dict.
+        Creating is not retried: a lost answer could leave an upload behind.
+        """
+        payload = {_camel(k): v for k, v in fields.items() if v is not None}
+        if "asset_options" in fields and fields["asset_options"]:
+            payload["assetOptions"] = {
+                _camel(k): v for k, v in fields["asset_options"].items() if v is not None
+            }
+        query = {"dryRun": "true"} if dry_run else None
+        body = await self._call("POST", "uploads", json_body=payload, retry=False, query=query)
+        if dry_run:
+            return body if isinstance(body, dict) else {"estimate": body}
+        return _unwrap(body, "upload", Upload)
+
+    async def get_job(self, job_id: str) -> Job:
+        body = await self._call("GET", f"jobs/{_segment(validate_upload_id(job_id))}", retry=True)
+        return _unwrap(body, "job", Job)
+
+    async def get_asset(self, asset_id: str) -> Asset:
+        path = f"assets/{_segment(validate_upload_id(asset_id))}"
+        body = await self._call("GET", path, retry=True)
+        return _unwrap(body, "asset", Asset)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    async def _reread_after(self, upload_id: str, cause: errors.ApiError) -> CompleteOutcome:
+        try:
+            upload = await self.get_upload(upload_id)
+        except errors.ApiError as exc:
+            return CompleteOutcome(None, uncertain_cause=cause, reread_error=exc)
+        return CompleteOutcome(upload, uncertain_cause=cause)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        json_body: Any = None,
+        query: dict[str, str] | None = None,
+    ) -> Any:
+        params = dict(query or {})
+        if self.project_id:
+            params["projectId"] = self.project_id
+        attempts = 1 + (self.max_retries if retry else 0)
+        for attempt in range(attempts):
+            await self._wait_for_cooldown()
+            try:
+                response, body = await self._send(method, path, params, json_body)
+                return _check(response, body)
+            except errors.ApiError as exc:
+                last = attempt == attempts - 1
+                hinted = exc.should_retry
+                if last or not (exc.retryable if hinted is None else hinted):
+                    raise
+                if isinstance(exc, errors.RateLimitedError) and exc.retry_after:
+                    # one shared cooldown: every request of this client waits, not just this one
+                    self._cooldown_until = max(
+                        self._cooldown_until, self._clock() + min(exc.retry_after, MAX_RETRY_DELAY * 4)
+                    )
+                await self._sleep(_backoff(attempt, exc.wait_hint))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _wait_for_cooldown(self) -> None:
+        remaining = self._cooldown_until - self._clock()
+        if remaining > 0:
+            await self._sleep(remaining)
+
+    async def _send(
+        self, method: str, path: str, params: dict[str, str], json_body: Any
+    ) -> tuple[httpx.Response, bytes]:
+        where = f"{method} {path.split('/')[0]}"
+        try:
+            request = self._http.build_request(
+                method, path, params=params or None, json=json_body
+            )
+        except httpx.InvalidURL as exc:
+            raise errors.ConfigError(f"Invalid request URL: {scrub(str(exc))}") from None
+        sent = False
+        try:
+            response = await self._http.send(request, stream=True)
+            sent = True
+            try:
+                body = await _read_capped(response)
+            finally:
+                await response.aclose()
+        except httpx.ConnectTimeout:
+            raise errors.ApiTimeoutError(
+                f"Could not connect to {self._host} within the connect timeout ({where})."
+            ) from None
+        except httpx.TimeoutException:
+            raise errors.ApiTimeoutError(
+                f"{self._host} did not answer in time ({where})."
+            ) from None
+        except httpx.ConnectError as exc:
+            raise _connection_error(
+                f"Cannot reach {self._host}: {_reason(exc)} ({where}).", maybe_sent=False
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise _connection_error(
+                f"The connection to {self._host} dropped before the answer arrived ({where}).",
+                maybe_sent=True,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _connection_error(
+                f"Network error talking to {self._host}: {_reason(exc)} ({where}).",
+                maybe_sent=sent,
+            ) from None
+        return response, body
+
+    @property
+    def _host(self) -> str:
+        return self._http.base_url.host or "the API"
+
+
+def _connection_error(message: str, *, maybe_sent: bool) -> errors.ApiConnectionError:
+    exc = errors.ApiConnectionError(message)
+    exc.maybe_sent = maybe_sent
+    return exc
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise errors.BadResponseError(
+                f"The answer was larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; refusing it "
+                f"(HTTP {response.status_code}).",
+                status=response.status_code,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check(response: httpx.Response, raw: bytes) -> Any:
+    """Return the parsed JSON of a success, or raise the error the response stands for."""
+    status = response.status_code
+    parsed: Any = None
+    is_json = False
+    if raw:
+        try:
+            parsed = json.loads(raw)
+            is_json = True
+        except (ValueError, UnicodeDecodeError):
+            pass
+    if 200 <= status < 300:
+        if not is_json:
+            raise errors.BadResponseError(
+                f"The API answered HTTP {status} with a body that is not JSON "
+                f"({_describe_body(response, raw)}).",
+                status=status,
+            )
+        return parsed
+    message, trace_id = _error_fields(parsed) if is_json else (None, None)
+    if not message:
+        message = _default_message(status, response, raw, is_json)
+    message = inert_text(scrub(message), one_line=True, limit=500)
+    trace_id = inert_text(trace_id, one_line=True, limit=100) if trace_id else None
+    cls = _STATUS_ERRORS.get(status) or (errors.ServerError if status >= 500 else errors.ApiError)
+    kwargs: dict[str, Any] = {"status": status, "trace_id": trace_id}
+    wait = _retry_after(response.headers)
+    if cls is errors.RateLimitedError:
+        if wait is None and isinstance(parsed, dict):
+            wait = _number(parsed.get("remainingSeconds"))
+        exc: errors.ApiError = errors.RateLimitedError(message, retry_after=wait, **kwargs)
+    else:
+        exc = cls(f"{message} (HTTP {status})", **kwargs)
+    exc.wait_hint = wait
+    if status in _RETRY_STATUSES or status >= 500:
+        exc.retryable = True
+    hint = response.headers.get("x-should-retry")
+    if hint in ("true", "false"):
+        exc.should_retry = hint == "true"
+    raise exc
+
+
+def _error_fields(parsed: Any) -> tuple[str | None, str | None]:
+    if not isinstance(parsed, dict):
+        return None, None
+    message = next(
+        (str(parsed[k]) for k in _MESSAGE_KEYS if isinstance(parsed.get(k), (str, int, float))),
+        None,
+    )
+    if message is None:
+        nested = parsed.get("error")
+        if isinstance(nested, dict):
+            message, _ = _error_fields(nested)
+    trace = parsed.get("traceId")
+    return message, str(trace) if trace else None
+
+
+def _default_message(status: int, response: httpx.Response, raw: bytes, is_json: bool) -> str:
+    known = {
+        401: "The API did not accept the credentials. Check SCENARIO_SDK_API_KEY and "
+        "SCENARIO_SDK_API_SECRET (or SCENARIO_SDK_JWT), or the profile's settings.",
+        403: "These credentials may not access this resource or project.",
+        404: "The API does not know this resource.",
+        429: "Too many requests.",
+    }
+    if status in known:
+        return known[status]
+    if not raw:
+        return f"The API answered HTTP {status} with an empty body."
+    return f"The API answered HTTP {status} ({_describe_body(response, raw)})."
+
+
+def _describe_body(response: httpx.Response, raw: bytes) -> str:
+    ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    if "html" in ctype or raw.lstrip()[:1] == b"<":
+        return f"an HTML page, {ctype}; probably a gateway or proxy error"
+    if not raw:
+        return "empty body"
+    return f"{ctype}, {len(raw)} bytes"
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    ms = _number(headers.get("retry-after-ms"))
+    if ms is not None:
+        return ms / 1000
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return seconds
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 and number == number and number != float("inf") else None
+
+
+def _backoff(attempt: int, wait_hint: float | None) -> float:
+    if wait_hint is not None and 0 < wait_hint <= MAX_HONOURED_WAIT:
+        return wait_hint
+    return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
+
+
+def _unwrap(body: Any, key: str, model: type[M]) -> M:
+    if not isinstance(body, dict) or not isinstance(body.get(key), dict):
+        raise errors.BadResponseError(
+            f"The API's answer has no {key!r} object; it may have changed shape."
+        )
+    try:
+        return model.model_validate(body[key])
+    except ValidationError as exc:
+        fields = ", ".join(sorted({".".join(map(str, e["loc"])) for e in exc.errors()}))
+        raise errors.BadResponseError(
+            f"The API's {key} is missing or has invalid field(s): {fields}."
+        ) from None
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "refused" in text.lower():
+        return "connection refused"
+    return inert_text(scrub(text), one_line=True, limit=200)

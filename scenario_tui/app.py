@@ -1,0 +1,76 @@
+"""The Textual application: owns the service and settings, routes unexpected worker failures."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from scenario_tui import errors
+from scenario_tui.inert import inert_text
+from scenario_tui.screens.main_screen import MainScreen
+
+
+class ScenarioApp(App):
+    """scenario-tui. Built by ``cli.build_service``; tests pass a service on the fake API."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "scenario-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, service, settings) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings
+
+    def on_mount(self) -> None:
+        for warning in self.settings.warnings:
+            self.notify(inert_text(warning), title="Configuration", severity="warning", markup=False)
+        self.push_screen(MainScreen(self.service, self.settings))
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any failure a worker did not handle ends in a toast and the status widget, never a crash."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, errors.ScenarioTuiError):
+            title, message = error.title, error.message
+        else:
+            title = "Unexpected error"
+            message = f"{type(error).__name__}: {inert_text(error, one_line=True, limit=300)}"
+        self.notify(message, title=title, severity="error", markup=False, timeout=10)
+        try:
+            main = self.main_screen
+        except StopIteration:
+            return
+        main.app_line = f"{title}: {message}"
+        main._update_status()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None:
+            return
+        for key, action, title, help_ in (
+            ("c", "complete", "Complete", "Complete the highlighted or marked uploads"),
+            ("r", "refresh", "Refresh", "Refresh the highlighted upload"),
+            ("R", "refresh_all", "Refresh all", "Refresh every listed upload"),
+            ("a", "add", "Add upload IDs", "Paste one or many upload IDs"),
+            ("/", "filter", "Filter", "Filter by ID, file name, note or status"),
+            ("s", "sort", "Cycle sort", "Change the sort order"),
+            ("n", "note", "Edit note", "Edit the highlighted upload's note"),
+            ("d", "remove", "Remove", "Remove highlighted or marked uploads from the list"),
+            ("u", "undo", "Undo remove", "Put the last removed uploads back"),
+            ("y", "copy_id", "Copy ID", "Copy the highlighted ID via the terminal"),
+            ("Y", "copy_summary", "Copy summary", "Copy a plain-text summary for a ticket"),
+            ("L", "log", "Activity log", "What you did, newest first"),
+            ("?", "help", "Keys", "Every key and what it does"),
+        ):
+            if main.check_action(action, ()):
+                yield SystemCommand(f"{title} ({key})", help_, getattr(main, f"action_{action}"))

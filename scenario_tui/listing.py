@@ -1,0 +1,103 @@
+"""A paged, filtered, sorted window onto the known uploads, read from the store on demand.
+
+The TUI's upload list renders only the rows on screen; this object fetches them a page at a time
+(filtering and sorting happen in SQLite), so 100,000 known uploads cost no more than 100.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+from scenario_tui.store import KnownUpload, Store
+
+#: (sort key, newest/largest first?, label shown to the user)
+SORTS: tuple[tuple[str, bool, str], ...] = (
+    ("added", True, "recently added"),
+    ("status", False, "status"),
+    ("updated", True, "last update"),
+    ("id", False, "ID"),
+    ("file_name", False, "file name"),
+    ("size", True, "size"),
+)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    search: str = ""
+    status: str | None = None
+    sort: str = "added"
+    descending: bool = True
+
+    def next_sort(self) -> "ListQuery":
+        keys = [key for key, _, _ in SORTS]
+        index = (keys.index(self.sort) + 1) % len(SORTS) if self.sort in keys else 0
+        key, descending, _ = SORTS[index]
+        return replace(self, sort=key, descending=descending)
+
+    @property
+    def sort_label(self) -> str:
+        return next((label for key, _, label in SORTS if key == self.sort), self.sort)
+
+
+class Listing:
+    """Rows of the store under ``query``; pages are cached until ``invalidate``."""
+
+    PAGE_SIZE = 100
+
+    def __init__(self, store: Store, query: ListQuery | None = None) -> None:
+        self.store = store
+        self.query = query or ListQuery()
+        self._count: int | None = None
+        self._pages: dict[int, list[KnownUpload]] = {}
+        self._lock = threading.Lock()
+
+    def _filters(self) -> dict:
+        return {"search": self.query.search or None, "status": self.query.status}
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.store.count(**self._filters())
+        return self._count
+
+    def row(self, index: int) -> KnownUpload | None:
+        if index < 0:
+            return None
+        page_no, offset = divmod(index, self.PAGE_SIZE)
+        with self._lock:
+            page = self._pages.get(page_no)
+            if page is None:
+                page = self.store.list(
+                    **self._filters(), sort=self.query.sort, descending=self.query.descending,
+                    limit=self.PAGE_SIZE, offset=page_no * self.PAGE_SIZE,
+                )
+                if len(self._pages) > 64:
+                    self._pages.clear()
+                self._pages[page_no] = page
+        return page[offset] if offset < len(page) else None
+
+    def cached_index_of(self, upload_id: str) -> int | None:
+        """Where ``upload_id`` is among the pages already read, if it is."""
+        with self._lock:
+            for page_no, page in self._pages.items():
+                for offset, row in enumerate(page):
+                    if row.id == upload_id:
+                        return page_no * self.PAGE_SIZE + offset
+        return None
+
+    def ids(self) -> list[str]:
+        """Every ID under the query (for 'mark all visible')."""
+        return self.store.ids(
+            **self._filters(), sort=self.query.sort, descending=self.query.descending
+        )
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._count = None
+            self._pages.clear()
+
+    def prime(self) -> "Listing":
+        """Read the count and the first page now (call from a worker thread)."""
+        self.count()
+        self.row(0)
+        return self

@@ -1,0 +1,699 @@
+"""The main screen: upload list, detail pane, status widget, and every upload action.
+
+Widgets only render what this screen sets on them; this screen runs all network work in workers
+(``exit_on_error=False``) and all outcomes come back here, to the status widget and a toast.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import get_current_worker
+
+from scenario_tui import errors
+from scenario_tui.inert import inert_text
+from scenario_tui.listing import Listing, ListQuery
+from scenario_tui.models import Upload
+from scenario_tui.present import human_size, status_label
+from scenario_tui.widgets.app_header import AppHeader
+from scenario_tui.widgets.detail_pane import DetailPane
+from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
+from scenario_tui.widgets.upload_table import UploadTable
+
+MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo"}
+WIDE = 110
+
+
+class MainScreen(Screen):
+    """Triage list on the left (or top), details on the right (or below), status at the foot."""
+
+    BINDINGS = [
+        Binding("c", "complete", "Complete", id="main.complete"),
+        Binding("r", "refresh", "Refresh", id="main.refresh"),
+        Binding("R", "refresh_all", "Refresh all", id="main.refresh_all"),
+        Binding("a", "add", "Add IDs", id="main.add"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("s", "sort", "Sort", id="main.sort"),
+        Binding("space", "mark", "Mark", id="main.mark"),
+        Binding("asterisk", "mark_all", "Mark all", show=False, id="main.mark_all"),
+        Binding("n", "note", "Note", show=False, id="main.note"),
+        Binding("d", "remove", "Remove", show=False, id="main.remove"),
+        Binding("u", "undo", "Undo remove", show=False, id="main.undo"),
+        Binding("y", "copy_id", "Copy ID", show=False, id="main.copy_id"),
+        Binding("Y", "copy_summary", "Copy summary", show=False, id="main.copy_summary"),
+        Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
+        Binding("tab", "focus_next_pane", "Switch pane", show=False, id="main.switch_pane"),
+        Binding("L", "log", "Activity log", show=False, id="main.log"),
+        Binding("escape", "cancel", "Cancel", show=False, id="main.cancel"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding("q", "quit_app", "Quit", id="main.quit"),
+    ]
+
+    HELP = [
+        ("c", "complete the highlighted upload, or all marked ones (asks first)"),
+        ("r / R", "refresh the highlighted upload / every listed upload"),
+        ("a", "add upload IDs (paste many: newline, space or comma separated)"),
+        ("/", "filter by ID, file name, note or status (escape clears)"),
+        ("s", "cycle the sort order"),
+        ("space / *", "mark the highlighted upload / mark or unmark all listed"),
+        ("n", "edit the note of the highlighted upload"),
+        ("d / u", "remove highlighted or marked uploads (asks first) / undo the last removal"),
+        ("y / Y", "copy the ID / a plain-text summary (marked or highlighted) via the terminal"),
+        ("i", "show or hide the detail pane"),
+        ("tab", "move between the list and the details"),
+        ("L", "the activity log of what you did"),
+        ("escape", "cancel a refresh of all, clear the filter, or close a dialog"),
+        ("ctrl+p", "command palette with these commands"),
+        ("q", "quit (asks if a complete is in flight)"),
+    ]
+
+    def __init__(self, service, settings) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings
+        self.query_state = ListQuery()
+        self.busy: dict[str, str] = {}
+        self.outcomes: dict[str, str] = {}
+        self.failures: dict[str, tuple[str, str]] = {}
+        self.next_poll: dict[str, float] = {}
+        self.follow_cache: dict[str, object] = {}
+        self.last_removed: list = []
+        self.app_line = ""
+        self.bulk_progress = ""
+        self.api_unreachable = False
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(self.settings, id="app-header")
+        with Container(id="panes"):
+            with Vertical(id="list-pane"):
+                yield Input(placeholder="filter: ID, file name, note or status", id="filter-input")
+                yield UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
+            yield DetailPane(id="detail-pane")
+        yield StatusPanel(id="status-panel")
+        yield Footer()
+
+    @property
+    def table(self) -> UploadTable:
+        return self.query_one(UploadTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def status_panel(self) -> StatusPanel:
+        return self.query_one(StatusPanel)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-input").display = False
+        self.table.busy = self.busy
+        self.table.focus()
+        self._apply_layout(self.app.size.width)
+        self.table.reload()
+        self._show_highlighted()
+        self.set_interval(1.0, self._tick)
+        self.startup_refresh()
+
+    def on_resize(self, event) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        self.query_one("#panes").set_class(width < WIDE, "-narrow")
+
+    def _tick(self) -> None:
+        """Once a second: ages and poll countdowns move on."""
+        now = datetime.now(timezone.utc)
+        self.table.now = now
+        self.table.refresh()
+        if self.next_poll:
+            self._update_status()
+
+    # --- read-only and availability of actions ----------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.settings.read_only and action in MUTATING_ACTIONS:
+            return None
+        return True
+
+    def _refuse_read_only(self) -> bool:
+        if self.settings.read_only:
+            self._toast("Read-only mode", "This session runs with --read-only.", "warning")
+            return True
+        return False
+
+    # --- highlight, detail and status ---------------------------------------------------------
+
+    @on(UploadTable.Highlighted)
+    def _on_highlighted(self, event: UploadTable.Highlighted) -> None:
+        self._show_highlighted()
+        if event.upload_id:
+            self.load_detail(event.upload_id)
+
+    def _show_highlighted(self) -> None:
+        row = self.table.highlighted
+        if row is None:
+            self.detail.show(None, None)
+        else:
+            follow = self.follow_cache.get(row.id)
+            self.detail.show(row, row.upload, follow, loading_follow=False)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        row = self.table.highlighted
+        upload_id = row.id if row else None
+        activity = self.bulk_progress
+        if upload_id and upload_id in self.busy:
+            activity = {
+                "completing": "Sending complete… (sent once, never repeated automatically)",
+                "refreshing": "Fetching…",
+                "polling": "Following the upload",
+                "queued": "Queued for refresh",
+            }.get(self.busy[upload_id], self.busy[upload_id])
+            if self.busy[upload_id] == "polling" and upload_id in self.next_poll:
+                wait = max(self.next_poll[upload_id] - time.monotonic(), 0)
+                activity += f": next check in {wait:.0f} s"
+        title, message = self.failures.get(upload_id, ("", "")) if upload_id else ("", "")
+        self.status_panel.info = StatusInfo(
+            upload_id=upload_id,
+            status=row.status if row else None,
+            activity=activity,
+            outcome=self.outcomes.get(upload_id, "") if upload_id else "",
+            error_title=title,
+            error_message=message,
+            stale=bool(row) and row.id not in self.table.fresh,
+            app_line=self.app_line,
+        )
+
+    def _row_changed(self, upload_id: str) -> None:
+        """A snapshot or local state of ``upload_id`` changed: re-read rows, re-render."""
+        self.table.reload()
+        if self.table.highlighted_id == upload_id:
+            self._show_highlighted()
+        else:
+            self._update_status()
+
+    def _set_error(self, upload_id: str | None, exc: errors.ScenarioTuiError) -> None:
+        if upload_id:
+            self.failures[upload_id] = (exc.title, exc.message)
+        self._toast(exc.title, f"{upload_id}: {exc.message}" if upload_id else exc.message, "error")
+        self._update_status()
+
+    def _toast(self, title: str, message: str, severity: str = "information") -> None:
+        self.notify(
+            inert_text(message, limit=400), title=inert_text(title, one_line=True),
+            severity=severity, markup=False,
+        )
+
+    # --- workers: reading ---------------------------------------------------------------------
+
+    @work(group="detail", exclusive=True, exit_on_error=False)
+    async def load_detail(self, upload_id: str) -> None:
+        """Refresh the highlighted upload if its snapshot is old, then its job and asset."""
+        import asyncio
+
+        await asyncio.sleep(0.15)  # debounce: moving the cursor fast cancels this worker
+        row = self.service.store.get(upload_id)
+        if row is None or upload_id in self.busy:
+            return
+        upload = row.upload
+        if self._is_old(row):
+            try:
+                upload = await self._fetch(upload_id)
+            except errors.ScenarioTuiError:
+                return
+        if upload is None or not (upload.job_id or upload.entity_id):
+            return
+        cached = self.follow_cache.get(upload_id)
+        if cached is not None and upload.is_final and getattr(cached, "job", None) is not None:
+            return
+        found = await self.service.follow_through(upload)
+        self.follow_cache[upload_id] = found
+        if self.table.highlighted_id == upload_id:  # still the row the user is looking at
+            self._show_highlighted()
+
+    def _is_old(self, row) -> bool:
+        if row.fetched_at is None or row.id not in self.table.fresh:
+            return True
+        from scenario_tui.present import parse_time
+
+        fetched = parse_time(row.fetched_at)
+        return fetched is None or (datetime.now(timezone.utc) - fetched).total_seconds() > 30
+
+    async def _fetch(self, upload_id: str) -> Upload:
+        """GET one upload, with busy marker, error routing and re-render."""
+        self.busy.setdefault(upload_id, "refreshing")
+        self._update_status()
+        try:
+            upload = await self.service.refresh(upload_id)
+        except errors.ScenarioTuiError as exc:
+            self._set_error(upload_id, exc)
+            raise
+        finally:
+            if self.busy.get(upload_id) == "refreshing":
+                del self.busy[upload_id]
+        self.failures.pop(upload_id, None)
+        self.table.fresh.add(upload_id)
+        self._row_changed(upload_id)
+        return upload
+
+    @work(group="refresh-one", exit_on_error=False)
+    async def refresh_one(self, upload_id: str) -> None:
+        try:
+            upload = await self._fetch(upload_id)
+        except errors.ScenarioTuiError:
+            return
+        self.outcomes[upload_id] = f"Refreshed: {upload.status}."
+        self.follow_cache.pop(upload_id, None)
+        self._update_status()
+        if self.table.highlighted_id == upload_id:
+            self.load_detail(upload_id)
+
+    @work(group="startup", exclusive=True, exit_on_error=False)
+    async def startup_refresh(self) -> None:
+        """Refresh non-final uploads politely: newest first, bounded, capped."""
+        ids = self.service.store.ids_to_refresh(self.settings.startup_refresh_cap)
+        if ids:
+            await self._refresh_ids(ids, label="Refreshing unfinished uploads")
+
+    @work(group="refresh-all", exclusive=True, exit_on_error=False)
+    async def refresh_all(self, ids: list[str]) -> None:
+        await self._refresh_ids(ids, label="Refreshing")
+
+    async def _refresh_ids(self, ids: list[str], *, label: str) -> None:
+        done = 0
+        failed = 0
+        worker = get_current_worker()
+        for upload_id in ids:
+            self.busy.setdefault(upload_id, "queued")
+
+        def on_result(upload_id: str, upload, exc) -> None:
+            nonlocal done, failed
+            done += 1
+            if self.busy.get(upload_id) in ("queued", "refreshing"):
+                del self.busy[upload_id]
+            if exc is not None:
+                failed += 1
+                self.failures[upload_id] = (exc.title, exc.message)
+                if isinstance(exc, (errors.ApiConnectionError, errors.AuthError)):
+                    self._api_problem(exc)
+            else:
+                self.failures.pop(upload_id, None)
+                self.table.fresh.add(upload_id)
+            self.bulk_progress = f"{label}: {done}/{len(ids)}" + (f", {failed} failed" if failed else "")
+            if done % 20 == 0 or done == len(ids) or upload_id == self.table.highlighted_id:
+                self._row_changed(upload_id)
+
+        try:
+            await self.service.refresh_many(
+                ids, concurrency=self.settings.refresh_concurrency, on_result=on_result
+            )
+        finally:
+            for upload_id in ids:
+                if self.busy.get(upload_id) == "queued":
+                    del self.busy[upload_id]
+            cancelled = worker.is_cancelled
+            self.bulk_progress = ""
+            summary = f"{label}: {done} of {len(ids)} done" + (f", {failed} failed" if failed else "")
+            if cancelled:
+                summary += " (cancelled)"
+            self.app_line = summary + "."
+            self.table.reload()
+            self._show_highlighted()
+        if failed and not self.api_unreachable:
+            self._toast("Refresh finished with errors", summary, "warning")
+
+    def _api_problem(self, exc: errors.ScenarioTuiError) -> None:
+        if not self.api_unreachable:
+            self.api_unreachable = True
+            self._toast(exc.title, f"{exc.message} Showing cached data.", "error")
+
+    # --- workers: complete and follow ---------------------------------------------------------
+
+    @work(group="complete", exit_on_error=False)
+    async def complete_upload(self, upload_id: str) -> None:
+        """Send complete once (never exclusive: an in-flight POST is never cancelled)."""
+        self.busy[upload_id] = "completing"
+        self.failures.pop(upload_id, None)
+        self.outcomes[upload_id] = ""
+        self._row_changed(upload_id)
+        try:
+            result = await self.service.complete(upload_id)
+        except errors.ScenarioTuiError as exc:
+            self.busy.pop(upload_id, None)
+            self._set_error(upload_id, exc)
+            self._row_changed(upload_id)
+            return
+        self.busy.pop(upload_id, None)
+        self.outcomes[upload_id] = result.summary()
+        self.table.fresh.add(upload_id)
+        severity = "warning" if (result.uncertain or result.skipped) else "information"
+        self._toast("Complete" if not result.skipped else "Not sent", f"{upload_id}: {result.summary()}", severity)
+        self._row_changed(upload_id)
+        if result.upload is not None and not result.upload.is_final and result.upload.status != "pending":
+            self.follow_upload(upload_id)
+
+    @work(group="follow", exit_on_error=False)
+    async def follow_upload(self, upload_id: str) -> None:
+        """Poll until imported or failed, with backoff; then notify."""
+        if self.busy.get(upload_id) == "polling":
+            return
+        self.busy[upload_id] = "polling"
+
+        def on_wait(delay: float) -> None:
+            self.next_poll[upload_id] = time.monotonic() + delay
+            self._update_status()
+
+        def on_update(upload: Upload) -> None:
+            self.table.fresh.add(upload_id)
+            self.outcomes[upload_id] = f"Now {upload.status}."
+            self._row_changed(upload_id)
+
+        try:
+            final = await self.service.follow(
+                upload_id, on_update=on_update, on_wait=on_wait,
+                poll_min=self.settings.poll_min_seconds, poll_max=self.settings.poll_max_seconds,
+            )
+        except errors.ScenarioTuiError as exc:
+            self._set_error(upload_id, exc)
+            return
+        finally:
+            self.busy.pop(upload_id, None)
+            self.next_poll.pop(upload_id, None)
+            self._row_changed(upload_id)
+        self.follow_cache.pop(upload_id, None)
+        if final.status == "failed":
+            message = f"{upload_id} failed: {final.error_message or 'no reason given'}"
+            self.outcomes[upload_id] = message
+            self._toast("Upload failed", message, "error")
+        else:
+            self.outcomes[upload_id] = f"{upload_id} is {final.status}."
+            self._toast("Upload finished", f"{upload_id} is {final.status}.")
+        self._update_status()
+        if self.table.highlighted_id == upload_id:
+            self.load_detail(upload_id)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _targets(self) -> list[str]:
+        if self.table.marked:
+            return [i for i in self.table.listing.ids() if i in self.table.marked] or sorted(self.table.marked)
+        upload_id = self.table.highlighted_id
+        return [upload_id] if upload_id else []
+
+    def action_complete(self) -> None:
+        from scenario_tui.screens.complete_screen import CompleteConfirmScreen, CompleteItem
+
+        if self._refuse_read_only():
+            return
+        targets = self._targets()
+        if not targets:
+            self._toast("Nothing to complete", "No upload is highlighted or marked.")
+            return
+        if len(targets) == 1 and targets[0] in self.busy and self.busy[targets[0]] == "completing":
+            self._toast("Already completing", f"{targets[0]}: the complete is in flight; wait for its answer.")
+            return
+        items = []
+        for upload_id in targets:
+            row = self.service.store.get(upload_id)
+            status = row.status if row else None
+            reason = None
+            if self.busy.get(upload_id) == "completing":
+                reason = "complete already in flight"
+            elif status is None:
+                reason = "status unknown: refresh it first"
+            elif status != "pending":
+                reason = f"status is {status}"
+            items.append(CompleteItem(upload_id, status, row.file_name if row else None, reason))
+
+        def send(ids: list[str] | None) -> None:
+            for upload_id in ids or []:
+                self.complete_upload(upload_id)
+
+        self.app.push_screen(CompleteConfirmScreen(items), send)
+
+    def action_refresh(self) -> None:
+        upload_id = self.table.highlighted_id
+        if upload_id is None:
+            return
+        if upload_id in self.busy:
+            self._toast("Busy", f"{upload_id} is {self.busy[upload_id]}; its status will update.")
+            return
+        self.refresh_one(upload_id)
+
+    def action_refresh_all(self) -> None:
+        ids = self.table.listing.ids()
+        if not ids:
+            return
+        self.refresh_all(ids)
+
+    def action_cancel(self) -> None:
+        cancelled = False
+        for worker in self.workers:
+            if worker.group in ("refresh-all", "startup") and worker.is_running:
+                worker.cancel()
+                cancelled = True
+        if cancelled:
+            self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
+        elif self.query_state.search:
+            self._set_query(ListQuery(sort=self.query_state.sort, descending=self.query_state.descending))
+            filt = self.query_one("#filter-input", Input)
+            filt.value = ""
+            filt.display = False
+        elif self.table.marked:
+            self.table.marked.clear()
+            self.table.refresh()
+
+    def action_add(self) -> None:
+        from scenario_tui.screens.add_screen import AddIdsScreen
+
+        if self._refuse_read_only():
+            return
+
+        def added(text: str | None) -> None:
+            if not text:
+                return
+            from scenario_tui.ids import split_ids
+
+            try:
+                report = self.service.add(split_ids(text))
+            except errors.ScenarioTuiError as exc:
+                self._set_error(None, exc)
+                return
+            parts = [f"{len(report.added)} added"]
+            if report.existing:
+                parts.append(f"{len(report.existing)} already known")
+            if report.duplicates:
+                parts.append(f"{len(report.duplicates)} duplicates skipped")
+            if report.invalid:
+                first = report.invalid[0][1]
+                parts.append(f"{len(report.invalid)} invalid (e.g. {first})")
+            self._toast("Added", ", ".join(parts) + ".", "warning" if report.invalid else "information")
+            self.table.reload()
+            self._show_highlighted()
+            if report.added:
+                self.refresh_all(report.added[: self.settings.startup_refresh_cap])
+
+        self.app.push_screen(AddIdsScreen(known=self.service.store.contains), added)
+
+    def action_filter(self) -> None:
+        filt = self.query_one("#filter-input", Input)
+        filt.display = True
+        filt.focus()
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._set_query(ListQuery(
+            search=event.value.strip(), sort=self.query_state.sort,
+            descending=self.query_state.descending,
+        ))
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def _set_query(self, query: ListQuery) -> None:
+        self.query_state = query
+        self.apply_query(query, self.table.highlighted_id)
+
+    @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
+    def apply_query(self, query: ListQuery, keep: str | None) -> None:
+        """Count and read the first page off the UI thread; the newest keystroke wins."""
+        listing = Listing(self.service.store, query).prime()
+        if keep:
+            listing.row(0)
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_listing, listing, keep)
+
+    def _show_listing(self, listing: Listing, keep: str | None) -> None:
+        if listing.query != self.query_state:
+            return
+        self.table.set_listing(listing, keep)
+        self._show_highlighted()
+
+    def action_sort(self) -> None:
+        self._set_query(self.query_state.next_sort())
+        self._toast("Sort", f"Sorted by {self.query_state.sort_label}.")
+
+    def action_mark(self) -> None:
+        upload_id = self.table.highlighted_id
+        if upload_id is None:
+            return
+        self.table.marked.symmetric_difference_update({upload_id})
+        self.table.cursor += 1
+        self.table.refresh()
+        self._update_status()
+
+    def action_mark_all(self) -> None:
+        ids = set(self.table.listing.ids())
+        if ids and ids <= self.table.marked:
+            self.table.marked -= ids
+        else:
+            self.table.marked |= ids
+        self.table.refresh()
+        self._toast("Marks", f"{len(self.table.marked)} marked.")
+
+    def action_note(self) -> None:
+        from scenario_tui.screens.note_screen import NoteScreen
+
+        if self._refuse_read_only():
+            return
+        row = self.table.highlighted
+        if row is None:
+            return
+
+        def save(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.service.set_note(row.id, note)
+            except errors.ScenarioTuiError as exc:
+                self._set_error(row.id, exc)
+                return
+            self._row_changed(row.id)
+
+        self.app.push_screen(NoteScreen(row.id, row.note or ""), save)
+
+    def action_remove(self) -> None:
+        from scenario_tui.screens.confirm_screen import ConfirmScreen
+
+        if self._refuse_read_only():
+            return
+        targets = self._targets()
+        if not targets:
+            return
+        busy = [i for i in targets if self.busy.get(i) in ("completing", "polling")]
+        lines = [f"{i}" + ("  (work in flight: it will finish, but leave the list)" if i in busy else "") for i in targets[:200]]
+        if len(targets) > 200:
+            lines.append(f"… and {len(targets) - 200} more")
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                removed = self.service.remove(targets)
+            except errors.ScenarioTuiError as exc:
+                self._set_error(None, exc)
+                return
+            self.last_removed = removed
+            self.table.marked.difference_update(targets)
+            self.table.reload()
+            self._show_highlighted()
+            self._toast("Removed", f"{len(removed)} upload(s) removed from the list; press u to undo.")
+
+        self.app.push_screen(
+            ConfirmScreen(f"Remove {len(targets)} upload(s) from the local list?", lines, "Remove", danger=True),
+            confirmed,
+        )
+
+    def action_undo(self) -> None:
+        if self._refuse_read_only():
+            return
+        if not self.last_removed:
+            self._toast("Nothing to undo", "No removal to undo.")
+            return
+        rows, self.last_removed = self.last_removed, []
+        try:
+            self.service.restore(rows)
+        except errors.ScenarioTuiError as exc:
+            self.last_removed = rows
+            self._set_error(None, exc)
+            return
+        self.table.reload()
+        self._show_highlighted()
+        self._toast("Restored", f"{len(rows)} upload(s) back in the list.")
+
+    def action_copy_id(self) -> None:
+        upload_id = self.table.highlighted_id
+        if upload_id is None:
+            return
+        self.app.copy_to_clipboard(upload_id)
+        self._toast(
+            "Copied (via the terminal)",
+            f"{upload_id} sent to the clipboard with OSC 52; some terminals or tmux set-ups ignore it.",
+        )
+
+    def action_copy_summary(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        lines = []
+        for upload_id in ids:
+            row = self.service.store.get(upload_id)
+            if row is None:
+                continue
+            parts = [row.id, row.status or "unknown", row.file_name or "", human_size(row.file_size)]
+            if row.error_message:
+                parts.append(f"error: {row.error_message}")
+            if row.note:
+                parts.append(f"note: {row.note}")
+            lines.append(" | ".join(inert_text(p, one_line=True) for p in parts if p))
+        text = "\n".join(lines)
+        self.app.copy_to_clipboard(text)
+        self._toast(
+            "Copied (via the terminal)",
+            f"Summary of {len(lines)} upload(s) sent to the clipboard with OSC 52; "
+            "some terminals or tmux set-ups ignore it.",
+        )
+
+    def action_toggle_detail(self) -> None:
+        self.detail.display = not self.detail.display
+
+    def action_focus_next_pane(self) -> None:
+        if self.table.has_focus and self.detail.display:
+            self.detail.focus()
+        else:
+            self.table.focus()
+
+    def action_log(self) -> None:
+        from scenario_tui.screens.log_screen import ActivityLogScreen
+
+        self.app.push_screen(ActivityLogScreen(self.service.store.events(limit=500)))
+
+    def action_help(self) -> None:
+        from scenario_tui.screens.help_screen import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.HELP))
+
+    def action_quit_app(self) -> None:
+        from scenario_tui.screens.confirm_screen import ConfirmScreen
+
+        completing = [i for i, what in self.busy.items() if what == "completing"]
+        if not completing:
+            self.app.exit()
+            return
+        lines = [f"{i}: complete in flight" for i in completing]
+        lines.append("Quitting now leaves its outcome unknown until you refresh it.")
+        self.app.push_screen(
+            ConfirmScreen("A complete is in flight. Quit anyway?", lines, "Quit", danger=True),
+            lambda yes: self.app.exit() if yes else None,
+        )

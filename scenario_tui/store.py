@@ -1,0 +1,586 @@
+"""The local SQLite store: the uploads we know about, their last snapshots, and an activity log.
+
+The Scenario API has no endpoint that lists uploads, so this file *is* the list. It is the only
+module that speaks SQL. Every sqlite3 and OS failure is translated here into the ``StoreError``
+family, with a message naming the file and saying what to do.
+
+Migrations are named, ordered and append-only: never edit or reorder an entry of ``MIGRATIONS``,
+only add new ones at the end. They are recorded in the ``migrations`` table, run at every open,
+each in its own transaction, and ``PRAGMA user_version`` holds how many have been applied.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from scenario_tui.errors import (
+    StoreCorruptError, StoreError, StoreLockedError, StoreVersionError, StoreWriteError,
+)
+from scenario_tui.models import FINAL_UPLOAD_STATUSES, Upload
+from scenario_tui.redact import strip_query
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", """
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    note TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    snapshot TEXT,
+    fetched_at TEXT,
+    status TEXT,
+    file_name TEXT,
+    kind TEXT,
+    file_size INTEGER,
+    updated_at TEXT,
+    error_message TEXT
+);
+CREATE INDEX uploads_status ON uploads (status, seq);
+CREATE INDEX uploads_file_name ON uploads (file_name, seq);
+CREATE INDEX uploads_updated_at ON uploads (updated_at, seq);
+CREATE INDEX uploads_file_size ON uploads (file_size, seq);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters (name, value) VALUES ('upload_seq', 0);
+CREATE TABLE activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    profile TEXT,
+    upload_id TEXT,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    http_status INTEGER,
+    message TEXT
+);
+CREATE INDEX activity_upload_id ON activity (upload_id, id);
+"""),
+    ("0002_parts", """
+CREATE TABLE parts_sent (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER,
+    sent_at TEXT,
+    PRIMARY KEY (upload_id, part_number)
+);
+"""),
+)
+
+SORT_KEYS = {
+    "added": "seq", "status": "status", "id": "id",
+    "file_name": "file_name", "updated": "updated_at", "size": "file_size",
+}
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+_ATTEMPTS = 3  # on "database is locked", as long as the busy timeout has not elapsed
+_CHUNK = 500  # IDs per "IN (...)" query
+_COLUMNS = ("id, note, added_at, snapshot, fetched_at, status, file_name, kind, file_size, "
+            "updated_at, error_message, seq")
+_ACTIVITY = "id, at, profile, upload_id, action, outcome, http_status, message"
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class KnownUpload:
+    """One upload ID in the store, with what the API last said about it (if anything)."""
+
+    id: str
+    note: str
+    added_at: str
+    snapshot: dict[str, Any] | None
+    fetched_at: str | None
+    status: str | None
+    file_name: str | None
+    kind: str | None
+    file_size: int | None
+    updated_at: str | None
+    error_message: str | None
+    seq: int
+
+    @property
+    def upload(self) -> Upload | None:
+        """The snapshot as a model, or None when never fetched or no longer valid."""
+        if self.snapshot is None:
+            return None
+        try:
+            return Upload.model_validate(self.snapshot)
+        except Exception:  # noqa: BLE001 - a stale snapshot must never crash a caller
+            return None
+
+
+@dataclass(frozen=True)
+class ActivityEvent:
+    id: int
+    at: str
+    profile: str | None
+    upload_id: str | None
+    action: str
+    outcome: str
+    http_status: int | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+
+
+class Store:
+    """A connection to one store file. Build it with ``Store.open``; use it as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Callable[[], datetime],
+                 busy_timeout_ms: int, read_only: bool) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self._clock = clock
+        self._busy_s = busy_timeout_ms / 1000
+        self._lock = threading.RLock()
+        self.path = path
+        self.read_only = read_only
+
+    # --- opening and closing -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, clock: Callable[[], datetime] | None = None,
+             read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating if needed, owner-only) and migrate the store at ``path``.
+
+        ``read_only`` opens an existing, up-to-date file without writing anything to it.
+        Raises StoreCorruptError, StoreVersionError, StoreLockedError or StoreWriteError.
+        """
+        path = Path(path).expanduser().absolute()
+        if read_only and not path.is_file():
+            raise StoreError(f"There is no local store at {path} to open read-only.")
+        created = False if read_only else _create_owner_only(path)
+        uri = f"file:{quote(path.as_posix())}?mode={'ro' if read_only else 'rwc'}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=busy_timeout_ms / 1000)
+        except sqlite3.Error as exc:
+            raise _translate(exc, path, "open the local store", busy_timeout_ms / 1000) from exc
+        store = cls(conn, path, clock=clock or (lambda: datetime.now(timezone.utc)),
+                    busy_timeout_ms=busy_timeout_ms, read_only=read_only)
+        try:
+            store._prepare(busy_timeout_ms, created)
+        except BaseException:
+            store._conn = None
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+            raise
+        return store
+
+    def _prepare(self, busy_timeout_ms: int, created: bool) -> None:
+        action, known = "open the local store", len(MIGRATIONS)
+        self._run(action, lambda c: (c.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}"),
+                                     c.execute("PRAGMA foreign_keys = ON")))
+        # One statement, so one snapshot, even while another process runs the first migration.
+        version, tables = self._run(action, lambda c: c.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)").fetchone())
+        if version > known:
+            raise StoreVersionError(
+                f"{self.path} was created by a newer scenario-tui (schema {version}, this version "
+                f"knows {known}); upgrade scenario-tui or use another --store.")
+        if version == 0 and tables:
+            raise StoreCorruptError(
+                f"{self.path} is a SQLite database, but not a scenario-tui store. "
+                "Use another --store, or move that file aside.", title="Not a scenario-tui store")
+        check = self._run(action, lambda c: c.execute("PRAGMA quick_check(3)").fetchall())
+        if check != [("ok",)]:
+            problems = "; ".join(str(row[0]).replace("\n", " ") for row in check)
+            raise _corrupt(self.path, problems if len(problems) < 200 else problems[:197] + "...")
+        if self.read_only:
+            if version < known:
+                raise StoreVersionError(
+                    f"{self.path} has schema {version}, but this version of scenario-tui needs "
+                    f"{known}; open it once without read-only mode to upgrade it.",
+                    title="Local store needs an upgrade")
+            return
+        self._run(action, lambda c: (c.execute("PRAGMA journal_mode = WAL").fetchall(),
+                                     c.execute("PRAGMA synchronous = NORMAL")))
+        for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+            if number > version:
+                self._run("upgrade the local store",
+                          lambda c, n=number, m=name, s=sql: _migrate(c, n, m, s, self._now()),
+                          write=True)
+        if created:
+            for suffix in ("-wal", "-shm"):
+                try:
+                    os.chmod(f"{self.path}{suffix}", 0o600)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        """Close the connection (idempotent). The WAL is checkpointed into the main file."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                try:
+                    conn.close()
+                except sqlite3.Error as exc:
+                    raise _translate(exc, self.path, "close the local store", self._busy_s) from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}{', read_only=True' if self.read_only else ''})"
+
+    @property
+    def schema_version(self) -> int:
+        """How many migrations this file has applied (``PRAGMA user_version``)."""
+        return self._run("read the schema version",
+                         lambda c: c.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- uploads -------------------------------------------------------------------------------
+
+    def add(self, ids: Iterable[str], note: str | None = None) -> AddResult:
+        """Add upload IDs (duplicates dropped, order kept). Known IDs are left exactly as they are,
+        note and snapshot included, and reported in ``existing``."""
+        wanted, now = list(dict.fromkeys(ids)), self._now()
+
+        def body(c: sqlite3.Connection) -> AddResult:
+            known = {row[0] for chunk in _chunks(wanted) for row in c.execute(
+                f"SELECT id FROM uploads WHERE id IN ({_marks(chunk)})", chunk)}
+            new = [i for i in wanted if i not in known]
+            if new:
+                base = c.execute("SELECT value FROM counters WHERE name = 'upload_seq'").fetchone()[0]
+                c.executemany("INSERT INTO uploads (id, seq, note, added_at) VALUES (?, ?, ?, ?)",
+                              [(i, base + n, note or "", now) for n, i in enumerate(new, start=1)])
+                c.execute("UPDATE counters SET value = ? WHERE name = 'upload_seq'",
+                          (base + len(new),))
+            return AddResult(added=new, existing=[i for i in wanted if i in known])
+
+        return self._run("add uploads", body, write=True)
+
+    def remove(self, ids: Iterable[str]) -> list[KnownUpload]:
+        """Forget upload IDs; return the removed rows (oldest first) so ``restore`` can undo it."""
+        wanted = list(dict.fromkeys(ids))
+
+        def body(c: sqlite3.Connection) -> list[KnownUpload]:
+            rows = []
+            for chunk in _chunks(wanted):
+                marks = _marks(chunk)
+                rows += c.execute(f"SELECT {_COLUMNS} FROM uploads WHERE id IN ({marks})",
+                                  chunk).fetchall()
+                c.execute(f"DELETE FROM uploads WHERE id IN ({marks})", chunk)
+            return sorted((_known(r) for r in rows), key=lambda k: k.seq)
+
+        return self._run("remove uploads", body, write=True)
+
+    def restore(self, rows: Iterable[KnownUpload]) -> int:
+        """Put back rows returned by ``remove`` exactly (same seq, note, snapshot, dates). A row
+        whose ID was added again since replaces that newer entry. Returns how many were put back."""
+        values = [(k.id, k.note, k.added_at, None if k.snapshot is None else _dumps(k.snapshot),
+                   k.fetched_at, k.status, k.file_name, k.kind, k.file_size, k.updated_at,
+                   k.error_message, k.seq) for k in rows]
+
+        def body(c: sqlite3.Connection) -> int:
+            c.executemany(f"INSERT OR REPLACE INTO uploads ({_COLUMNS}) VALUES ({_marks(range(12))})",
+                          values)
+            if values:
+                c.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'upload_seq'",
+                          (max(v[-1] for v in values),))
+            return len(values)
+
+        return self._run("restore uploads", body, write=True)
+
+    def get(self, upload_id: str) -> KnownUpload | None:
+        """The stored row for ``upload_id``, or None."""
+        row = self._run("read an upload", lambda c: c.execute(
+            f"SELECT {_COLUMNS} FROM uploads WHERE id = ?", (upload_id,)).fetchone())
+        return None if row is None else _known(row)
+
+    def contains(self, upload_id: str) -> bool:
+        """Whether ``upload_id`` is in the store."""
+        return self._run("read an upload", lambda c: c.execute(
+            "SELECT 1 FROM uploads WHERE id = ?", (upload_id,)).fetchone()) is not None
+
+    def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
+             descending: bool = True, limit: int | None = None, offset: int = 0,
+             ) -> list[KnownUpload]:
+        """A page of uploads. ``search`` is a case-insensitive substring of ID, file name, note or
+        status; ``status`` an exact status; ``sort`` a key of SORT_KEYS ("added" = newest first
+        when descending); ties are broken by insertion order."""
+        return [_known(r) for r in self._select(_COLUMNS, search, status, sort, descending,
+                                                limit, offset)]
+
+    def ids(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
+            descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+        """Like ``list`` but only the IDs."""
+        return [r[0] for r in self._select("id", search, status, sort, descending, limit, offset)]
+
+    def count(self, search: str | None = None, status: str | None = None) -> int:
+        """How many uploads match the filters of ``list``."""
+        where, params = _where(search, status)
+        return self._run("count uploads", lambda c: c.execute(
+            f"SELECT count(*) FROM uploads{where}", params).fetchone()[0])
+
+    def ids_to_refresh(self, limit: int) -> list[str]:
+        """Uploads never fetched or not final yet, most recently added first, at most ``limit``."""
+        finals = sorted(FINAL_UPLOAD_STATUSES)
+        return [r[0] for r in self._run("read uploads", lambda c: c.execute(
+            f"SELECT id FROM uploads WHERE status IS NULL OR status NOT IN ({_marks(finals)})"
+            " ORDER BY seq DESC LIMIT ?", (*finals, limit)).fetchall())]
+
+    def record_snapshot(self, upload_id: str, snapshot: dict[str, Any],
+                        fetched_at: datetime | None = None) -> bool:
+        """Store what the API returned for an upload, credentials stripped from its URLs.
+        Returns False (and stores nothing) when the ID is no longer in the store."""
+        data = json.loads(_dumps(snapshot))
+        if not isinstance(data, dict):
+            raise TypeError(f"an upload snapshot is a JSON object, not {type(snapshot).__name__}")
+        if isinstance(data.get("url"), str):
+            data["url"] = strip_query(data["url"])
+        parts = data.get("parts")
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and isinstance(part.get("url"), str):
+                part["url"] = strip_query(part["url"])
+        values = (_dumps(data), _iso(fetched_at or self._clock()), _text(data.get("status")),
+                  _text(data.get("fileName")), _text(data.get("kind")), _int(data.get("fileSize")),
+                  _text(data.get("updatedAt")), _text(data.get("errorMessage")), upload_id)
+        return self._run("save an upload", lambda c: c.execute(
+            "UPDATE uploads SET snapshot = ?, fetched_at = ?, status = ?, file_name = ?, kind = ?,"
+            " file_size = ?, updated_at = ?, error_message = ? WHERE id = ?", values,
+        ).rowcount > 0, write=True)
+
+    def set_note(self, upload_id: str, note: str) -> bool:
+        """Replace the note of an upload. Returns False when the ID is not in the store."""
+        return self._run("save a note", lambda c: c.execute(
+            "UPDATE uploads SET note = ? WHERE id = ?", (note, upload_id)).rowcount > 0, write=True)
+
+    # --- activity and parts --------------------------------------------------------------------
+
+    def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
+                  profile: str | None = None, http_status: int | None = None,
+                  message: str | None = None) -> ActivityEvent:
+        """Append one entry to the activity log (which is never updated or pruned here)."""
+        values = (self._now(), profile, upload_id, action, outcome, http_status, message)
+        rowid = self._run("log activity", lambda c: c.execute(
+            "INSERT INTO activity (at, profile, upload_id, action, outcome, http_status, message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", values).lastrowid, write=True)
+        return ActivityEvent(rowid, *values)
+
+    def events(self, *, limit: int = 200, upload_id: str | None = None) -> list[ActivityEvent]:
+        """The newest ``limit`` activity entries, newest first, optionally for one upload."""
+        where, params = (" WHERE upload_id = ?", [upload_id]) if upload_id is not None else ("", [])
+        rows = self._run("read activity", lambda c: c.execute(
+            f"SELECT {_ACTIVITY} FROM activity{where} ORDER BY id DESC LIMIT ?",
+            (*params, limit)).fetchall())
+        return [ActivityEvent(*row) for row in rows]
+
+    def record_part(self, upload_id: str, part_number: int, size: int) -> None:
+        """Remember that a part of a multipart upload was sent (for resuming)."""
+        values = (upload_id, part_number, size, self._now())
+        self._run("save an upload part", lambda c: c.execute(
+            "INSERT INTO parts_sent (upload_id, part_number, size, sent_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size,"
+            " sent_at = excluded.sent_at", values), write=True)
+
+    def parts_sent(self, upload_id: str) -> dict[int, int]:
+        """Part number -> size of the parts recorded as sent for ``upload_id``."""
+        return dict(self._run("read upload parts", lambda c: c.execute(
+            "SELECT part_number, size FROM parts_sent WHERE upload_id = ? ORDER BY part_number",
+            (upload_id,)).fetchall()))
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return _iso(self._clock())
+
+    def _select(self, columns: str, search: str | None, status: str | None, sort: str,
+                descending: bool, limit: int | None, offset: int) -> list[tuple]:
+        if sort not in SORT_KEYS:
+            raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
+        where, params = _where(search, status)
+        way = "DESC" if descending else "ASC"
+        order = f"seq {way}" if sort == "added" else f"{SORT_KEYS[sort]} {way}, seq {way}"
+        sql = f"SELECT {columns} FROM uploads{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        return self._run("list uploads", lambda c: c.execute(
+            sql, (*params, -1 if limit is None else limit, offset)).fetchall())
+
+    def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
+             write: bool = False) -> T:
+        """Run ``body`` (in a BEGIN IMMEDIATE transaction if ``write``), retrying a few times on
+        "database is locked" within the busy timeout, and translating every sqlite3 error."""
+        deadline = time.monotonic() + self._busy_s
+        with self._lock:
+            if self._conn is None:
+                raise StoreError(f"The local store {self.path} is closed.")
+            conn = self._conn
+            for attempt in range(1, _ATTEMPTS + 1):
+                try:
+                    if not write:
+                        return body(conn)
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = body(conn)
+                        conn.execute("COMMIT")
+                        return result
+                    except BaseException:
+                        if conn.in_transaction:
+                            try:
+                                conn.execute("ROLLBACK")
+                            except sqlite3.Error:
+                                pass
+                        raise
+                except sqlite3.Error as exc:
+                    if _is_busy(exc) and attempt < _ATTEMPTS and time.monotonic() < deadline:
+                        time.sleep(0.02 * attempt)
+                        continue
+                    raise _translate(exc, self.path, action, self._busy_s) from exc
+                except (OverflowError, OSError) as exc:
+                    raise _translate(exc, self.path, action, self._busy_s) from exc
+        raise AssertionError("unreachable")
+
+
+def _migrate(c: sqlite3.Connection, number: int, name: str, sql: str, now: str) -> None:
+    if c.execute("PRAGMA user_version").fetchone()[0] >= number:
+        return  # another process applied it while we waited for the lock
+    c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for statement in _statements(sql):
+        c.execute(statement)
+    c.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now))
+    c.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(sql: str) -> Iterator[str]:
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def _create_owner_only(path: Path) -> bool:
+    """Create missing parent directories (0700) and an empty file (0600). True if created."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    try:
+        for directory in reversed(missing):
+            try:
+                directory.mkdir(mode=0o700)
+            except FileExistsError:
+                continue
+            os.chmod(directory, 0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise _translate(exc, path, "create the local store", 0) from exc
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+    return True
+
+
+def _translate(exc: BaseException, path: Path, action: str, busy_s: float) -> StoreError:
+    """The StoreError that explains ``exc`` to a user."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError):
+        cls = StoreWriteError if exc.errno in _WRITE_ERRNOS else StoreError
+        return cls(f"Could not {action} at {path}: {exc.strerror or text}. Check the disk space "
+                   "and permissions, or use another --store.")
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if _is_busy(exc):
+        return StoreLockedError(
+            f"Could not {action}: {path} stayed locked by another process for {busy_s:g} s. "
+            "Close other scenario-tui windows or commands using it, then try again.")
+    if name.startswith("SQLITE_FULL") or "is full" in text:
+        return StoreWriteError(f"Could not {action}: the disk holding {path} is full (or the file "
+                               "reached a size limit). Free some space and try again.")
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return StoreWriteError(f"Could not {action}: {path} is read-only here ({text}). Check the "
+                               "file and directory permissions, or use another --store.")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return _corrupt(path, text)
+    if name.startswith("SQLITE_IOERR"):
+        return StoreWriteError(
+            f"Could not {action}: reading or writing {path} failed ({text}). The disk may be full, "
+            "the file may have reached a size limit, or the device may be failing.")
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return StoreWriteError(f"Could not {action}: cannot open {path} ({text}). Check that its "
+                               "directory exists and is writable, or use another --store.")
+    return StoreError(f"Could not {action} in {path}: {text}")
+
+
+def _corrupt(path: Path, detail: str) -> StoreCorruptError:
+    return StoreCorruptError(
+        f"{path} is damaged or is not a scenario-tui store ({detail}). Move it aside (for example "
+        f"rename it to {path.name}.bad) so a fresh store is created, or use another --store.")
+
+
+def _is_busy(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(exc)
+
+
+def _where(search: str | None, status: str | None) -> tuple[str, list[str]]:
+    clauses, params = [], []
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%") + "%"
+        clauses.append("(" + " OR ".join(f"{col} LIKE ? ESCAPE '\\'"
+                                         for col in ("id", "file_name", "note", "status")) + ")")
+        params += [pattern] * 4
+    if status is not None:
+        clauses.append("status = ?")
+        params.append(status)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _known(row: tuple) -> KnownUpload:
+    try:
+        snapshot = None if row[3] is None else json.loads(row[3])
+    except ValueError:
+        snapshot = None
+    return KnownUpload(row[0], row[1], row[2], snapshot if isinstance(snapshot, dict) else None,
+                       *row[4:])
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _marks(items: Iterable[object]) -> str:
+    return ", ".join("?" for _ in items)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a 'Z' and milliseconds, like the API's own timestamps."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else None

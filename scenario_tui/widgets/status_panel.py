@@ -1,0 +1,62 @@
+"""The highlighted upload's status, what the app is doing for it, and the last outcome.
+
+The screen sets ``info`` (a ``StatusInfo``); the widget renders it. Errors show as a title and a
+message; nothing here is parsed as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from scenario_tui.inert import inert_text
+from scenario_tui.present import status_label
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    upload_id: str | None = None
+    status: str | None = None
+    activity: str = ""
+    outcome: str = ""
+    error_title: str = ""
+    error_message: str = ""
+    stale: bool = False
+    app_line: str = ""
+
+
+class StatusPanel(Static):
+    """Three short lines: status, activity, outcome or error."""
+
+    DEFAULT_CSS = """
+    StatusPanel { height: auto; min-height: 3; padding: 0 1; background: $panel; }
+    StatusPanel.-error { background: $error 25%; }
+    StatusPanel.-working { background: $accent 20%; }
+    """
+
+    info: reactive[StatusInfo] = reactive(StatusInfo, always_update=True)
+
+    def watch_info(self, info: StatusInfo) -> None:
+        self.set_class(bool(info.error_title), "-error")
+        self.set_class(bool(info.activity) and not info.error_title, "-working")
+        text = Text()
+        if info.upload_id:
+            text.append(status_label(info.status), style="bold")
+            text.append("  ")
+            text.append(inert_text(info.upload_id, one_line=True))
+            if info.stale:
+                text.append("  (cached, not yet refreshed)", style="dim")
+        else:
+            text.append("No upload selected", style="dim")
+        text.append("\n")
+        text.append(inert_text(info.activity or info.app_line or "Idle.", one_line=True))
+        text.append("\n")
+        if info.error_title:
+            text.append(inert_text(info.error_title, one_line=True) + ": ", style="bold")
+            text.append(inert_text(info.error_message, one_line=True))
+        elif info.outcome:
+            text.append(inert_text(info.outcome, one_line=True))
+        self.update(text)

@@ -1,0 +1,240 @@
+"""The list of known uploads: a line-API widget that renders only the rows on screen.
+
+It reads rows from a ``Listing`` (pages from the store), so its cost does not grow with the
+number of known uploads. It owns the cursor; the screen owns marks and in-flight state and sets
+them as attributes. Moving the cursor posts ``UploadTable.Highlighted``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from scenario_tui.inert import inert_text
+from scenario_tui.listing import Listing
+from scenario_tui.present import human_size, relative, status_label
+from scenario_tui.store import KnownUpload
+
+BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
+class UploadTable(ScrollView, can_focus=True):
+    """Rows of known uploads with a cursor, marks and in-flight markers."""
+
+    COMPONENT_CLASSES = {
+        "upload-table--header",
+        "upload-table--cursor",
+        "upload-table--marked",
+        "upload-table--failed",
+        "upload-table--pending",
+        "upload-table--done",
+        "upload-table--stale",
+    }
+    DEFAULT_CSS = """
+    UploadTable { background: $surface; }
+    UploadTable > .upload-table--header { text-style: bold; background: $panel; }
+    UploadTable > .upload-table--cursor { background: $accent 40%; text-style: bold; }
+    UploadTable:focus > .upload-table--cursor { background: $accent; color: $text; }
+    UploadTable > .upload-table--marked { text-style: bold; color: $warning; }
+    UploadTable > .upload-table--failed { color: $error; }
+    UploadTable > .upload-table--pending { color: $warning; }
+    UploadTable > .upload-table--done { color: $success; }
+    UploadTable > .upload-table--stale { text-style: dim; }
+    """
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "edge(0)", "First", show=False, id="table.first"),
+        Binding("end,G", "edge(1)", "Last", show=False, id="table.last"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved onto another upload (``upload_id`` None when the list is empty)."""
+
+        def __init__(self, upload_id: str | None, row: KnownUpload | None) -> None:
+            super().__init__()
+            self.upload_id = upload_id
+            self.row = row
+
+    def __init__(self, listing: Listing, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.listing = listing
+        self.marked: set[str] = set()
+        self.busy: dict[str, str] = {}
+        self.fresh: set[str] = set()
+        self.now: datetime = datetime.now(timezone.utc)
+        self._last_highlight: str | None = None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def set_listing(self, listing: Listing, keep: str | None = None) -> None:
+        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present."""
+        self.listing = listing
+        index = listing.cached_index_of(keep) if keep else None
+        self._resize_virtual()
+        self.cursor = index if index is not None else 0
+        self.refresh()
+
+    def reload(self) -> None:
+        """Re-read the rows (after a snapshot, add, remove ...), keeping the highlighted ID."""
+        keep = self.highlighted_id
+        self.listing.invalidate()
+        self._resize_virtual()
+        if keep is not None:
+            self.listing.row(self.cursor)
+            index = self.listing.cached_index_of(keep)
+            if index is not None:
+                self.cursor = index
+        self.cursor = min(self.cursor, max(self.listing.count() - 1, 0))
+        self.refresh()
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.size.width, self.listing.count() + 1)
+
+    @property
+    def highlighted(self) -> KnownUpload | None:
+        return self.listing.row(self.cursor)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        row = self.highlighted
+        return row.id if row else None
+
+    def refresh_rows(self) -> None:
+        self.refresh()
+
+    # --- cursor ----------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        count = self.listing.count()
+        return 0 if count == 0 else min(max(value, 0), count - 1)
+
+    def watch_cursor(self, value: int) -> None:
+        self._scroll_cursor_into_view()
+        row = self.listing.row(value)
+        upload_id = row.id if row else None
+        self.refresh()
+        if upload_id != self._last_highlight or upload_id is None:
+            self._last_highlight = upload_id
+            self.post_message(self.Highlighted(upload_id, row))
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = max(self.scrollable_content_region.height - 1, 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(self.scrollable_content_region.height - 2, 1)
+
+    def action_edge(self, end: int) -> None:
+        self.cursor = self.listing.count() - 1 if end else 0
+
+    def on_resize(self) -> None:
+        self._resize_virtual()
+
+    def on_click(self, event) -> None:
+        row = round(self.scroll_y) + event.y - 1
+        if event.y >= 1 and row < self.listing.count():
+            self.cursor = row
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def _columns(self, width: int) -> list[tuple[str, int]]:
+        """(name, width) for the current width; narrow terminals drop the less useful columns."""
+        cols = [("mark", 2), ("status", 13), ("id", 24), ("file", 20), ("kind", 6),
+                ("size", 9), ("age", 9), ("note", 0)]
+        if width < 100:
+            cols = [c for c in cols if c[0] != "kind"]
+        if width < 80:
+            cols = [c for c in cols if c[0] not in ("size",)]
+        if width < 60:
+            cols = [c for c in cols if c[0] not in ("age", "file")]
+        fixed = sum(w + 1 for _, w in cols if w)
+        rest = max(width - fixed, 0)
+        return [(name, w if w else rest) for name, w in cols]
+
+    def _cells(self, row: KnownUpload) -> dict[str, str]:
+        busy = self.busy.get(row.id)
+        mark = "*" if row.id in self.marked else " "
+        status = status_label(row.status)
+        if busy:
+            status = f"{BUSY_SYMBOLS.get(busy, '…')}{status[1:]}"
+        return {
+            "mark": mark,
+            "status": status,
+            "id": row.id,
+            "file": inert_text(row.file_name or "", one_line=True),
+            "kind": inert_text(row.kind or "", one_line=True),
+            "size": human_size(row.file_size),
+            "age": relative(row.updated_at, self.now) if row.updated_at else "",
+            "note": inert_text(row.note or "", one_line=True),
+        }
+
+    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "file": "File",
+                 "kind": "Kind", "size": "Size", "age": "Updated", "note": "Note"}
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        cols = self._columns(width)
+        if y == 0:
+            text = " ".join(_fit(self._HEADINGS[name], w) for name, w in cols)
+            style = self.get_component_rich_style("upload-table--header")
+            return Strip([Segment(_fit(text, width), style)]).simplify()
+        index = round(self.scroll_y) + y - 1
+        row = self.listing.row(index) if index < self.listing.count() else None
+        if row is None:
+            if index == 0 and self.listing.count() == 0:
+                empty = "No uploads match." if self.listing.query.search else (
+                    "No known uploads yet: press a to add IDs."
+                )
+                return Strip([Segment(_fit(empty, width), self.rich_style)])
+            return Strip.blank(width, self.rich_style)
+        cells = self._cells(row)
+        base = self.rich_style + self._row_style(row)
+        segments = []
+        for i, (name, w) in enumerate(cols):
+            segments.append(Segment(_fit(cells[name], w) + (" " if i < len(cols) - 1 else ""), base))
+        strip = Strip(segments).crop(0, width).extend_cell_length(width, base)
+        if index == self.cursor:
+            strip = strip.apply_style(self.get_component_rich_style("upload-table--cursor"))
+        return strip
+
+    def _row_style(self, row: KnownUpload) -> Style:
+        style = Style()
+        if row.status == "failed":
+            style += self.get_component_rich_style("upload-table--failed")
+        elif row.status == "pending":
+            style += self.get_component_rich_style("upload-table--pending")
+        elif row.status == "imported":
+            style += self.get_component_rich_style("upload-table--done")
+        if row.id in self.marked:
+            style += self.get_component_rich_style("upload-table--marked")
+        if row.id not in self.fresh:
+            style += self.get_component_rich_style("upload-table--stale")
+        return style
