@@ -35,7 +35,13 @@ class ScenarioApp(App):
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Any failure a worker did not handle ends in a toast and the status widget, never a crash."""
+        self.report_worker_failure(event)
+
+    def report_worker_failure(self, event: Worker.StateChanged) -> None:
+        """Any failure a worker did not handle ends in a toast and the status widget, never a crash.
+
+        Worker messages do not bubble, so screens that run workers forward them here.
+        """
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--step-seconds", type=float, default=1.0)
     fake.add_argument("--no-seed", action="store_true", help="start with no sample uploads")
     cmd("paths", "print where the config, data and store live")
+    from scenario_tui.upload_cli import add_commands  # upload and import subcommands
+
+    COMMANDS.update(add_commands(cmd))
     return parser
 
 
@@ -407,7 +410,9 @@ def cmd_demo(args, settings) -> int:
 
     from scenario_tui.fake_api import FakeScenario, serve
 
-    fake = FakeScenario(step_seconds=args.step_seconds)
+    import time
+
+    fake = FakeScenario(step_seconds=args.step_seconds, seed_epoch=time.time() - 5400)
     with tempfile.TemporaryDirectory(prefix="scenario-tui-demo-") as tmp, serve(fake) as server:
         demo_settings = settings.with_overrides(
             base_url=server.base_url, api_key="demo-key", api_secret="demo-secret", jwt=None,

@@ -187,7 +187,9 @@ _SEEDS: list[dict[str, Any]] = [
 ]
 SEEDED_IDS: tuple[str, ...] = tuple(s["id"] for s in _SEEDS)
 SEEDED_STATUSES: dict[str, str] = {s["id"]: s["status"] for s in _SEEDS}
-SEEDED_PENDING_IDS: tuple[str, ...] = tuple(i for i in SEEDED_IDS if SEEDED_STATUSES[i] == "pending")
+SEEDED_PENDING_IDS: tuple[str, ...] = tuple(
+    i for i in SEEDED_IDS if SEEDED_STATUSES[i] == "pending"
+)
 BAD_FILE_ID = "up_demo_badfile_1"
 
 
@@ -214,11 +216,13 @@ class FakeScenario:
         part_url_ttl: float = 3600.0,
         rng_seed: int | None = None,
         timeout_fault_seconds: float = 30.0,
+        seed_epoch: float = SEED_EPOCH,
     ) -> None:
         self.step_seconds = step_seconds
         self.clock = clock
         self.api_key, self.api_secret = api_key, api_secret
         self.seed = seed
+        self.seed_epoch = seed_epoch  # when the seeded uploads were created (the demo: an hour ago)
         self.base_url = base_url
         self.part_url_ttl = part_url_ttl
         self.timeout_fault_seconds = timeout_fault_seconds
@@ -561,8 +565,8 @@ class FakeScenario:
 
     def _upload_wire(self, u: _Upload, now: float) -> dict[str, Any]:
         wire: dict[str, Any] = {
-            "id": u.id, "authorId": AUTHOR_ID, "ownerId": u.owner_id, "createdAt": iso(u.created_at),
-            "updatedAt": iso(u.updated_at), "fileName": u.file_name,
+            "id": u.id, "authorId": AUTHOR_ID, "ownerId": u.owner_id,
+            "createdAt": iso(u.created_at), "updatedAt": iso(u.updated_at), "fileName": u.file_name,
             "originalFileName": u.file_name, "kind": u.kind, "source": u.source,
             "status": u.status, "contentType": u.content_type, "fileSize": u.file_size,
             "partsCount": u.parts_count, "provider": u.provider, "url": u.url,
@@ -616,7 +620,7 @@ class FakeScenario:
             spec["provider"] = "other"
         if spec["source"] == "multipart":
             spec["parts_count"] = max(1, math.ceil(spec["file_size"] / (16 * _MB)))
-        created = SEED_EPOCH + index * 420.0
+        created = self.seed_epoch + index * 420.0
         job = _Job(upload_id.replace("up_", "job_", 1), DEFAULT_OWNER_ID, upload_id, created,
                    created)
         job.move("pending", created, 0.0)
@@ -727,8 +731,9 @@ def _parse_create(data: dict[str, Any]) -> dict[str, Any]:
     required = ("fileName", "contentType", "fileSize", "parts", "kind")
     missing = [k for k in required if data.get(k) is None]
     if missing:
-        raise _Reject(400, f"Missing required field(s) for a multipart upload: {', '.join(missing)}")
-    name, ctype, size, parts_n = data["fileName"], data["contentType"], data["fileSize"], data["parts"]
+        raise _Reject(400, "Missing required field(s) for a multipart upload: "
+                           + ", ".join(missing))
+    name, ctype, size, parts_n = (data[k] for k in required[:4])
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         raise _Reject(400, "fileName must be a non-empty string of at most 255 characters")
     if not isinstance(ctype, str) or "/" not in ctype:

@@ -52,7 +52,8 @@ class FakeResponse:
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> FakeResponse:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        return cls(status, body, {"content-type": "application/json; charset=utf-8", **(headers or {})})
+        content_type = {"content-type": "application/json; charset=utf-8"}
+        return cls(status, body, {**content_type, **(headers or {})})
 
     def parsed(self) -> Any:
         return json.loads(self.body)
@@ -109,7 +110,8 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; use one of {FAULT_KINDS}")
-        if self.status is not None and not (isinstance(self.status, int) and 100 <= self.status <= 599):
+        status = self.status
+        if status is not None and not (isinstance(status, int) and 100 <= status <= 599):
             raise ValueError(f"fault status must be an HTTP status code, not {self.status!r}")
         if self.count is not None and (not isinstance(self.count, int) or self.count < 1):
             raise ValueError(f"fault count must be a positive integer or None, not {self.count!r}")
@@ -145,12 +147,14 @@ class Fault:
             return FakeResponse(status, page.encode(), {"content-type": "text/html", **headers})
         if self.kind == "malformed_json":
             text = self.body if isinstance(self.body, str) else '{"upload": {"id": "up_trunc'
-            return FakeResponse(status, text.encode(), {"content-type": "application/json", **headers})
+            headers["content-type"] = "application/json"
+            return FakeResponse(status, text.encode(), headers)
         if self.kind == "wrong_shape":
             payload = self.body if self.body is not None else {"data": [{"unexpected": True}]}
             return FakeResponse.json(status, payload, headers)
         if isinstance(self.body, str):
-            return FakeResponse(status, self.body.encode(), {"content-type": "text/plain", **headers})
+            headers["content-type"] = "text/plain"
+            return FakeResponse(status, self.body.encode(), headers)
         if self.body is not None:
             return FakeResponse.json(status, self.body, headers)
         payload: dict[str, Any] = {"message": _default_message(status), "traceId": trace_id}
@@ -322,14 +326,16 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         path, query, headers = self._split(request)
         if self.fake.latency > 0 and not is_control(path):
             time.sleep(self.fake.latency)
-        return self._answer(request, dispatch(self.fake, request.method, path, query, headers, body))
+        answer = dispatch(self.fake, request.method, path, query, headers, body)
+        return self._answer(request, answer)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         path, query, headers = self._split(request)
         if self.fake.latency > 0 and not is_control(path):
             await asyncio.sleep(self.fake.latency)
-        return self._answer(request, dispatch(self.fake, request.method, path, query, headers, body))
+        answer = dispatch(self.fake, request.method, path, query, headers, body)
+        return self._answer(request, answer)
 
 
 # --- loopback HTTP server ----------------------------------------------------------------------
@@ -349,6 +355,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeScenario/1.0"
     timeout = 120  # idle keep-alive connections are closed after this
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stalls
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no access log
@@ -457,7 +464,7 @@ def run_forever(
     port: int = 0,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in the calling thread until KeyboardInterrupt; ``on_ready(base_url)`` once listening."""
+    """Serve in this thread until KeyboardInterrupt; ``on_ready(base_url)`` once listening."""
     fake = fake if fake is not None else _new_fake()
     server = _Server((host, port), fake)
     base_url = f"http://{_display_host(host)}:{server.server_address[1]}/v1"

@@ -259,7 +259,8 @@ class Store:
                 f"SELECT id FROM uploads WHERE id IN ({_marks(chunk)})", chunk)}
             new = [i for i in wanted if i not in known]
             if new:
-                base = c.execute("SELECT value FROM counters WHERE name = 'upload_seq'").fetchone()[0]
+                (base,) = c.execute(
+                    "SELECT value FROM counters WHERE name = 'upload_seq'").fetchone()
                 c.executemany("INSERT INTO uploads (id, seq, note, added_at) VALUES (?, ?, ?, ?)",
                               [(i, base + n, note or "", now) for n, i in enumerate(new, start=1)])
                 c.execute("UPDATE counters SET value = ? WHERE name = 'upload_seq'",
@@ -291,8 +292,8 @@ class Store:
                    k.error_message, k.seq) for k in rows]
 
         def body(c: sqlite3.Connection) -> int:
-            c.executemany(f"INSERT OR REPLACE INTO uploads ({_COLUMNS}) VALUES ({_marks(range(12))})",
-                          values)
+            c.executemany(
+                f"INSERT OR REPLACE INTO uploads ({_COLUMNS}) VALUES ({_marks(range(12))})", values)
             if values:
                 c.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'upload_seq'",
                           (max(v[-1] for v in values),))
@@ -534,7 +535,7 @@ def _is_busy(exc: BaseException) -> bool:
 def _where(search: str | None, status: str | None) -> tuple[str, list[str]]:
     clauses, params = [], []
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%") + "%"
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append("(" + " OR ".join(f"{col} LIKE ? ESCAPE '\\'"
                                          for col in ("id", "file_name", "note", "status")) + ")")
         params += [pattern] * 4

@@ -83,6 +83,17 @@ def test_open_creates_owner_only_directories_and_files(tmp_path: Path) -> None:
         assert Path(f"{path}-wal").exists(), "journal_mode should be WAL"
 
 
+def test_owner_only_modes_hold_even_under_a_strict_umask(tmp_path: Path) -> None:
+    """mkdir/open modes are filtered by the umask; the store fixes them up explicitly."""
+    old_umask = os.umask(0o277)
+    try:
+        Store.open(tmp_path / "d" / "store.db").close()
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "d" / "store.db").stat().st_mode) == 0o600
+
+
 def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None:
     with Store.open(path, clock=Clock()) as first:
         assert first.schema_version == len(MIGRATIONS) == 2
@@ -97,7 +108,8 @@ def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None
     with Store.open(path, clock=later) as second:
         assert second.schema_version == 2
     raw = sqlite3.connect(path)
-    assert raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall() == applied
+    again = raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall()
+    assert again == applied
     assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     raw.close()
 
@@ -237,6 +249,15 @@ def test_restore_replaces_an_id_added_again_meanwhile(store: Store) -> None:
     store.restore(removed)
     assert store.get("up_1") == removed[0]
     assert store.count() == 1
+
+
+def test_restored_seq_is_never_handed_out_again(store: Store) -> None:
+    store.add(["up_1"])
+    row = store.get("up_1")
+    store.restore([KnownUpload(**{**row.__dict__, "id": "up_far", "seq": 1000})])
+    store.add(["up_2"])
+    assert store.get("up_2").seq == 1001
+    assert store.ids() == ["up_2", "up_far", "up_1"]
 
 
 def test_list_search_is_case_insensitive_over_id_name_note_status(store: Store) -> None:

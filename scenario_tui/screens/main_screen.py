@@ -137,6 +137,9 @@ class MainScreen(Screen):
         if self.next_poll:
             self._update_status()
 
+    def on_worker_state_changed(self, event) -> None:
+        self.app.report_worker_failure(event)
+
     # --- read-only and availability of actions ----------------------------------------------
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

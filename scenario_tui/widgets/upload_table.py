@@ -47,7 +47,7 @@ class UploadTable(ScrollView, can_focus=True):
         "upload-table--stale",
     }
     DEFAULT_CSS = """
-    UploadTable { background: $surface; }
+    UploadTable { background: $surface; overflow-x: hidden; }
     UploadTable > .upload-table--header { text-style: bold; background: $panel; }
     UploadTable > .upload-table--cursor { background: $accent 40%; text-style: bold; }
     UploadTable:focus > .upload-table--cursor { background: $accent; color: $text; }

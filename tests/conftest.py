@@ -1,0 +1,79 @@
+"""Shared fixtures: a fake Scenario API (in-process or on loopback), settings on a temp store,
+and the app's real wiring (``cli.build_service``) on top of them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scenario_tui.cli import build_service
+from scenario_tui.config import Settings
+from scenario_tui.fake_api import FakeScenario
+from scenario_tui.fake_server import serve
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    """Never touch the real user's config or data."""
+    monkeypatch.setenv("SCENARIO_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCENARIO_TUI_CONFIG", str(tmp_path / "config.toml"))
+    for name in ("SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET", "SCENARIO_SDK_JWT",
+                 "SCENARIO_BASE_URL", "SCENARIO_PROJECT_ID", "SCENARIO_TUI_PROFILE",
+                 "SCENARIO_CUSTOM_HEADERS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def fake() -> FakeScenario:
+    return FakeScenario(step_seconds=0.0)
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    values = dict(
+        base_url="http://fake-scenario.invalid/v1", api_key="test-key",
+        api_secret="test-secret-value", store_path=tmp_path / "store.db",
+        poll_min_seconds=0.01, poll_max_seconds=0.05, max_retries=0, profile="test",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path)
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+def service(fake, settings):
+    svc = build_service(settings, transport=fake.transport(), sleep=_no_sleep)
+    yield svc
+    svc.store.close()
+
+
+@pytest.fixture
+def server(fake):
+    with serve(fake) as handle:
+        yield handle
+
+
+@pytest.fixture
+def served_settings(tmp_path, server) -> Settings:
+    return make_settings(tmp_path, base_url=server.base_url)
+
+
+@pytest.fixture
+def cli_env(tmp_path, server) -> dict[str, str]:
+    """Environment for running ``scenario-tui`` as a subprocess against the served fake."""
+    env = dict(os.environ)
+    env.update(
+        SCENARIO_BASE_URL=server.base_url, SCENARIO_SDK_API_KEY="cli-key",
+        SCENARIO_SDK_API_SECRET="cli-secret-value", SCENARIO_TUI_DATA_DIR=str(tmp_path / "data"),
+        SCENARIO_TUI_CONFIG=str(tmp_path / "config.toml"), NO_COLOR="1",
+    )
+    return env

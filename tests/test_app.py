@@ -1,0 +1,369 @@
+"""The TUI driven with Textual's Pilot against the in-process fake API.
+
+Workers are awaited (``app.workers.wait_for_complete()``), never slept on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scenario_tui.app import ScenarioApp
+from scenario_tui.cli import build_service
+from scenario_tui.fake_api import BAD_FILE_ID, seeded_pending_ids
+from scenario_tui.widgets.status_panel import StatusPanel
+from scenario_tui.widgets.upload_table import UploadTable
+from tests.conftest import make_settings
+
+PENDING = seeded_pending_ids(include_bad_file=False)
+
+
+def make_app(fake, tmp_path, ids=None, **overrides):
+    settings = make_settings(tmp_path, **overrides)
+    service = build_service(settings, transport=fake.transport())
+    service.store.add(fake.seeded_ids if ids is None else ids)
+    return ScenarioApp(service, settings)
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def table(app) -> UploadTable:
+    return app.screen.query_one(UploadTable)
+
+
+def status_text(app) -> str:
+    return str(app.main_screen.query_one(StatusPanel).render())
+
+
+async def select(app, pilot, upload_id: str) -> None:
+    t = table(app)
+    for index in range(t.listing.count()):
+        if t.listing.row(index).id == upload_id:
+            t.cursor = index
+            await settle(app, pilot)
+            return
+    raise AssertionError(f"{upload_id} not listed")
+
+
+def toasts(app) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def test_startup_shows_cached_rows_then_refreshes_unfinished(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert table(app).listing.count() == len(fake.seeded_ids)
+        await settle(app, pilot)
+        t = table(app)
+        statuses = {t.listing.row(i).id: t.listing.row(i).status for i in range(t.listing.count())}
+        assert statuses[PENDING[0]] == "pending"
+        assert t.fresh >= set(PENDING)
+
+
+async def test_complete_highlighted_pending_moves_to_imported(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CompleteConfirmScreen"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1
+        assert app.main_screen.service.store.get(PENDING[0]).status == "imported"
+        assert "imported" in status_text(app)
+        assert any("imported" in t for t in toasts(app))
+
+
+async def test_complete_non_pending_sends_nothing(fake, tmp_path):
+    imported = next(i for i in fake.seeded_ids if fake.status_of(i) == "imported")
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, imported)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert fake.complete_count() == 0
+
+
+async def test_bulk_complete_sends_only_pending_marked(fake, tmp_path):
+    imported = next(i for i in fake.seeded_ids if fake.status_of(i) == "imported")
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for upload_id in (PENDING[0], PENDING[1], imported):
+            await select(app, pilot, upload_id)
+            await pilot.press("space")
+        assert table(app).marked == {PENDING[0], PENDING[1], imported}
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1
+        assert fake.complete_count(PENDING[1]) == 1
+        assert fake.complete_count(imported) == 0
+
+
+async def test_bad_file_complete_ends_failed_with_reason_shown(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, BAD_FILE_ID)
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        row = app.main_screen.service.store.get(BAD_FILE_ID)
+        assert row.status == "failed"
+        assert any("failed" in t and row.error_message in t for t in toasts(app))
+
+
+@pytest.mark.parametrize(
+    ("status", "title"),
+    [(401, "Bad credentials"), (404, "Not found"), (429, "Rate limited"), (500, "Server error")],
+)
+async def test_complete_errors_end_in_status_widget_and_toast(fake, tmp_path, status, title):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        fake.faults.add(status=status, method="GET", count=5)
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        assert title in status_text(app)
+        assert any(title in t for t in toasts(app))
+        assert fake.complete_count() == 0
+        assert app.is_running
+
+
+async def test_complete_timeout_is_uncertain_and_reread(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        fake.faults.add(kind="timeout", method="POST", path="/action", apply=True)
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1
+        assert any("uncertain" in t.lower() for t in toasts(app))
+
+
+async def test_second_c_while_in_flight_sends_nothing_more(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        fake.latency = 0.3
+        await pilot.press("c", "y")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert any("Already completing" in t for t in toasts(app))
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1
+
+
+async def test_keys_answered_while_requests_in_flight(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fake.latency = 0.5
+        await pilot.press("R")
+        await pilot.pause()
+        before = table(app).cursor
+        await pilot.press("down")
+        await pilot.pause()
+        assert table(app).cursor == before + 1
+        assert any(w.is_running for w in app.main_screen.workers)
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+
+async def test_quit_with_complete_in_flight_asks_first(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        fake.latency = 0.5
+        await pilot.press("c", "y")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_read_only_hides_and_refuses_mutations(fake, tmp_path):
+    app = make_app(fake, tmp_path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        await pilot.press("c", "a", "d", "n")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert fake.complete_count() == 0
+        footer_keys = {b.key for b in app.active_bindings.values() if b.binding.show} if hasattr(app, "active_bindings") else set()
+        assert "c" not in {k for k in footer_keys}
+
+
+async def test_filter_and_sort(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"failed")
+        await settle(app, pilot)
+        t = table(app)
+        rows = [t.listing.row(i) for i in range(t.listing.count())]
+        assert rows and all(r.status == "failed" for r in rows)
+        await pilot.press("enter", "escape")
+        await settle(app, pilot)
+        assert table(app).listing.count() == len(fake.seeded_ids)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert table(app).listing.query.sort == "status"
+        t = table(app)
+        statuses = [t.listing.row(i).status for i in range(t.listing.count())]
+        assert statuses == sorted(statuses)
+
+
+async def test_add_ids_with_bad_ones_then_fetches_new(fake, tmp_path):
+    app = make_app(fake, tmp_path, ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        area = app.screen.query_one("TextArea")
+        area.load_text(f"{PENDING[0]}, {PENDING[1]}\n{PENDING[0]} ../etc/passwd")
+        await pilot.pause()
+        await pilot.press("f2")
+        await settle(app, pilot)
+        store = app.main_screen.service.store
+        assert store.contains(PENDING[0]) and store.contains(PENDING[1])
+        assert store.count() == 2
+        assert store.get(PENDING[0]).status == "pending"
+        assert any("1 invalid" in t and "duplicates" in t for t in toasts(app))
+
+
+async def test_remove_and_undo(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        await app.main_screen.query_one("#detail-pane").focus() or None
+        table(app).focus()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        store = app.main_screen.service.store
+        assert not store.contains(PENDING[0])
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert store.contains(PENDING[0])
+        assert store.get(PENDING[0]).status == "pending"
+
+
+async def test_note_edit(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"ticket-7", "enter")
+        await settle(app, pilot)
+        assert app.main_screen.service.store.get(PENDING[0]).note.endswith("ticket-7")
+
+
+async def test_copy_id_and_summary_go_to_the_clipboard(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        await pilot.press("y")
+        assert app.clipboard == PENDING[0]
+        await pilot.press("space")
+        await select(app, pilot, BAD_FILE_ID)
+        await pilot.press("space", "Y")
+        lines = app.clipboard.splitlines()
+        assert len(lines) == 2 and any(PENDING[0] in line and "pending" in line for line in lines)
+        assert any("OSC 52" in t for t in toasts(app))
+
+
+async def test_help_log_and_palette_screens(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await select(app, pilot, PENDING[0])
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        await pilot.press("L")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ActivityLogScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+
+
+async def test_api_unreachable_still_opens_and_says_so(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    fake.faults.add(kind="drop", count=100)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert table(app).listing.count() == len(fake.seeded_ids)
+        assert any("Cannot connect" in t for t in toasts(app))
+        assert app.is_running
+
+
+async def test_unexpected_worker_exception_does_not_kill_the_app(fake, tmp_path, monkeypatch):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+
+        async def broken(upload_id):
+            raise RuntimeError("kaboom")
+
+        monkeypatch.setattr(app.main_screen.service, "refresh", broken)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.is_running
+        assert any("kaboom" in t for t in toasts(app))
+
+
+async def test_hostile_server_strings_are_inert(fake, tmp_path):
+    upload_id = PENDING[0]
+    fake.uploads[upload_id].file_name = "[bold red]evil[/] \x1b]52;c;ZXZpbA==\x07\x1b[2J"
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, upload_id)
+        screen_text = app.export_screenshot()
+        assert "[bold red]evil[/]" in screen_text.replace("&#160;", " ")
+        assert "\x1b]52" not in screen_text
+
+
+async def test_narrow_and_tiny_terminals(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "i", "i")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert not app.screen.query_one("#panes").has_class("-narrow")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.query_one("#panes").has_class("-narrow")
