@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -20,10 +21,12 @@ class ScenarioApp(App):
     TITLE = "scenario-tui"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, service, settings) -> None:
+    def __init__(self, service, settings, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.service = service
         self.settings = settings
+        #: what "now" is for ages and expiries (fixed in snapshot tests)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def on_mount(self) -> None:
         for warning in self.settings.warnings:

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -414,6 +415,16 @@ def test_parts_sent(store: Store) -> None:
 
 
 # --- concurrency, locks and crashes -----------------------------------------------------------
+
+
+def test_store_can_be_used_from_a_worker_thread(store: Store) -> None:
+    """Textual thread workers read pages from the store opened on the main thread."""
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(store.add(["up_t"]).added))
+    worker.start()
+    worker.join()
+    assert results == [["up_t"]]
+    assert store.ids() == ["up_t"]
 
 
 def test_locked_database_raises_store_locked(path: Path) -> None:

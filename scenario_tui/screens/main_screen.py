@@ -114,6 +114,7 @@ class MainScreen(Screen):
         return self.query_one(StatusPanel)
 
     def on_mount(self) -> None:
+        self.table.now = self.app.clock()
         self.query_one("#filter-input").display = False
         self.table.busy = self.busy
         self.table.focus()
@@ -131,8 +132,7 @@ class MainScreen(Screen):
 
     def _tick(self) -> None:
         """Once a second: ages and poll countdowns move on."""
-        now = datetime.now(timezone.utc)
-        self.table.now = now
+        self.table.now = self.app.clock()
         self.table.refresh()
         if self.next_poll:
             self._update_status()
@@ -162,6 +162,7 @@ class MainScreen(Screen):
             self.load_detail(event.upload_id)
 
     def _show_highlighted(self) -> None:
+        self.detail.now = self.app.clock()
         row = self.table.highlighted
         if row is None:
             self.detail.show(None, None)
