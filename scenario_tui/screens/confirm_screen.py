@@ -55,6 +55,7 @@ class ConfirmScreen(ModalScreen[bool]):
     }
     ConfirmScreen #confirm-buttons Button {
         margin-left: 1;
+        max-width: 48%;
     }
     """
 

@@ -61,7 +61,7 @@ class ErrorScreen(ModalScreen[None]):
         self.error_title = inert_text(title or "Error", one_line=True, limit=70)
         self.message = inert_text(message or "")
         self.details = inert_text(details, limit=MAX_DETAILS) if details else None
-        self._closed = False
+        self._done = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog") as dialog:
@@ -76,9 +76,9 @@ class ErrorScreen(ModalScreen[None]):
         yield Footer()
 
     def action_close(self) -> None:
-        if self._closed:
+        if self._done:
             return
-        self._closed = True
+        self._done = True
         self.dismiss(None)
 
     @on(Button.Pressed, "#error-close")

@@ -54,7 +54,9 @@ class HelpScreen(ModalScreen[None]):
     AUTO_FOCUS = "#help-body"
 
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close", key_display="esc/?/q", id="help.close"),
+        Binding(
+            "escape,question_mark,q", "close", "Close", key_display="esc/?/q", id="help.close"
+        ),
     ]
 
     def __init__(self, bindings: list[tuple[str, str]], *, data_location: str | None = None) -> None:
@@ -64,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             for key, text in bindings
         ]
         self.data_location = data_location
-        self._closed = False
+        self._done = False
 
     def key_table(self) -> Table:
         """Two columns: the key, then what it does (wrapped in its own column)."""
@@ -102,7 +104,7 @@ class HelpScreen(ModalScreen[None]):
         yield Footer()
 
     def action_close(self) -> None:
-        if self._closed:
+        if self._done:
             return
-        self._closed = True
+        self._done = True
         self.dismiss(None)

@@ -80,7 +80,7 @@ class ActivityLogScreen(Screen[None]):
         # Stable sort: events with equal times keep the order they came in (the store's newest
         # first).
         self.events = sorted(events, key=_sort_key, reverse=True)
-        self._closed = False
+        self._done = False
 
     def compose(self) -> ComposeResult:
         count = len(self.events)
@@ -131,7 +131,7 @@ class ActivityLogScreen(Screen[None]):
         self.query_one("#log-detail", Static).update(detail)
 
     def action_close(self) -> None:
-        if self._closed:
+        if self._done:
             return
-        self._closed = True
+        self._done = True
         self.dismiss(None)

@@ -144,7 +144,7 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if self.settings.read_only and action in MUTATING_ACTIONS:
-            return None
+            return False  # hidden from the footer and refused
         return True
 
     def _refuse_read_only(self) -> bool:
