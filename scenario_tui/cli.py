@@ -237,7 +237,7 @@ def cmd_list(args, settings) -> int:
 def cmd_show(args, settings) -> int:
     from scenario_tui.ids import validate_upload_id
     from scenario_tui.present import (
-        follow_through_sections, sections_to_lines, to_public_json, upload_sections,
+        sections_to_lines, to_public_json, upload_sections,
     )
 
     upload_id = validate_upload_id(args.id)
@@ -263,9 +263,7 @@ def cmd_show(args, settings) -> int:
     if args.json:
         _emit_json(to_public_json(row, upload, found))
     else:
-        sections = upload_sections(row, upload)
-        if found is not None:
-            sections += follow_through_sections(found)
+        sections = upload_sections(row, upload, follow=found)
         for line in sections_to_lines(sections):
             print(line)
     return EXIT_OK

@@ -111,11 +111,33 @@ def _text(value: Any, limit: int = 300) -> str | None:
     return None if value is None else inert_text(value, one_line=True, limit=limit)
 
 
-def upload_sections(row, upload: Upload | None, now: datetime | None = None) -> list[Section]:
-    """Grouped fields of an upload plus the local data about it (``row``: KnownUpload)."""
+def upload_sections(
+    row, upload: Upload | None, now: datetime | None = None, follow=None
+) -> list[Section]:
+    """Grouped fields of an upload, the local data about it (``row``: KnownUpload) and, when
+    known, its job and asset (``follow``). Most useful for triage first: status and error, the
+    note, identity, what it became, then the long tail (parts, options, config, unknown fields).
+    """
     now = now or datetime.now(timezone.utc)
     sections: list[Section] = []
+    if row is not None:
+        local = Section("Local")
+        if upload is None:
+            local.add("ID", _text(row.id))
+        local.add("Note", _text(row.note, 1000))
+        local.add("Added", when(row.added_at, now))
+        local.add("Fetched", when(row.fetched_at, now) if row.fetched_at else "never")
+        sections.append(local)
     if upload is not None:
+        state = Section("Status")
+        state.add("Status", status_label(upload.status))
+        state.add("Error", _text(upload.error_message, 2000))
+        state.add("Job", _text(upload.job_id))
+        state.add("Entity", _text(upload.entity_id))
+        state.add("Created", when(upload.created_at, now))
+        state.add("Updated", when(upload.updated_at, now))
+        sections.insert(0, state)
+
         ident = Section("Identity")
         ident.add("ID", _text(upload.id))
         ident.add("File", _text(upload.file_name))
@@ -131,15 +153,8 @@ def upload_sections(row, upload: Upload | None, now: datetime | None = None) -> 
         ident.add("Owner", _text(upload.owner_id))
         ident.add("Author", _text(upload.author_id))
         sections.append(ident)
-
-        state = Section("Status")
-        state.add("Status", status_label(upload.status))
-        state.add("Error", _text(upload.error_message, 2000))
-        state.add("Job", _text(upload.job_id))
-        state.add("Entity", _text(upload.entity_id))
-        state.add("Created", when(upload.created_at, now))
-        state.add("Updated", when(upload.updated_at, now))
-        sections.append(state)
+        if follow is not None:
+            sections.extend(follow_through_sections(follow, now))
 
         if upload.parts:
             parts = Section(f"Parts ({upload.parts_count or len(upload.parts)})")
@@ -168,14 +183,6 @@ def upload_sections(row, upload: Upload | None, now: datetime | None = None) -> 
             for key, value in extra.items():
                 unknown.add(_text(key, 60) or "?", _json(value) if not isinstance(value, str) else _text(value))
             sections.append(unknown)
-    if row is not None:
-        local = Section("Local")
-        if upload is None:
-            local.add("ID", _text(row.id))
-        local.add("Note", _text(row.note, 1000))
-        local.add("Added", when(row.added_at, now))
-        local.add("Fetched", when(row.fetched_at, now) if row.fetched_at else "never")
-        sections.append(local)
     return sections
 
 

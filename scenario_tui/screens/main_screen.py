@@ -259,15 +259,19 @@ class MainScreen(Screen):
         try:
             upload = await self.service.refresh(upload_id)
         except errors.ScenarioTuiError as exc:
+            self._unbusy(upload_id, "refreshing")
             self._set_error(upload_id, exc)
             raise
         finally:
-            if self.busy.get(upload_id) == "refreshing":
-                del self.busy[upload_id]
+            self._unbusy(upload_id, "refreshing")
         self.failures.pop(upload_id, None)
         self.table.fresh.add(upload_id)
         self._row_changed(upload_id)
         return upload
+
+    def _unbusy(self, upload_id: str, what: str) -> None:
+        if self.busy.get(upload_id) == what:
+            del self.busy[upload_id]
 
     @work(group="refresh-one", exit_on_error=False)
     async def refresh_one(self, upload_id: str) -> None:

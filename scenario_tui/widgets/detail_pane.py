@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from scenario_tui.present import Section, follow_through_sections, upload_sections
+from scenario_tui.present import Section, upload_sections
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -46,10 +46,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         if self.row is None and self.upload is None:
             body = Text("No upload selected.", style="dim")
         else:
-            sections = upload_sections(self.row, self.upload, now)
-            if self.follow is not None:
-                sections += follow_through_sections(self.follow, now)
-            elif self.loading_follow:
+            sections = upload_sections(self.row, self.upload, now, self.follow)
+            if self.follow is None and self.loading_follow:
                 sections.append(Section("Job", [("", "loading…")]))
             if self.upload is None:
                 sections.insert(0, Section("Status", [("", "never fetched: press r to fetch")]))

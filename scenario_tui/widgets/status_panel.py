@@ -32,7 +32,7 @@ class StatusPanel(Static):
     """Three short lines: status, activity, outcome or error."""
 
     DEFAULT_CSS = """
-    StatusPanel { height: auto; min-height: 3; padding: 0 1; background: $panel; }
+    StatusPanel { height: auto; min-height: 3; max-height: 5; padding: 0 1; background: $panel; }
     StatusPanel.-error { background: $error 25%; }
     StatusPanel.-working { background: $accent 20%; }
     """
@@ -56,7 +56,7 @@ class StatusPanel(Static):
         text.append("\n")
         if info.error_title:
             text.append(inert_text(info.error_title, one_line=True) + ": ", style="bold")
-            text.append(inert_text(info.error_message, one_line=True))
+            text.append(inert_text(info.error_message, one_line=True, limit=230))
         elif info.outcome:
             text.append(inert_text(info.outcome, one_line=True))
         self.update(text)

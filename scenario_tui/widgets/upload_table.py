@@ -167,21 +167,23 @@ class UploadTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[str, int]]:
         """(name, width) for the current width; narrow terminals drop the less useful columns."""
-        cols = [("mark", 2), ("status", 13), ("id", 24), ("file", 20), ("kind", 6),
-                ("size", 9), ("age", 9), ("note", 0)]
-        if width < 100:
-            cols = [c for c in cols if c[0] != "kind"]
-        if width < 80:
-            cols = [c for c in cols if c[0] not in ("size",)]
-        if width < 60:
-            cols = [c for c in cols if c[0] not in ("age", "file")]
-        fixed = sum(w + 1 for _, w in cols if w)
-        rest = max(width - fixed, 0)
-        return [(name, w if w else rest) for name, w in cols]
+        cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 9}
+        for name, below in (("kind", 110), ("size", 90), ("age", 56), ("file", 44)):
+            if width < below:
+                del cols[name]
+        used = sum(w + 1 for w in cols.values())
+        if "file" in cols and width - used < 12:  # give the note some room before the file name
+            cols["file"] = max(cols["file"] - (12 - (width - used)), 16)
+            used = sum(w + 1 for w in cols.values())
+        note = width - used
+        result = list(cols.items())
+        if note >= 4:
+            result.append(("note", note))
+        return result
 
     def _cells(self, row: KnownUpload) -> dict[str, str]:
         busy = self.busy.get(row.id)
-        mark = "*" if row.id in self.marked else " "
+        mark = "*" if row.id in self.marked else ""
         status = status_label(row.status)
         if busy:
             status = f"{BUSY_SYMBOLS.get(busy, '…')}{status[1:]}"
@@ -217,13 +219,10 @@ class UploadTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         cells = self._cells(row)
         base = self.rich_style + self._row_style(row)
-        segments = []
-        for i, (name, w) in enumerate(cols):
-            segments.append(Segment(_fit(cells[name], w) + (" " if i < len(cols) - 1 else ""), base))
-        strip = Strip(segments).crop(0, width).extend_cell_length(width, base)
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("upload-table--cursor"))
-        return strip
+            base += self.get_component_rich_style("upload-table--cursor")
+        text = " ".join(_fit(cells[name], w) for name, w in cols)
+        return Strip([Segment(_fit(text, width), base)])
 
     def _row_style(self, row: KnownUpload) -> Style:
         style = Style()
