@@ -122,6 +122,8 @@ class ScenarioClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.project_id = project_id
+        #: the injected transport (None: real network); the part uploader reuses it
+        self.transport = transport
         self.max_retries = max_retries
         self._sleep = sleep
         self._clock = clock

@@ -284,7 +284,8 @@ class Uploader:
         self.read_only = self.service.read_only
         self.concurrency, self.chunk_size = concurrency, chunk_size
         self.poll_min, self.poll_max = poll_min, poll_max
-        self._part_transport = part_transport
+        self._part_transport = part_transport if part_transport is not None else getattr(
+            client, "transport", None)
         self._part_timeout = part_timeout
         self._sleep, self._clock, self._wall = sleep, clock, wall_clock
         #: set when an upload was interrupted: its message says how to resume

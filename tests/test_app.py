@@ -366,3 +366,64 @@ async def test_narrow_and_tiny_terminals(fake, tmp_path):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.screen.query_one("#panes").has_class("-narrow")
+
+
+async def test_upload_modal_uploads_with_progress_and_follows_to_imported(fake, tmp_path, monkeypatch):
+    from scenario_tui.widgets.upload_progress import UploadProgress, describe
+
+    shown: list[str] = []
+    original = UploadProgress.show
+
+    def spy(self, progress_by_file):
+        shown.extend(describe(p) for p in progress_by_file.values() if p)
+        original(self, progress_by_file)
+
+    monkeypatch.setattr(UploadProgress, "show", spy)
+    data = tmp_path / "picture.png"
+    data.write_bytes(b"\x89PNG" + b"x" * 300_000)
+    app = make_app(fake, tmp_path, ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("U")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "UploadScreen"
+        app.screen.query_one("#upload-path").value = str(data)
+        await pilot.pause()
+        assert "image" in str(app.screen.query_one("#upload-guess").render())
+        await pilot.press("f2")
+        await settle(app, pilot)
+        store = app.main_screen.service.store
+        rows = store.list()
+        assert len(rows) == 1 and rows[0].status == "imported"
+        assert rows[0].file_name == "picture.png" and rows[0].file_size == data.stat().st_size
+        assert fake.complete_count(rows[0].id) == 1
+        assert any("picture.png" in t for t in toasts(app))
+        assert shown and "100%" in shown[-1] and "picture.png" in shown[-1]
+        assert not app.main_screen.query_one(UploadProgress).has_class("-active")
+
+
+async def test_upload_modal_bad_path_is_a_clear_error(fake, tmp_path):
+    app = make_app(fake, tmp_path, ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("U")
+        await pilot.pause()
+        app.screen.query_one("#upload-path").value = str(tmp_path / "missing.png")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert any("Cannot upload this file" in t for t in toasts(app))
+        assert app.main_screen.service.store.count() == 0
+
+
+async def test_import_modal_huggingface_is_stored_and_followed(fake, tmp_path):
+    app = make_app(fake, tmp_path, ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("I")
+        await pilot.pause()
+        app.screen.query_one("#import-source").value = "huggingface"
+        app.screen.query_one("#import-target").value = "black-forest-labs/FLUX.1-dev"
+        await pilot.press("f2")
+        await settle(app, pilot)
+        rows = app.main_screen.service.store.list()
+        assert len(rows) == 1 and rows[0].status == "imported" and rows[0].kind == "model"

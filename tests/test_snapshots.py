@@ -122,3 +122,23 @@ def test_read_only_demo_header(snap_compare, tmp_path):
     """READ-ONLY and DEMO markers in the header; mutating keys gone from the footer."""
     app, _ = build_app(tmp_path, read_only=True, demo=True, profile="demo")
     assert snap_compare(app, terminal_size=(80, 24), run_before=go_to(PENDING[0]))
+
+
+def test_follow_through_job_and_asset(snap_compare, tmp_path):
+    """An imported upload, wide: its job (progress, status timeline) and the asset it became."""
+    app, _ = build_app(tmp_path)
+    assert snap_compare(app, terminal_size=(140, 44), run_before=go_to("up_demo_imported_1"))
+
+
+def test_upload_dialog(snap_compare, tmp_path):
+    """The upload dialog: path with completion, guessed kind, complete checkbox."""
+    app, _ = build_app(tmp_path)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("U")
+        await pilot.pause()
+        pilot.app.screen.query_one("#upload-path").value = "renders/hero-banner-final.png"
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -25,9 +25,10 @@ from scenario_tui.present import human_size, status_label
 from scenario_tui.widgets.app_header import AppHeader
 from scenario_tui.widgets.detail_pane import DetailPane
 from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
+from scenario_tui.widgets.upload_progress import UploadProgress
 from scenario_tui.widgets.upload_table import UploadTable
 
-MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo"}
+MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
 
 
@@ -39,6 +40,8 @@ class MainScreen(Screen):
         Binding("r", "refresh", "Refresh", id="main.refresh"),
         Binding("R", "refresh_all", "Refresh all", id="main.refresh_all"),
         Binding("a", "add", "Add IDs", id="main.add"),
+        Binding("U", "upload", "Upload file", show=False, id="main.upload"),
+        Binding("I", "import", "Import by URL", show=False, id="main.import"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("s", "sort", "Sort", id="main.sort"),
         Binding("space", "mark", "Mark", id="main.mark"),
@@ -60,6 +63,8 @@ class MainScreen(Screen):
         ("c", "complete the highlighted upload, or all marked ones (asks first)"),
         ("r / R", "refresh the highlighted upload / every listed upload"),
         ("a", "add upload IDs (paste many: newline, space or comma separated)"),
+        ("U", "upload a local file (multipart, with progress; completes it when done)"),
+        ("I", "import by reference: a URL, a Hugging Face or a Civitai model"),
         ("/", "filter by ID, file name, note or status (escape clears)"),
         ("s", "cycle the sort order"),
         ("space / *", "mark the highlighted upload / mark or unmark all listed"),
@@ -85,6 +90,7 @@ class MainScreen(Screen):
         self.next_poll: dict[str, float] = {}
         self.follow_cache: dict[str, object] = {}
         self.last_removed: list = []
+        self.uploading: dict[str, object] = {}
         self.app_line = ""
         self.bulk_progress = ""
         self.api_unreachable = False
@@ -98,6 +104,7 @@ class MainScreen(Screen):
                 yield Input(placeholder="filter: ID, file name, note or status", id="filter-input")
                 yield UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
             yield DetailPane(id="detail-pane")
+        yield UploadProgress(id="upload-progress")
         yield StatusPanel(id="status-panel")
         yield Footer()
 
@@ -448,6 +455,104 @@ class MainScreen(Screen):
 
         self.app.push_screen(CompleteConfirmScreen(items), send)
 
+    def action_upload(self) -> None:
+        from scenario_tui.screens.upload_screen import UploadScreen
+
+        if self._refuse_read_only():
+            return
+
+        def start(request) -> None:
+            if request is not None:
+                self.upload_file(request)
+
+        self.app.push_screen(UploadScreen(), start)
+
+    def action_import(self) -> None:
+        from scenario_tui.screens.import_screen import ImportScreen
+
+        if self._refuse_read_only():
+            return
+
+        def start(request) -> None:
+            if request is not None:
+                self.import_reference(request)
+
+        self.app.push_screen(ImportScreen(), start)
+
+    def _uploader(self):
+        from scenario_tui.uploader import Uploader
+
+        return Uploader(
+            self.service.client, self.service.store, service=self.service,
+            poll_min=self.settings.poll_min_seconds, poll_max=self.settings.poll_max_seconds,
+        )
+
+    @work(group="upload", exit_on_error=False)
+    async def upload_file(self, request) -> None:
+        """Multipart upload with progress; the new ID is listed as soon as it exists."""
+        from scenario_tui.uploader import UploadIncompleteError
+
+        uploader = self._uploader()
+        key = request.path
+        listed = False
+
+        def on_progress(progress) -> None:
+            nonlocal listed
+            self.uploading[key] = progress
+            self.query_one(UploadProgress).show(self.uploading)
+            if not listed:
+                listed = True
+                self.table.reload()
+
+        self.uploading[key] = None
+        try:
+            result = await uploader.upload_file(
+                request.path, kind=request.kind, no_complete=not request.complete,
+                on_progress=on_progress,
+            )
+        except UploadIncompleteError as exc:
+            self._set_error(exc.upload_id, exc)
+            return
+        except errors.ScenarioTuiError as exc:
+            self._set_error(None, exc)
+            return
+        finally:
+            self.uploading.pop(key, None)
+            self.query_one(UploadProgress).show({k: v for k, v in self.uploading.items() if v})
+            self.table.reload()
+        self._after_create(result, f"Uploaded {result.parts_sent} part(s) of {key}")
+
+    @work(group="upload", exit_on_error=False)
+    async def import_reference(self, request) -> None:
+        uploader = self._uploader()
+        try:
+            if request.source == "huggingface":
+                result = await uploader.import_huggingface(request.target)
+            elif request.source == "civitai":
+                result = await uploader.import_civitai(request.target)
+            else:
+                result = await uploader.import_url(request.target, request.kind)
+        except errors.ScenarioTuiError as exc:
+            self._set_error(None, exc)
+            return
+        self.table.reload()
+        self._after_create(result, "Import created", follow_pending=True)
+
+    def _after_create(self, result, what: str, *, follow_pending: bool = False) -> None:
+        """Toast the outcome, select the new upload and follow it to a final status."""
+        upload_id = result.upload_id
+        if upload_id is None:
+            self._toast("Nothing created", result.problem or what, "warning")
+            return
+        self.table.fresh.add(upload_id)
+        self.outcomes[upload_id] = f"{what}: {result.status}."
+        self._toast(what, f"{upload_id}: {result.status}.")
+        self._row_changed(upload_id)
+        if result.status not in ("imported", "failed") and (
+            follow_pending or result.status != "pending"
+        ):
+            self.follow_upload(upload_id)
+
     def action_refresh(self) -> None:
         upload_id = self.table.highlighted_id
         if upload_id is None:
@@ -696,12 +801,14 @@ class MainScreen(Screen):
         from scenario_tui.screens.confirm_screen import ConfirmScreen
 
         completing = [i for i, what in self.busy.items() if what == "completing"]
-        if not completing:
+        if not completing and not self.uploading:
             self.app.exit()
             return
         lines = [f"{i}: complete in flight" for i in completing]
-        lines.append("Quitting now leaves its outcome unknown until you refresh it.")
+        lines += [f"{name}: upload in progress" for name in self.uploading]
+        lines.append("Quitting now leaves the outcome unknown until you refresh; an interrupted "
+                     "upload can be resumed with: scenario-tui upload --resume ID FILE")
         self.app.push_screen(
-            ConfirmScreen("A complete is in flight. Quit anyway?", lines, "Quit", danger=True),
+            ConfirmScreen("Work is in flight. Quit anyway?", lines, "Quit", danger=True),
             lambda yes: self.app.exit() if yes else None,
         )
