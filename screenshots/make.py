@@ -1,0 +1,101 @@
+"""Make the README's screenshots from the fake API: python screenshots/make.py
+
+Each picture is the real app (real wiring, in-process fake API, temporary store) driven by
+Textual's Pilot; clocks are fixed so the pictures only change when the app does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from scenario_tui.app import ScenarioApp  # noqa: E402
+from scenario_tui.cli import build_service  # noqa: E402
+from scenario_tui.config import Settings  # noqa: E402
+from scenario_tui.fake_api import BAD_FILE_ID, FakeScenario, seeded_pending_ids  # noqa: E402
+from scenario_tui.store import Store  # noqa: E402
+
+NOW = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
+SIZE = (100, 30)
+
+
+def build(tmp: Path, fake: FakeScenario) -> ScenarioApp:
+    settings = Settings(
+        base_url="http://127.0.0.1:8765/v1", api_key="demo", api_secret="demo-secret",
+        store_path=tmp / "demo.db", demo=True, profile="demo", max_retries=0,
+        poll_min_seconds=5.0, poll_max_seconds=10.0,
+    )
+    store = Store.open(settings.store_path, clock=lambda: NOW)
+    store.add(fake.seeded_ids)
+    store.set_note(seeded_pending_ids()[0], "ticket #4711: stuck since Friday")
+    service = build_service(settings, transport=fake.transport(), store=store)
+    return ScenarioApp(service, settings, clock=lambda: NOW)
+
+
+async def select(pilot, upload_id: str) -> None:
+    table = pilot.app.screen.query_one("UploadTable")
+    for index in range(table.listing.count()):
+        if table.listing.row(index).id == upload_id:
+            table.cursor = index
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def shoot(name: str, scenario) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = FakeScenario(rng_seed=7, step_seconds=3600.0, clock=lambda: NOW.timestamp())
+        app = build(Path(tmp), fake)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await scenario(pilot, fake)
+            await pilot.pause()
+            svg = app.export_screenshot(title=f"scenario-tui: {name}")
+            app.exit()
+    (HERE / f"{name}.svg").write_text(svg, encoding="utf-8", newline="\n")
+    print(f"wrote screenshots/{name}.svg")
+
+
+async def main_screen(pilot, fake) -> None:
+    await select(pilot, seeded_pending_ids()[0])
+
+
+async def completing(pilot, fake) -> None:
+    upload_id = seeded_pending_ids()[0]
+    await select(pilot, upload_id)
+    await pilot.press("c", "y")
+    for _ in range(200):  # until the POST has been answered; the follow-up poll keeps going
+        await pilot.pause(0.02)
+        if pilot.app.main_screen.busy.get(upload_id) == "polling":
+            break
+
+
+async def error(pilot, fake) -> None:
+    await select(pilot, "up_demo_failed_1")
+    fake.faults.add(status=503, count=1, body={"message": "Service temporarily unavailable",
+                                                "traceId": "trace-5f2c9a"})
+    await pilot.press("r")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+
+
+async def help_screen(pilot, fake) -> None:
+    await pilot.press("question_mark")
+
+
+async def run() -> None:
+    await shoot("main", main_screen)
+    await shoot("completing", completing)
+    await shoot("error", error)
+    await shoot("help", help_screen)
+
+
+if __name__ == "__main__":
+    asyncio.run(run())
