@@ -418,7 +418,7 @@ def cmd_demo(args, settings) -> int:
             warnings=(),
         )
         service = build_service(demo_settings)
-        service.store.add(fake.seeded_ids, note="")
+        service.store.add(list(reversed(fake.seeded_ids)), note="")  # pending ones on top
         for upload_id, note in DEMO_NOTES.items():
             if service.store.contains(upload_id):
                 service.store.set_note(upload_id, note)

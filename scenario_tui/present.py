@@ -71,21 +71,26 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def relative(value: str | datetime | None, now: datetime) -> str:
-    """'3 min ago', 'in 4 min', 'just now'; '' when unknown."""
+    """'3 min ago', 'in 4 min', 'just now'; '' when unknown. Clock skew under a minute is 'now'."""
     moment = value if isinstance(value, datetime) else parse_time(value)
     if moment is None:
         return ""
     seconds = (now - moment).total_seconds()
     future = seconds < 0
     seconds = abs(seconds)
-    if seconds < 45:
-        return "just now" if not future else "in a few s"
-    for limit, unit, size in ((3600, "min", 60), (86400, "h", 3600), (86400 * 45, "d", 86400)):
-        if seconds < limit:
-            amount = f"{round(seconds / size)} {unit}"
-            break
+    if seconds < 45 or (future and seconds < 60):
+        return "just now"
+    minutes = round(seconds / 60)
+    hours = round(seconds / 3600)
+    days = round(seconds / 86400)
+    if minutes < 60:
+        amount = f"{minutes} min"
+    elif hours < 24:
+        amount = f"{hours} h"
+    elif days < 45:
+        amount = f"{days} d"
     else:
-        amount = f"{round(seconds / (86400 * 30))} mo"
+        amount = f"{round(days / 30)} mo"
     return f"in {amount}" if future else f"{amount} ago"
 
 

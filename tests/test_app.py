@@ -347,7 +347,7 @@ async def test_hostile_server_strings_are_inert(fake, tmp_path):
     upload_id = PENDING[0]
     fake.uploads[upload_id].file_name = "[bold red]evil[/] \x1b]52;c;ZXZpbA==\x07\x1b[2J"
     app = make_app(fake, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 60)) as pilot:
         await settle(app, pilot)
         await select(app, pilot, upload_id)
         screen_text = app.export_screenshot()

@@ -167,7 +167,7 @@ class UploadTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[str, int]]:
         """(name, width) for the current width; narrow terminals drop the less useful columns."""
-        cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 9}
+        cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 10}
         for name, below in (("kind", 110), ("size", 90), ("age", 56), ("file", 44)):
             if width < below:
                 del cols[name]
