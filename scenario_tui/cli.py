@@ -396,8 +396,6 @@ def cmd_fake_api(args, settings) -> int:
 def cmd_tui(args, settings) -> int:
     from scenario_tui.app import ScenarioApp
 
-    for warning in settings.warnings:
-        _say(f"warning: {warning}")
     service = build_service(settings)
     ScenarioApp(service, settings).run()
     return EXIT_OK
@@ -429,7 +427,11 @@ def cmd_demo(args, settings) -> int:
     return EXIT_OK
 
 
-DEMO_NOTES: dict[str, str] = {}
+DEMO_NOTES: dict[str, str] = {
+    "up_demo_pending_1": "ticket #4711: customer says stuck since Friday",
+    "up_demo_badfile_1": "ticket #4720: scanned TIFF, may be damaged",
+    "up_demo_failed_1": "ticket #4698: re-upload requested",
+}
 
 
 def _open_store(settings):
@@ -464,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _translate_interrupts():
             settings = _settings_from(args)
+            for warning in settings.warnings:
+                _say(f"warning: {warning}")
             return COMMANDS[args.command](args, settings)
     except errors.ScenarioTuiError as exc:
         _report_error(exc)

@@ -427,3 +427,49 @@ async def test_import_modal_huggingface_is_stored_and_followed(fake, tmp_path):
         await settle(app, pilot)
         rows = app.main_screen.service.store.list()
         assert len(rows) == 1 and rows[0].status == "imported" and rows[0].kind == "model"
+
+
+async def test_command_palette_runs_app_commands(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        before = fake.count("GET", f"/uploads/{PENDING[0]}")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Refresh (r)")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert fake.count("GET", f"/uploads/{PENDING[0]}") == before + 1
+
+
+async def test_refresh_all_of_many_asks_first(fake, tmp_path):
+    ids = [f"up_bulk_{i}" for i in range(600)]
+    app = make_app(fake, tmp_path, ids=ids, startup_refresh_cap=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert fake.count("GET", "") <= 1  # only the highlighted row's detail read
+
+
+async def test_upload_path_tab_completes(fake, tmp_path):
+    (tmp_path / "renders").mkdir()
+    (tmp_path / "renders" / "hero.png").write_bytes(b"x")
+    app = make_app(fake, tmp_path, ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("U")
+        await pilot.pause()
+        path = app.screen.query_one("#upload-path")
+        path.value = str(tmp_path / "ren")
+        await pilot.pause(0.2)
+        await pilot.press("tab")
+        await pilot.pause(0.2)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert path.value == str(tmp_path / "renders" / "hero.png")

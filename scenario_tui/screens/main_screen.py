@@ -30,6 +30,7 @@ from scenario_tui.widgets.upload_table import UploadTable
 
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
+BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 
 
 class MainScreen(Screen):
@@ -563,10 +564,22 @@ class MainScreen(Screen):
         self.refresh_one(upload_id)
 
     def action_refresh_all(self) -> None:
+        from scenario_tui.screens.confirm_screen import ConfirmScreen
+
         ids = self.table.listing.ids()
         if not ids:
             return
-        self.refresh_all(ids)
+        if len(ids) <= BULK_REFRESH_CONFIRM:
+            self.refresh_all(ids)
+            return
+        lines = [
+            f"That is {len(ids):,} requests, {self.settings.refresh_concurrency} at a time.",
+            "Filter the list first (/) to refresh fewer; escape stops a refresh under way.",
+        ]
+        self.app.push_screen(
+            ConfirmScreen(f"Refresh all {len(ids):,} listed uploads?", lines, "Refresh"),
+            lambda yes: self.refresh_all(ids) if yes else None,
+        )
 
     def action_cancel(self) -> None:
         cancelled = False

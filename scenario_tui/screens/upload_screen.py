@@ -77,6 +77,7 @@ class UploadScreen(ModalScreen[UploadRequest | None]):
     """
     AUTO_FOCUS = "#upload-path"
     BINDINGS = [
+        Binding("tab", "complete_path", "Complete path", show=False, id="upload.complete_path"),
         Binding("f2", "submit", "Upload", id="upload.submit"),
         Binding("escape", "cancel", "Cancel", key_display="esc", id="upload.cancel"),
     ]
@@ -100,6 +101,16 @@ class UploadScreen(ModalScreen[UploadRequest | None]):
                 yield Button("Upload (F2)", variant="primary", id="upload-go")
                 yield Button("Cancel (esc)", id="upload-cancel")
         yield Footer()
+
+    def action_complete_path(self) -> None:
+        """Tab takes the path suggestion, like a shell; with none, it moves focus on."""
+        path = self.query_one("#upload-path", Input)
+        suggestion = path._suggestion
+        if path.has_focus and suggestion and len(suggestion) > len(path.value):
+            path.value = suggestion
+            path.cursor_position = len(suggestion)
+        else:
+            self.focus_next()
 
     @on(Input.Changed, "#upload-path")
     def _path_changed(self, event: Input.Changed) -> None:
