@@ -10,11 +10,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static, TextArea
 
 from scenario_tui.ids import parse_ids, split_ids
 from scenario_tui.inert import inert_text
+from scenario_tui.screens.dialog import Dialog
 
 SHOWN_INVALID = 3
 """How many refused tokens the report names (with their reason); the rest are counted."""
@@ -49,7 +49,7 @@ class IdsTextArea(TextArea):
         self.focus()
 
 
-class AddIdsScreen(ModalScreen[str | None]):
+class AddIdsScreen(Dialog[str | None]):
     """Paste one or many IDs; answers the raw text (the caller parses it again) or None.
 
     ``known`` tells whether an ID is already in the list; it is asked at most once per ID while
@@ -57,18 +57,7 @@ class AddIdsScreen(ModalScreen[str | None]):
     """
 
     DEFAULT_CSS = """
-    AddIdsScreen {
-        align: center middle;
-    }
     AddIdsScreen #add-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
-        border: heavy $primary;
-        border-title-style: bold;
-        background: $surface;
         overflow-y: auto;
     }
     AddIdsScreen #add-help {
@@ -112,10 +101,9 @@ class AddIdsScreen(ModalScreen[str | None]):
         self._known_cache: dict[str, bool] = {}
         self._known_failed = False
         self._valid_count = 0
-        self._answered = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="add-dialog") as dialog:
+        with Vertical(id="add-dialog", classes="dialog") as dialog:
             dialog.border_title = "Add upload IDs"
             yield Static(
                 "One ID per line, or separated by spaces, commas or semicolons.",
@@ -179,10 +167,10 @@ class AddIdsScreen(ModalScreen[str | None]):
             self.app.bell()
             self.notify("Nothing valid to add yet.", title="Add upload IDs", severity="warning")
             return
-        self._answer(text)
+        self.answer(text)
 
     def action_cancel(self) -> None:
-        self._answer(None)
+        self.answer(None)
 
     @on(Button.Pressed, "#add-submit")
     def _submit_pressed(self) -> None:
@@ -192,8 +180,3 @@ class AddIdsScreen(ModalScreen[str | None]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    def _answer(self, value: str | None) -> None:
-        if self._answered:
-            return
-        self._answered = True
-        self.dismiss(value)

@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.present import status_label
+from scenario_tui.screens.dialog import Dialog
 
 ID_WIDTH = 30
 """IDs longer than this are still shown whole; they just push their line's other columns right."""
@@ -33,7 +33,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-class CompleteConfirmScreen(ModalScreen[list[str] | None]):
+class CompleteConfirmScreen(Dialog[list[str] | None]):
     """Ask before sending ``complete``; answers the IDs to send, in order, or None.
 
     Skipped uploads are listed with their reason and are never part of the answer. When nothing
@@ -41,18 +41,8 @@ class CompleteConfirmScreen(ModalScreen[list[str] | None]):
     """
 
     DEFAULT_CSS = """
-    CompleteConfirmScreen {
-        align: center middle;
-    }
     CompleteConfirmScreen #complete-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
         border: heavy $warning;
-        border-title-style: bold;
-        background: $surface;
     }
     CompleteConfirmScreen #complete-head {
         dock: top;
@@ -87,7 +77,6 @@ class CompleteConfirmScreen(ModalScreen[list[str] | None]):
         super().__init__()
         self.items = list(items)
         self.to_send = [item.upload_id for item in self.items if item.reason is None]
-        self._answered = False
 
     @property
     def summary(self) -> str:
@@ -123,7 +112,7 @@ class CompleteConfirmScreen(ModalScreen[list[str] | None]):
         return text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="complete-dialog") as dialog:
+        with Vertical(id="complete-dialog", classes="dialog") as dialog:
             dialog.border_title = "Send complete?"
             with Vertical(id="complete-head"):
                 yield Static(Text(self.summary), id="complete-summary", markup=False)
@@ -147,10 +136,10 @@ class CompleteConfirmScreen(ModalScreen[list[str] | None]):
         yield Footer()
 
     def action_send(self) -> None:
-        self._answer(list(self.to_send) if self.to_send else None)
+        self.answer(list(self.to_send) if self.to_send else None)
 
     def action_cancel(self) -> None:
-        self._answer(None)
+        self.answer(None)
 
     @on(Button.Pressed, "#complete-send")
     def _send_pressed(self) -> None:
@@ -160,8 +149,3 @@ class CompleteConfirmScreen(ModalScreen[list[str] | None]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    def _answer(self, value: list[str] | None) -> None:
-        if self._answered:  # never send twice because enter was pressed twice
-            return
-        self._answered = True
-        self.dismiss(value)

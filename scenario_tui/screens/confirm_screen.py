@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from scenario_tui.inert import inert_text
+from scenario_tui.screens.dialog import Dialog
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Ask before doing something; ``y``/enter answers True, ``n``/escape False.
 
     ``title`` and ``lines`` are shown as plain text (never markup), with escape sequences removed.
@@ -22,19 +22,6 @@ class ConfirmScreen(ModalScreen[bool]):
     """
 
     DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    ConfirmScreen #confirm-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
-        border: heavy $primary;
-        border-title-style: bold;
-        background: $surface;
-    }
     ConfirmScreen #confirm-dialog.-danger {
         border: heavy $error;
     }
@@ -74,10 +61,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.lines = [inert_text(line, one_line=True) for line in lines]
         self.confirm_label = inert_text(confirm_label, one_line=True, limit=30) or "Yes"
         self.danger = danger
-        self._answered = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="-danger" if self.danger else "") as dialog:
+        with Vertical(id="confirm-dialog", classes="dialog -danger" if self.danger else "dialog") as dialog:
             dialog.border_title = Text("⚠ Confirm" if self.danger else "Confirm")
             yield Static(Text(self.title_text), id="confirm-title", markup=False)
             with VerticalScroll(id="confirm-lines"):
@@ -100,21 +86,16 @@ class ConfirmScreen(ModalScreen[bool]):
             self.query_one("#confirm-yes", Button).focus()
 
     def action_confirm(self) -> None:
-        self._answer(True)
+        self.answer(True)
 
     def action_cancel(self) -> None:
-        self._answer(False)
+        self.answer(False)
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes_pressed(self) -> None:
-        self._answer(True)
+        self.answer(True)
 
     @on(Button.Pressed, "#confirm-no")
     def _no_pressed(self) -> None:
-        self._answer(False)
+        self.answer(False)
 
-    def _answer(self, value: bool) -> None:
-        if self._answered:  # a second enter before the screen has gone must not answer twice
-            return
-        self._answered = True
-        self.dismiss(value)

@@ -7,32 +7,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from scenario_tui.inert import inert_text
+from scenario_tui.screens.dialog import Dialog
 
 MAX_DETAILS = 20_000
 """Details (a traceback, a response body) are cut to this many characters."""
 
 
-class ErrorScreen(ModalScreen[None]):
+class ErrorScreen(Dialog[None]):
     """An error dialog; escape or enter closes it. All text is shown inert (no markup, no
     escape sequences)."""
 
     DEFAULT_CSS = """
-    ErrorScreen {
-        align: center middle;
-    }
     ErrorScreen #error-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
         border: heavy $error;
-        border-title-style: bold;
-        background: $surface;
     }
     ErrorScreen #error-body {
         height: auto;
@@ -64,7 +54,7 @@ class ErrorScreen(ModalScreen[None]):
         self._done = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="error-dialog") as dialog:
+        with Vertical(id="error-dialog", classes="dialog") as dialog:
             dialog.border_title = Text("✗ " + self.error_title)
             with VerticalScroll(id="error-body"):
                 yield Static(Text(self.message), id="error-message", markup=False)
@@ -79,7 +69,7 @@ class ErrorScreen(ModalScreen[None]):
         if self._done:
             return
         self._done = True
-        self.dismiss(None)
+        self.answer(None)
 
     @on(Button.Pressed, "#error-close")
     def _close_pressed(self) -> None:

@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.present import STATUS_SYMBOLS
+from scenario_tui.screens.dialog import Dialog
 
 KEY_WIDTH = 14
 """The key column is at most this wide; longer keys fold onto a second line."""
@@ -24,23 +24,10 @@ DATA_TEXT = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """The caller's keys (key, description) as a two-column table, then the status symbols."""
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen #help-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
-        border: heavy $primary;
-        border-title-style: bold;
-        background: $surface;
-    }
     HelpScreen #help-body {
         height: auto;
         max-height: 100%;
@@ -92,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
         return text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog") as dialog:
+        with Vertical(id="help-dialog", classes="dialog") as dialog:
             dialog.border_title = "Help"
             with VerticalScroll(id="help-body"):
                 yield Static("Keys", classes="help-heading", markup=False)
@@ -107,4 +94,4 @@ class HelpScreen(ModalScreen[None]):
         if self._done:
             return
         self._done = True
-        self.dismiss(None)
+        self.answer(None)

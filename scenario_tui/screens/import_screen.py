@@ -9,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Select, Static
 
 from scenario_tui.models import UPLOAD_KINDS
+from scenario_tui.screens.dialog import Dialog
 
 SOURCES = (
     ("A URL the API downloads", "url"),
@@ -28,11 +28,10 @@ class ImportRequest:
     kind: str | None
 
 
-class ImportScreen(ModalScreen[ImportRequest | None]):
+class ImportScreen(Dialog[ImportRequest | None]):
     """Source, URL or name, kind (for URLs); enter/F2 imports, escape cancels."""
 
     DEFAULT_CSS = """
-    ImportScreen { align: center middle; }
     ImportScreen #import-dialog {
         width: 100%; max-width: 76; height: auto; max-height: 90%;
         padding: 0 1; border: heavy $primary; background: $surface;
@@ -45,12 +44,8 @@ class ImportScreen(ModalScreen[ImportRequest | None]):
         Binding("escape", "cancel", "Cancel", key_display="esc", id="import.cancel"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._answered = False
-
     def compose(self) -> ComposeResult:
-        with Vertical(id="import-dialog") as dialog:
+        with Vertical(id="import-dialog", classes="dialog") as dialog:
             dialog.border_title = "Import by reference"
             yield Select(SOURCES, value="url", allow_blank=False, id="import-source")
             yield Input(placeholder="https://… or owner/model", id="import-target")
@@ -69,7 +64,7 @@ class ImportScreen(ModalScreen[ImportRequest | None]):
     @on(Input.Submitted, "#import-target")
     @on(Button.Pressed, "#import-go")
     def action_submit(self) -> None:
-        if self._answered:
+        if self.answered:
             return
         target = self.query_one("#import-target", Input).value.strip()
         if not target:
@@ -77,11 +72,8 @@ class ImportScreen(ModalScreen[ImportRequest | None]):
             return
         source = str(self.query_one("#import-source", Select).value)
         kind = str(self.query_one("#import-kind", Select).value) if source == "url" else None
-        self._answered = True
-        self.dismiss(ImportRequest(source, target, kind))
+        self.answer(ImportRequest(source, target, kind))
 
     @on(Button.Pressed, "#import-cancel")
     def action_cancel(self) -> None:
-        if not self._answered:
-            self._answered = True
-            self.dismiss(None)
+        self.answer(None)

@@ -7,15 +7,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from scenario_tui.inert import inert_text
+from scenario_tui.screens.dialog import Dialog
 
 MAX_NOTE_LENGTH = 1000
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Dialog[str | None]):
     """A one-line note editor; enter answers the new note (stripped; empty clears it), escape None.
 
     The note is shown on one line with control characters removed, so saving an old note that
@@ -23,18 +23,7 @@ class NoteScreen(ModalScreen[str | None]):
     """
 
     DEFAULT_CSS = """
-    NoteScreen {
-        align: center middle;
-    }
     NoteScreen #note-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 90%;
-        padding: 0 1;
-        border: heavy $primary;
-        border-title-style: bold;
-        background: $surface;
         overflow-y: auto;
     }
     NoteScreen #note-upload {
@@ -57,10 +46,9 @@ class NoteScreen(ModalScreen[str | None]):
         super().__init__()
         self.upload_id = upload_id
         self.note = inert_text(note or "", one_line=True)[:MAX_NOTE_LENGTH]
-        self._answered = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="note-dialog") as dialog:
+        with Vertical(id="note-dialog", classes="dialog") as dialog:
             dialog.border_title = "Note"
             yield Static(
                 Text("Upload: ") + Text(inert_text(self.upload_id, one_line=True, limit=200)),
@@ -84,16 +72,11 @@ class NoteScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#note-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._answer(event.value.strip())
+        self.answer(event.value.strip())
 
     def action_save(self) -> None:
-        self._answer(self.query_one("#note-input", Input).value.strip())
+        self.answer(self.query_one("#note-input", Input).value.strip())
 
     def action_cancel(self) -> None:
-        self._answer(None)
+        self.answer(None)
 
-    def _answer(self, value: str | None) -> None:
-        if self._answered:
-            return
-        self._answered = True
-        self.dismiss(value)

@@ -11,12 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.models import UPLOAD_KINDS
+from scenario_tui.screens.dialog import Dialog
 
 AUTO = "auto"
 
@@ -63,11 +63,10 @@ def guessed_kind(path: str) -> str | None:
         return None
 
 
-class UploadScreen(ModalScreen[UploadRequest | None]):
+class UploadScreen(Dialog[UploadRequest | None]):
     """Path, kind and whether to complete; enter/F2 starts, escape cancels."""
 
     DEFAULT_CSS = """
-    UploadScreen { align: center middle; }
     UploadScreen #upload-dialog {
         width: 100%; max-width: 76; height: auto; max-height: 90%;
         padding: 0 1; border: heavy $primary; background: $surface;
@@ -85,10 +84,9 @@ class UploadScreen(ModalScreen[UploadRequest | None]):
     def __init__(self, start_dir: str | None = None) -> None:
         super().__init__()
         self.start_dir = start_dir
-        self._answered = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="upload-dialog") as dialog:
+        with Vertical(id="upload-dialog", classes="dialog") as dialog:
             dialog.border_title = "Upload a file"
             yield Static(Text("File (tab completes the suggestion):"))
             start = (self.start_dir.rstrip("/") + "/") if self.start_dir else ""
@@ -121,7 +119,7 @@ class UploadScreen(ModalScreen[UploadRequest | None]):
     @on(Input.Submitted, "#upload-path")
     @on(Button.Pressed, "#upload-go")
     def action_submit(self) -> None:
-        if self._answered:
+        if self.answered:
             return
         path = os.path.expanduser(self.query_one("#upload-path", Input).value.strip())
         if not path:
@@ -129,11 +127,8 @@ class UploadScreen(ModalScreen[UploadRequest | None]):
             return
         kind = self.query_one("#upload-kind", Select).value
         complete = self.query_one("#upload-complete", Checkbox).value
-        self._answered = True
-        self.dismiss(UploadRequest(path, None if kind == AUTO else str(kind), bool(complete)))
+        self.answer(UploadRequest(path, None if kind == AUTO else str(kind), bool(complete)))
 
     @on(Button.Pressed, "#upload-cancel")
     def action_cancel(self) -> None:
-        if not self._answered:
-            self._answered = True
-            self.dismiss(None)
+        self.answer(None)
