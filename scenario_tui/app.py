@@ -53,7 +53,7 @@ class ScenarioApp(App):
         else:
             title = "Unexpected error"
             message = f"{type(error).__name__}: {inert_text(error, one_line=True, limit=300)}"
-        self.notify(message, title=title, severity="error", markup=False, timeout=10)
+        self.notify(message, title=title, severity="error", markup=False, timeout=2 * self.NOTIFICATION_TIMEOUT)
         try:
             main = self.main_screen
         except StopIteration:

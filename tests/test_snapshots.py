@@ -28,7 +28,9 @@ def build_app(tmp_path, fake=None, **overrides) -> tuple[ScenarioApp, FakeScenar
     service = build_service(settings, transport=fake.transport(), store=store)
     store.add(fake.seeded_ids)
     store.set_note(PENDING[0], "ticket #4711: stuck since Friday")
-    return ScenarioApp(service, settings, clock=lambda: NOW), fake
+    app = ScenarioApp(service, settings, clock=lambda: NOW)
+    app.NOTIFICATION_TIMEOUT = 600  # toasts must not expire on a slow machine before the picture
+    return app, fake
 
 
 async def settle(pilot) -> None:
@@ -75,8 +77,9 @@ def test_complete_confirmation_with_mixed_marks(snap_compare, tmp_path):
         for upload_id in (PENDING[0], PENDING[1], "up_demo_imported_1"):
             await go_to(upload_id)(pilot)
             await pilot.press("space")
+            await settle(pilot)
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

@@ -7,7 +7,6 @@ Widgets only render what this screen sets on them; this screen runs all network 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,8 +19,10 @@ from textual.worker import get_current_worker
 from scenario_tui import errors
 from scenario_tui.inert import inert_text
 from scenario_tui.listing import Listing, ListQuery
-from scenario_tui.models import Upload
-from scenario_tui.present import human_size, status_label
+from scenario_tui.present import human_size
+from scenario_tui.screens.complete_flows import CompleteFlows
+from scenario_tui.screens.refresh_flows import RefreshFlows
+from scenario_tui.screens.transfer_flows import TransferFlows
 from scenario_tui.widgets.app_header import AppHeader
 from scenario_tui.widgets.detail_pane import DetailPane
 from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
@@ -30,10 +31,9 @@ from scenario_tui.widgets.upload_table import UploadTable
 
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
-BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 
 
-class MainScreen(Screen):
+class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     """Triage list on the left (or top), details on the right (or below), status at the foot."""
 
     BINDINGS = [
@@ -225,198 +225,6 @@ class MainScreen(Screen):
             severity=severity, markup=False,
         )
 
-    # --- workers: reading ---------------------------------------------------------------------
-
-    @work(group="detail", exclusive=True, exit_on_error=False)
-    async def load_detail(self, upload_id: str) -> None:
-        """Refresh the highlighted upload if its snapshot is old, then its job and asset."""
-        import asyncio
-
-        await asyncio.sleep(0.15)  # debounce: moving the cursor fast cancels this worker
-        row = self.service.store.get(upload_id)
-        if row is None or upload_id in self.busy:
-            return
-        upload = row.upload
-        if self._is_old(row):
-            try:
-                upload = await self._fetch(upload_id)
-            except errors.ScenarioTuiError:
-                return
-        if upload is None or not (upload.job_id or upload.entity_id):
-            return
-        cached = self.follow_cache.get(upload_id)
-        if cached is not None and upload.is_final and getattr(cached, "job", None) is not None:
-            return
-        found = await self.service.follow_through(upload)
-        self.follow_cache[upload_id] = found
-        if self.table.highlighted_id == upload_id:  # still the row the user is looking at
-            self._show_highlighted()
-
-    def _is_old(self, row) -> bool:
-        if row.fetched_at is None or row.id not in self.table.fresh:
-            return True
-        from scenario_tui.present import parse_time
-
-        fetched = parse_time(row.fetched_at)
-        return fetched is None or (datetime.now(timezone.utc) - fetched).total_seconds() > 30
-
-    async def _fetch(self, upload_id: str) -> Upload:
-        """GET one upload, with busy marker, error routing and re-render."""
-        self.busy.setdefault(upload_id, "refreshing")
-        self._update_status()
-        try:
-            upload = await self.service.refresh(upload_id)
-        except errors.ScenarioTuiError as exc:
-            self._unbusy(upload_id, "refreshing")
-            self._set_error(upload_id, exc)
-            raise
-        finally:
-            self._unbusy(upload_id, "refreshing")
-        self.failures.pop(upload_id, None)
-        self.table.fresh.add(upload_id)
-        self._row_changed(upload_id)
-        return upload
-
-    def _unbusy(self, upload_id: str, what: str) -> None:
-        if self.busy.get(upload_id) == what:
-            del self.busy[upload_id]
-
-    @work(group="refresh-one", exit_on_error=False)
-    async def refresh_one(self, upload_id: str) -> None:
-        try:
-            upload = await self._fetch(upload_id)
-        except errors.ScenarioTuiError:
-            return
-        self.outcomes[upload_id] = f"Refreshed: {upload.status}."
-        self.follow_cache.pop(upload_id, None)
-        self._update_status()
-        if self.table.highlighted_id == upload_id:
-            self.load_detail(upload_id)
-
-    @work(group="startup", exclusive=True, exit_on_error=False)
-    async def startup_refresh(self) -> None:
-        """Refresh non-final uploads politely: newest first, bounded, capped."""
-        ids = self.service.store.ids_to_refresh(self.settings.startup_refresh_cap)
-        if ids:
-            await self._refresh_ids(ids, label="Refreshing unfinished uploads")
-
-    @work(group="refresh-all", exclusive=True, exit_on_error=False)
-    async def refresh_all(self, ids: list[str]) -> None:
-        await self._refresh_ids(ids, label="Refreshing")
-
-    async def _refresh_ids(self, ids: list[str], *, label: str) -> None:
-        done = 0
-        failed = 0
-        worker = get_current_worker()
-        for upload_id in ids:
-            self.busy.setdefault(upload_id, "queued")
-
-        def on_result(upload_id: str, upload, exc) -> None:
-            nonlocal done, failed
-            done += 1
-            if self.busy.get(upload_id) in ("queued", "refreshing"):
-                del self.busy[upload_id]
-            if exc is not None:
-                failed += 1
-                self.failures[upload_id] = (exc.title, exc.message)
-                if isinstance(exc, (errors.ApiConnectionError, errors.AuthError)):
-                    self._api_problem(exc)
-            else:
-                self.failures.pop(upload_id, None)
-                self.table.fresh.add(upload_id)
-            self.bulk_progress = f"{label}: {done}/{len(ids)}" + (f", {failed} failed" if failed else "")
-            if done % 20 == 0 or done == len(ids) or upload_id == self.table.highlighted_id:
-                self._row_changed(upload_id)
-
-        try:
-            await self.service.refresh_many(
-                ids, concurrency=self.settings.refresh_concurrency, on_result=on_result
-            )
-        finally:
-            for upload_id in ids:
-                if self.busy.get(upload_id) == "queued":
-                    del self.busy[upload_id]
-            cancelled = worker.is_cancelled
-            self.bulk_progress = ""
-            summary = f"{label}: {done} of {len(ids)} done" + (f", {failed} failed" if failed else "")
-            if cancelled:
-                summary += " (cancelled)"
-            self.app_line = summary + "."
-            self.table.reload()
-            self._show_highlighted()
-        if failed and not self.api_unreachable:
-            self._toast("Refresh finished with errors", summary, "warning")
-
-    def _api_problem(self, exc: errors.ScenarioTuiError) -> None:
-        if not self.api_unreachable:
-            self.api_unreachable = True
-            self._toast(exc.title, f"{exc.message} Showing cached data.", "error")
-
-    # --- workers: complete and follow ---------------------------------------------------------
-
-    @work(group="complete", exit_on_error=False)
-    async def complete_upload(self, upload_id: str) -> None:
-        """Send complete once (never exclusive: an in-flight POST is never cancelled)."""
-        self.busy[upload_id] = "completing"
-        self.failures.pop(upload_id, None)
-        self.outcomes[upload_id] = ""
-        self._row_changed(upload_id)
-        try:
-            result = await self.service.complete(upload_id)
-        except errors.ScenarioTuiError as exc:
-            self.busy.pop(upload_id, None)
-            self._set_error(upload_id, exc)
-            self._row_changed(upload_id)
-            return
-        self.busy.pop(upload_id, None)
-        self.outcomes[upload_id] = result.summary()
-        self.table.fresh.add(upload_id)
-        severity = "warning" if (result.uncertain or result.skipped) else "information"
-        self._toast("Complete" if not result.skipped else "Not sent", f"{upload_id}: {result.summary()}", severity)
-        self._row_changed(upload_id)
-        if result.upload is not None and not result.upload.is_final and result.upload.status != "pending":
-            self.follow_upload(upload_id)
-
-    @work(group="follow", exit_on_error=False)
-    async def follow_upload(self, upload_id: str) -> None:
-        """Poll until imported or failed, with backoff; then notify."""
-        if self.busy.get(upload_id) == "polling":
-            return
-        self.busy[upload_id] = "polling"
-
-        def on_wait(delay: float) -> None:
-            self.next_poll[upload_id] = time.monotonic() + delay
-            self._update_status()
-
-        def on_update(upload: Upload) -> None:
-            self.table.fresh.add(upload_id)
-            self.outcomes[upload_id] = f"Now {upload.status}."
-            self._row_changed(upload_id)
-
-        try:
-            final = await self.service.follow(
-                upload_id, on_update=on_update, on_wait=on_wait,
-                poll_min=self.settings.poll_min_seconds, poll_max=self.settings.poll_max_seconds,
-            )
-        except errors.ScenarioTuiError as exc:
-            self._set_error(upload_id, exc)
-            return
-        finally:
-            self.busy.pop(upload_id, None)
-            self.next_poll.pop(upload_id, None)
-            self._row_changed(upload_id)
-        self.follow_cache.pop(upload_id, None)
-        if final.status == "failed":
-            message = f"{upload_id} failed: {final.error_message or 'no reason given'}"
-            self.outcomes[upload_id] = message
-            self._toast("Upload failed", message, "error")
-        else:
-            self.outcomes[upload_id] = f"{upload_id} is {final.status}."
-            self._toast("Upload finished", f"{upload_id} is {final.status}.")
-        self._update_status()
-        if self.table.highlighted_id == upload_id:
-            self.load_detail(upload_id)
-
     # --- actions ------------------------------------------------------------------------------
 
     def _targets(self) -> list[str]:
@@ -424,179 +232,6 @@ class MainScreen(Screen):
             return [i for i in self.table.listing.ids() if i in self.table.marked] or sorted(self.table.marked)
         upload_id = self.table.highlighted_id
         return [upload_id] if upload_id else []
-
-    def action_complete(self) -> None:
-        from scenario_tui.screens.complete_screen import CompleteConfirmScreen, CompleteItem
-
-        if self._refuse_read_only():
-            return
-        targets = self._targets()
-        if not targets:
-            self._toast("Nothing to complete", "No upload is highlighted or marked.")
-            return
-        if len(targets) == 1 and targets[0] in self.busy and self.busy[targets[0]] == "completing":
-            self._toast("Already completing", f"{targets[0]}: the complete is in flight; wait for its answer.")
-            return
-        items = []
-        for upload_id in targets:
-            row = self.service.store.get(upload_id)
-            status = row.status if row else None
-            reason = None
-            if self.busy.get(upload_id) == "completing":
-                reason = "complete already in flight"
-            elif status is None:
-                reason = "status unknown: refresh it first"
-            elif status != "pending":
-                reason = f"status is {status}"
-            items.append(CompleteItem(upload_id, status, row.file_name if row else None, reason))
-
-        def send(ids: list[str] | None) -> None:
-            for upload_id in ids or []:
-                self.complete_upload(upload_id)
-
-        self.app.push_screen(CompleteConfirmScreen(items), send)
-
-    def action_upload(self) -> None:
-        from scenario_tui.screens.upload_screen import UploadScreen
-
-        if self._refuse_read_only():
-            return
-
-        def start(request) -> None:
-            if request is not None:
-                self.upload_file(request)
-
-        self.app.push_screen(UploadScreen(), start)
-
-    def action_import(self) -> None:
-        from scenario_tui.screens.import_screen import ImportScreen
-
-        if self._refuse_read_only():
-            return
-
-        def start(request) -> None:
-            if request is not None:
-                self.import_reference(request)
-
-        self.app.push_screen(ImportScreen(), start)
-
-    def _uploader(self):
-        from scenario_tui.uploader import Uploader
-
-        return Uploader(
-            self.service.client, self.service.store, service=self.service,
-            poll_min=self.settings.poll_min_seconds, poll_max=self.settings.poll_max_seconds,
-        )
-
-    @work(group="upload", exit_on_error=False)
-    async def upload_file(self, request) -> None:
-        """Multipart upload with progress; the new ID is listed as soon as it exists."""
-        from scenario_tui.uploader import UploadIncompleteError
-
-        uploader = self._uploader()
-        key = request.path
-        listed = False
-
-        def on_progress(progress) -> None:
-            nonlocal listed
-            self.uploading[key] = progress
-            self.query_one(UploadProgress).show(self.uploading)
-            if not listed:
-                listed = True
-                self.table.reload()
-
-        self.uploading[key] = None
-        try:
-            result = await uploader.upload_file(
-                request.path, kind=request.kind, no_complete=not request.complete,
-                on_progress=on_progress,
-            )
-        except UploadIncompleteError as exc:
-            self._set_error(exc.upload_id, exc)
-            return
-        except errors.ScenarioTuiError as exc:
-            self._set_error(None, exc)
-            return
-        finally:
-            self.uploading.pop(key, None)
-            self.query_one(UploadProgress).show({k: v for k, v in self.uploading.items() if v})
-            self.table.reload()
-        self._after_create(result, f"Uploaded {result.parts_sent} part(s) of {key}")
-
-    @work(group="upload", exit_on_error=False)
-    async def import_reference(self, request) -> None:
-        uploader = self._uploader()
-        try:
-            if request.source == "huggingface":
-                result = await uploader.import_huggingface(request.target)
-            elif request.source == "civitai":
-                result = await uploader.import_civitai(request.target)
-            else:
-                result = await uploader.import_url(request.target, request.kind)
-        except errors.ScenarioTuiError as exc:
-            self._set_error(None, exc)
-            return
-        self.table.reload()
-        self._after_create(result, "Import created", follow_pending=True)
-
-    def _after_create(self, result, what: str, *, follow_pending: bool = False) -> None:
-        """Toast the outcome, select the new upload and follow it to a final status."""
-        upload_id = result.upload_id
-        if upload_id is None:
-            self._toast("Nothing created", result.problem or what, "warning")
-            return
-        self.table.fresh.add(upload_id)
-        self.outcomes[upload_id] = f"{what}: {result.status}."
-        self._toast(what, f"{upload_id}: {result.status}.")
-        self._row_changed(upload_id)
-        if result.status not in ("imported", "failed") and (
-            follow_pending or result.status != "pending"
-        ):
-            self.follow_upload(upload_id)
-
-    def action_refresh(self) -> None:
-        upload_id = self.table.highlighted_id
-        if upload_id is None:
-            return
-        if upload_id in self.busy:
-            self._toast("Busy", f"{upload_id} is {self.busy[upload_id]}; its status will update.")
-            return
-        self.refresh_one(upload_id)
-
-    def action_refresh_all(self) -> None:
-        from scenario_tui.screens.confirm_screen import ConfirmScreen
-
-        ids = self.table.listing.ids()
-        if not ids:
-            return
-        if len(ids) <= BULK_REFRESH_CONFIRM:
-            self.refresh_all(ids)
-            return
-        lines = [
-            f"That is {len(ids):,} requests, {self.settings.refresh_concurrency} at a time.",
-            "Filter the list first (/) to refresh fewer; escape stops a refresh under way.",
-        ]
-        self.app.push_screen(
-            ConfirmScreen(f"Refresh all {len(ids):,} listed uploads?", lines, "Refresh"),
-            lambda yes: self.refresh_all(ids) if yes else None,
-        )
-
-    def action_cancel(self) -> None:
-        cancelled = False
-        for worker in self.workers:
-            if worker.group in ("refresh-all", "startup") and worker.is_running:
-                worker.cancel()
-                cancelled = True
-        if cancelled:
-            self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
-        elif self.query_state.search:
-            self._set_query(ListQuery(sort=self.query_state.sort, descending=self.query_state.descending))
-            filt = self.query_one("#filter-input", Input)
-            filt.value = ""
-            filt.display = False
-        elif self.table.marked:
-            self.table.marked.clear()
-            self.table.refresh()
 
     def action_add(self) -> None:
         from scenario_tui.screens.add_screen import AddIdsScreen
