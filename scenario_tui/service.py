@@ -213,8 +213,9 @@ class UploadService:
     ) -> Upload:
         """Poll until the upload is imported or failed (backoff ``poll_min`` .. ``poll_max``).
 
-        Transient errors (timeouts, 429, 5xx, dropped connections) are reported through
-        ``on_update``'s caller by raising only when polling cannot go on (404, 401, 403, 400).
+        ``on_update`` hears each new status. Transient errors (timeouts, 429, 5xx, dropped
+        connections) only delay the next poll; errors that polling cannot get past (404, 401,
+        403, 400) are raised. ``max_polls`` bounds the wait (``ApiTimeoutError`` after it).
         """
         delay = poll_min
         polls = 0
