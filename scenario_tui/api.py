@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -30,6 +32,9 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_HONOURED_WAIT = 60.0
+#: JSON nested deeper than this is refused (no wire object is remotely this deep; deeper values
+#: overflow the parser's recursion and pydantic's serializer)
+MAX_JSON_DEPTH = 100
 _MESSAGE_KEYS = ("reason", "message", "error", "detail")
 _STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
     400: errors.RequestRejectedError,
@@ -128,15 +133,19 @@ class ScenarioClient:
         self._sleep = sleep
         self._clock = clock
         self._cooldown_until = 0.0
+        #: the whole exchange (connect, send, read every byte) must end within this: httpx's own
+        #: timeouts are per socket operation, so a server dripping bytes could hold us forever
+        self._deadline = timeout + connect_timeout
         creds = credentials or Credentials()
-        for secret in (creds.api_secret, creds.jwt, creds.header()):
+        auth = creds.header()
+        # the header value, and its bare token too (base64 of key:secret is the credential)
+        for secret in (creds.api_secret, creds.jwt, auth, auth.partition(" ")[2] if auth else None):
             register_secret(secret)
         headers = {
             "Accept": "application/json",
             "User-Agent": f"scenario-tui/{__version__}",
             **(custom_headers or {}),
         }
-        auth = creds.header()
         if auth:
             headers["Authorization"] = auth
         self._http = httpx.AsyncClient(
@@ -169,13 +178,14 @@ class ScenarioClient:
         path = f"uploads/{_segment(validate_upload_id(upload_id))}/action"
         try:
             body = await self._call("POST", path, json_body={"action": "complete"}, retry=False)
+            upload = _unwrap(body, "upload", Upload)  # a 2xx we cannot read is uncertain too
         except (errors.ApiTimeoutError, errors.ServerError, errors.BadResponseError) as exc:
             return await self._reread_after(upload_id, exc)
         except errors.ApiConnectionError as exc:
             if not exc.maybe_sent:
                 raise
             return await self._reread_after(upload_id, exc)
-        return CompleteOutcome(_unwrap(body, "upload", Upload))
+        return CompleteOutcome(upload)
 
     async def create_upload(self, *, dry_run: bool = False, **fields: Any) -> Upload | dict:
         """POST /uploads. ``fields`` are snake_case (file_name, parts, kind, url ...).
@@ -231,20 +241,28 @@ class ScenarioClient:
                 response, body = await self._send(method, path, params, json_body)
                 return _check(response, body)
             except errors.ApiError as exc:
+                delay = _backoff(attempt, exc.wait_hint)
+                if isinstance(exc, errors.RateLimitedError):
+                    # one shared cooldown, with or without a hint: every request of this client
+                    # waits, not just this one, so a bulk refresh backs off as a whole
+                    pause = exc.retry_after or delay
+                    self._cooldown_until = max(self._cooldown_until, self._clock() + pause)
+                    if pause > MAX_HONOURED_WAIT:
+                        raise  # a long pause: say so now ("try again in N s") instead of hanging
                 last = attempt == attempts - 1
                 hinted = exc.should_retry
                 if last or not (exc.retryable if hinted is None else hinted):
                     raise
-                if isinstance(exc, errors.RateLimitedError) and exc.retry_after:
-                    # one shared cooldown: every request of this client waits, not just this one
-                    self._cooldown_until = max(
-                        self._cooldown_until, self._clock() + min(exc.retry_after, MAX_RETRY_DELAY * 4)
-                    )
-                await self._sleep(_backoff(attempt, exc.wait_hint))
+                await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for_cooldown(self) -> None:
         remaining = self._cooldown_until - self._clock()
+        if remaining > MAX_HONOURED_WAIT:
+            raise errors.RateLimitedError(
+                "The API asked for a pause before any further request; nothing was sent.",
+                retry_after=remaining,
+            )
         if remaining > 0:
             await self._sleep(remaining)
 
@@ -260,12 +278,17 @@ class ScenarioClient:
             raise errors.ConfigError(f"Invalid request URL: {scrub(str(exc))}") from None
         sent = False
         try:
-            response = await self._http.send(request, stream=True)
-            sent = True
-            try:
-                body = await _read_capped(response)
-            finally:
-                await response.aclose()
+            async with asyncio.timeout(self._deadline):
+                response = await self._http.send(request, stream=True)
+                sent = True
+                try:
+                    body = await _read_capped(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise errors.ApiTimeoutError(
+                f"{self._host} did not finish answering within {self._deadline:g} s ({where})."
+            ) from None
         except httpx.ConnectTimeout:
             raise errors.ApiTimeoutError(
                 f"Could not connect to {self._host} within the connect timeout ({where})."
@@ -319,15 +342,15 @@ async def _read_capped(response: httpx.Response) -> bytes:
 def _check(response: httpx.Response, raw: bytes) -> Any:
     """Return the parsed JSON of a success, or raise the error the response stands for."""
     status = response.status_code
-    parsed: Any = None
-    is_json = False
-    if raw:
-        try:
-            parsed = json.loads(raw)
-            is_json = True
-        except (ValueError, UnicodeDecodeError):
-            pass
+    parsed, problem = _parse_json(raw) if raw else (None, "empty")
+    is_json = problem is None
     if 200 <= status < 300:
+        if problem == "nested":
+            raise errors.BadResponseError(
+                f"The API answered HTTP {status} with JSON nested more than {MAX_JSON_DEPTH} "
+                "levels deep; refusing it.",
+                status=status,
+            )
         if not is_json:
             raise errors.BadResponseError(
                 f"The API answered HTTP {status} with a body that is not JSON "
@@ -339,7 +362,7 @@ def _check(response: httpx.Response, raw: bytes) -> Any:
     if not message:
         message = _default_message(status, response, raw, is_json)
     message = inert_text(scrub(message), one_line=True, limit=500)
-    trace_id = inert_text(trace_id, one_line=True, limit=100) if trace_id else None
+    trace_id = inert_text(scrub(trace_id), one_line=True, limit=100) if trace_id else None
     cls = _STATUS_ERRORS.get(status) or (errors.ServerError if status >= 500 else errors.ApiError)
     kwargs: dict[str, Any] = {"status": status, "trace_id": trace_id}
     wait = _retry_after(response.headers)
@@ -356,6 +379,45 @@ def _check(response: httpx.Response, raw: bytes) -> Any:
     if hint in ("true", "false"):
         exc.should_retry = hint == "true"
     raise exc
+
+
+def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+    """(value, None), or (None, "invalid" | "nested") when the body is not usable JSON.
+
+    NaN, Infinity and numbers too large for a float are not JSON (RFC 8259) and would break
+    display and storage later, so they make the body invalid too.
+    """
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        return None, "nested"
+    except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
+        return None, "invalid"
+    if _nested_deeper_than(value, MAX_JSON_DEPTH):
+        return None, "nested"
+    return value, None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} does not fit a float")
+    return number
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _error_fields(parsed: Any) -> tuple[str | None, str | None]:
@@ -451,6 +513,17 @@ def _camel(name: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    cause: BaseException | None = exc
+    for _ in range(10):  # httpx wraps the OS error a few levels down
+        if cause is None:
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            detail = inert_text(scrub(cause.verify_message or str(cause)), one_line=True, limit=120)
+            return (f"its TLS certificate was not accepted ({detail}); if your network uses its "
+                    "own certificate authority, point SSL_CERT_FILE at its CA bundle")
+        cause = cause.__cause__ or cause.__context__
     text = str(exc) or type(exc).__name__
     if "refused" in text.lower():
         return "connection refused"

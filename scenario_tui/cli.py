@@ -9,8 +9,6 @@ and the tests all go through it. stdout carries data, stderr diagnostics. Exit c
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,7 +125,11 @@ def read_id_tokens(values: Sequence[str], stdin: TextIO) -> list[str]:
     tokens: list[str] = []
     for value in values:
         if value == "-":
-            tokens.extend(split_ids(stdin.read()))
+            # bytes that are not UTF-8 (a ticket pasted in Latin-1) become U+FFFD: the token is
+            # then reported invalid instead of the whole read failing
+            raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            tokens.extend(split_ids(text))
         else:
             tokens.append(value)
     return tokens
@@ -146,9 +148,16 @@ def _report_error(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
     _say(inert_text(f"{prefix}{exc.title}: {exc.message}"))
 
 
-def _emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+def emit_json(data: Any) -> None:
+    """Pretty JSON on stdout. Controls that json leaves raw (C1, bidi, line separators) are
+    written as \\u escapes, so a server's string cannot drive the terminal."""
+    import json
+    import re
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def known_to_json(row) -> dict[str, Any]:
@@ -188,7 +197,7 @@ def cmd_add(args, settings) -> int:
     for token, why in report.invalid:
         _say(f"invalid: {inert_text(why, one_line=True)}")
     if args.json:
-        _emit_json({
+        emit_json({
             "added": report.added, "existing": report.existing,
             "duplicates": report.duplicates,
             "invalid": [{"input": inert_text(t, one_line=True), "reason": r} for t, r in report.invalid],
@@ -226,7 +235,7 @@ def cmd_list(args, settings) -> int:
     store = _open_store(settings)
     rows = store.list(status=args.status, sort="added", descending=False)
     if args.json:
-        _emit_json([known_to_json(row) for row in rows])
+        emit_json([known_to_json(row) for row in rows])
         return EXIT_OK
     for row in rows:
         fields = [row.id, row.status or "unknown", row.file_name or "", row.note or ""]
@@ -235,6 +244,8 @@ def cmd_list(args, settings) -> int:
 
 
 def cmd_show(args, settings) -> int:
+    import asyncio
+
     from scenario_tui.ids import validate_upload_id
     from scenario_tui.present import (
         sections_to_lines, to_public_json, upload_sections,
@@ -261,7 +272,7 @@ def cmd_show(args, settings) -> int:
 
     row, upload, found = asyncio.run(run())
     if args.json:
-        _emit_json(to_public_json(row, upload, found))
+        emit_json(to_public_json(row, upload, found))
     else:
         sections = upload_sections(row, upload, follow=found)
         for line in sections_to_lines(sections):
@@ -270,6 +281,8 @@ def cmd_show(args, settings) -> int:
 
 
 def cmd_complete(args, settings) -> int:
+    import asyncio
+
     from scenario_tui.ids import parse_ids
     from scenario_tui.inert import inert_text
 
@@ -316,12 +329,13 @@ def cmd_complete(args, settings) -> int:
                         failures += 1
                 results.append(entry)
                 if not args.json:
-                    print(f"{upload_id}\t{outcome}\t{entry.get('status') or 'unknown'}")
+                    fields = (upload_id, outcome, entry.get("status") or "unknown")
+                    print("\t".join(inert_text(f, one_line=True) for f in fields))
         return EXIT_OK
 
     code = asyncio.run(run())
     if args.json:
-        _emit_json(results)
+        emit_json(results)
     if code != EXIT_OK:
         return code
     return EXIT_FAILED if failures else EXIT_OK
@@ -362,7 +376,7 @@ def cmd_log(args, settings) -> int:
 
     events = _open_store(settings).events(limit=args.limit)
     if args.json:
-        _emit_json([
+        emit_json([
             {
                 "at": e.at, "profile": e.profile, "uploadId": e.upload_id, "action": e.action,
                 "outcome": e.outcome, "httpStatus": e.http_status, "message": e.message,

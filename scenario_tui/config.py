@@ -19,10 +19,7 @@ whoever writes into them.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import stat
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -83,7 +80,10 @@ class Settings:
 
     @property
     def api_host(self) -> str:
-        return urlsplit(self.base_url).netloc or self.base_url
+        """Host and port only: never the userinfo (``user:password@``) a URL may carry."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or "?"
+        return f"{host}:{parts.port}" if parts.port else host
 
     @property
     def has_credentials(self) -> bool:
@@ -134,6 +134,9 @@ def _read_config(path: Path) -> tuple[dict[str, Any], list[str]]:
         return {}, warnings
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file {path}: {exc.strerror or exc}.") from None
+    import stat
+    import tomllib  # only when there is a config file to parse
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -190,6 +193,8 @@ def check_base_url(url: str, *, allow_insecure_http: bool) -> str:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for plain http:// URLs
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -344,6 +344,9 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of new connections (a bulk refresh
+    # opening its pool) overflowed it, and each dropped SYN cost the client a 1 s retransmit
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], fake: Any) -> None:
         self.fake = fake

@@ -2,6 +2,12 @@
 
 The TUI's upload list renders only the rows on screen; this object fetches them a page at a time
 (filtering and sorting happen in SQLite), so 100,000 known uploads cost no more than 100.
+
+Unfiltered, a page is an indexed ``LIMIT/OFFSET`` read. Filtered by a search, one scan lists the
+matching rows' ``seq`` in order, and a page is read by ``seq``: a keystroke in the filter costs
+one scan, not a count plus an offset scan per page. That list stops at ``SEQ_PREFIX`` entries (a
+one-letter search can match most rows, and listing them all costs more than counting them):
+then the count is one more scan, and the full list is read only if the user scrolls past it.
 """
 
 from __future__ import annotations
@@ -44,20 +50,40 @@ class Listing:
     """Rows of the store under ``query``; pages are cached until ``invalidate``."""
 
     PAGE_SIZE = 100
+    SEQ_PREFIX = 1000  # matches listed at once by a search; the rest when scrolled to
 
     def __init__(self, store: Store, query: ListQuery | None = None) -> None:
         self.store = store
         self.query = query or ListQuery()
         self._count: int | None = None
-        self._pages: dict[int, list[KnownUpload]] = {}
+        self._seqs: list[int] | None = None  # a search's matching rows, in order
+        self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
+        self._pages: dict[int, list[KnownUpload | None]] = {}
         self._lock = threading.Lock()
 
     def _filters(self) -> dict:
         return {"search": self.query.search or None, "status": self.query.status}
 
+    def _searched(self, upto: int = 0) -> list[int] | None:
+        """The matching ``seq`` list when the query has a search, else None: its first
+        ``SEQ_PREFIX`` entries at first, every one once ``upto`` is past them."""
+        if not self.query.search:
+            return None
+        if self._seqs is None or (upto >= len(self._seqs) and not self._all_seqs):
+            limit = self.SEQ_PREFIX if self._seqs is None and upto < self.SEQ_PREFIX else None
+            self._seqs = self.store.search_seqs(
+                **self._filters(), sort=self.query.sort, descending=self.query.descending,
+                limit=limit)
+            self._all_seqs = limit is None or len(self._seqs) < limit
+        return self._seqs
+
     def count(self) -> int:
         if self._count is None:
-            self._count = self.store.count(**self._filters())
+            seqs = self._searched()
+            if seqs is not None and self._all_seqs:
+                self._count = len(seqs)
+            else:
+                self._count = self.store.count(**self._filters())
         return self._count
 
     def row(self, index: int) -> KnownUpload | None:
@@ -67,10 +93,15 @@ class Listing:
         with self._lock:
             page = self._pages.get(page_no)
             if page is None:
-                page = self.store.list(
-                    **self._filters(), sort=self.query.sort, descending=self.query.descending,
-                    limit=self.PAGE_SIZE, offset=page_no * self.PAGE_SIZE,
-                )
+                start = page_no * self.PAGE_SIZE
+                seqs = self._searched(upto=start + self.PAGE_SIZE - 1)
+                if seqs is not None:
+                    page = self.store.rows_by_seq(seqs[start:start + self.PAGE_SIZE])
+                else:
+                    page = self.store.list(
+                        **self._filters(), sort=self.query.sort,
+                        descending=self.query.descending, limit=self.PAGE_SIZE, offset=start,
+                    )
                 if len(self._pages) > 64:
                     self._pages.clear()
                 self._pages[page_no] = page
@@ -81,7 +112,7 @@ class Listing:
         with self._lock:
             for page_no, page in self._pages.items():
                 for offset, row in enumerate(page):
-                    if row.id == upload_id:
+                    if row is not None and row.id == upload_id:
                         return page_no * self.PAGE_SIZE + offset
         return None
 
@@ -94,6 +125,8 @@ class Listing:
     def invalidate(self) -> None:
         with self._lock:
             self._count = None
+            self._seqs = None
+            self._all_seqs = False
             self._pages.clear()
 
     def prime(self) -> "Listing":

@@ -75,7 +75,10 @@ def relative(value: str | datetime | None, now: datetime) -> str:
     moment = value if isinstance(value, datetime) else parse_time(value)
     if moment is None:
         return ""
-    seconds = (now - moment).total_seconds()
+    try:
+        seconds = (now - moment).total_seconds()
+    except OverflowError:
+        return ""
     future = seconds < 0
     seconds = abs(seconds)
     if seconds < 45 or (future and seconds < 60):
@@ -99,7 +102,10 @@ def when(value: str | None, now: datetime) -> str:
     moment = parse_time(value)
     if moment is None:
         return inert_text(value, one_line=True) if value else ""
-    stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError):  # at the edge of the calendar: show it as it came
+        return inert_text(value, one_line=True) if value else ""
     return f"{stamp} ({relative(moment, now)})"
 
 
@@ -107,7 +113,11 @@ def part_expiry(expires: str | None, now: datetime) -> str:
     moment = parse_time(expires)
     if moment is None:
         return "expiry unknown"
-    if moment <= now:
+    try:
+        expired = moment <= now
+    except OverflowError:
+        return "expiry unknown"
+    if expired:
         return "expired"
     return f"expires {relative(moment, now)}"
 

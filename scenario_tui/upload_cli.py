@@ -360,5 +360,6 @@ def _report(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
 
 
 def _emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    from scenario_tui.cli import emit_json
+
+    emit_json(data)

@@ -43,7 +43,7 @@ from scenario_tui.ids import validate_upload_id
 from scenario_tui.inert import inert_text
 from scenario_tui.models import Upload
 from scenario_tui.part_plan import (
-    DEFAULT_PART_SIZE, MIB, Part, plan_for_count, plan_parts,
+    DEFAULT_PART_SIZE, MIB, MIN_PART_SIZE, Part, plan_for_count, plan_parts,
 )
 from scenario_tui.redact import scrub, strip_query
 from scenario_tui.service import CompleteResult, UploadService
@@ -687,6 +687,10 @@ def _resume_plan(size: int, count: int, sent: dict[int, int], part_size: int | N
     known = next((s for n, s in sorted(sent.items()) if n < count and s), None)
     if known is not None:
         return plan_for_count(size, count, known)
+    last = sent.get(count)
+    if last and count > 1 and (size - last) % (count - 1) == 0:
+        # only the last part went up: the others were all (size - last) / (count - 1) bytes
+        return plan_for_count(size, count, (size - last) // (count - 1))
     if part_size is not None:
         try:
             plan = plan_parts(size, part_size)
@@ -694,6 +698,12 @@ def _resume_plan(size: int, count: int, sent: dict[int, int], part_size: int | N
             plan = []
         if len(plan) == count:
             return plan
+    # nothing recorded (interrupted before the first answer was saved): the smallest whole-MiB
+    # part size that cuts the file into ``count`` parts, as our own plans use whole MiB
+    whole = max(MIN_PART_SIZE, -(-size // count))
+    whole = -(-whole // MIB) * MIB
+    if count > 1 and whole * (count - 1) < size <= whole * count:
+        return plan_for_count(size, count, whole)
     return plan_for_count(size, count)
 
 

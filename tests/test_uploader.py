@@ -540,3 +540,15 @@ async def test_bad_import_references_are_refused_locally(uploader, fake, call):
     with pytest.raises(errors.ConfigError):
         await call(uploader)
     assert fake.requests == []
+
+
+def test_resume_plan_from_the_last_part_alone():
+    """When only the (short) last part was recorded, the others' size follows from it."""
+    from scenario_tui.part_plan import MIB
+    from scenario_tui.uploader import _resume_plan
+
+    plan = _resume_plan(12 * MIB, 3, {3: 2 * MIB}, None)
+    assert [p.size for p in plan] == [5 * MIB, 5 * MIB, 2 * MIB]
+    # nothing recorded at all: the smallest whole-MiB size that makes 3 parts
+    plan = _resume_plan(12 * MIB, 3, {}, None)
+    assert [p.size for p in plan] == [5 * MIB, 5 * MIB, 2 * MIB]

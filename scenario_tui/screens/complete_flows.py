@@ -24,11 +24,11 @@ class CompleteFlows:
         try:
             result = await self.service.complete(upload_id)
         except errors.ScenarioTuiError as exc:
-            self.busy.pop(upload_id, None)
             self._set_error(upload_id, exc)
-            self._row_changed(upload_id)
             return
-        self.busy.pop(upload_id, None)
+        finally:  # whatever happened, this upload is no longer being completed
+            self.busy.pop(upload_id, None)
+            self._row_changed(upload_id)
         self.outcomes[upload_id] = result.summary()
         self.table.fresh.add(upload_id)
         severity = "warning" if (result.uncertain or result.skipped) else "information"

@@ -1,0 +1,152 @@
+"""Benchmark: time from launch to the first screen showing the list, and resident memory.
+
+Each program is started in a fresh 80x24 tmux session (a private tmux server) and the pane is
+polled with ``capture-pane`` every 5 ms until a known text is on screen:
+
+- ``bare``: a bare Textual app showing one line of text (the baseline);
+- ``app-big``: ``python -m scenario_tui --store BIG`` with 100,000 known uploads (10% with a
+  snapshot), polled until the newest upload's row (its ID as the table shows it) appears;
+- ``app-small``: the same with 10 known uploads.
+
+The app talks to the fake Scenario API (``scenario-tui fake-api`` in a child process, no
+latency); the newest 200 known uploads exist in the fake, so the start-up refresh succeeds.
+Variants run interleaved, in a shuffled order each round; the medians are compared. Children
+run with bytecode cached and stdout buffered (see benchlib.python_env). Memory: VmRSS and VmHWM
+of the program's process (from /proc) right when the marker appeared and again after
+``--settle`` seconds. Usage::
+
+    python bench/bench_startup.py             # 100,000 and 10 uploads, 7 rounds
+    python bench/bench_startup.py --quick     # 2,000 and 10 uploads, 1 round, no thresholds
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchlib import (
+    ROOT, FakeProcess, bench_env, fill_store, machine, median, ms, proc_memory, ratio_line,
+)
+from tmuxlib import TmuxLab, have_tmux
+
+BARE_TEXT = "bare textual app ready"
+BARE_APP = f"""
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static({BARE_TEXT!r})
+
+Bare().run()
+"""
+MIB = 1024 * 1024
+LIMITS = {"app-big": 1.3, "app-small": 1.2}
+MEMORY_LIMIT = 60 * MIB
+
+
+def row_marker(upload_id: str) -> str:
+    """The ID as the table shows it at 80 columns (a 22-wide column: 21 characters and '…')."""
+    return upload_id[:21]
+
+
+def wait_gone(pid: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if os.path.exists(f"/proc/{pid}"):
+        os.kill(pid, signal.SIGTERM)  # the program this script started, by its PID
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--big", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--settle", type=float, default=1.0)
+    parser.add_argument("--quick", action="store_true", help="small sizes, no thresholds")
+    args = parser.parse_args()
+    if args.quick:
+        args.big, args.rounds, args.settle = 2_000, 1, 0.2
+    if not have_tmux():
+        raise SystemExit("bench_startup needs tmux")
+
+    results: dict[str, list] = {"bare": [], "app-big": [], "app-small": []}
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp_name, \
+            FakeProcess(Path(tmp_name)) as server:
+        tmp = Path(tmp_name)
+        fresh = server.create(200)
+        started = time.perf_counter()
+        stores = {"app-big": tmp / "big.db", "app-small": tmp / "small.db"}
+        fill_store(stores["app-big"], args.big, newest=fresh)
+        fill_store(stores["app-small"], args.small, newest=fresh[-min(args.small, 200):])
+        filled = time.perf_counter() - started
+        env = bench_env(server.base_url, tmp)
+        variants = {
+            "bare": ([sys.executable, "-c", BARE_APP], BARE_TEXT),
+            "app-big": ([sys.executable, "-m", "scenario_tui", "--store", str(stores["app-big"])],
+                        row_marker(fresh[-1])),
+            "app-small": ([sys.executable, "-m", "scenario_tui", "--store",
+                           str(stores["app-small"])], row_marker(fresh[-1])),
+        }
+        order = list(variants)
+        rng = random.Random(7)
+        with TmuxLab() as lab:
+            for name, (argv, marker) in [] if args.quick else variants.items():
+                # warm-up: page cache, .pyc files
+                launch = lab.launch(argv, env, marker, cwd=str(ROOT))
+                lab.stop()
+                wait_gone(launch.pid)
+            for _ in range(args.rounds):
+                rng.shuffle(order)
+                for name in order:
+                    argv, marker = variants[name]
+                    launch = lab.launch(argv, env, marker, cwd=str(ROOT))
+                    first = proc_memory(launch.pid)
+                    time.sleep(args.settle)
+                    settled = proc_memory(launch.pid)
+                    lab.stop()
+                    wait_gone(launch.pid)
+                    results[name].append((launch, first, settled))
+
+    print(f"bench_startup: {machine()}; tmux 80x24, capture-pane polled every 5 ms; "
+          f"{args.rounds} round(s), shuffled; stores filled in {filled:.1f} s")
+    print(f"  {'':34}{'median':>10}{'min':>10}{'max':>10}{'RSS@first':>12}{'RSS+settle':>12}"
+          f"{'HWM':>9}")
+    labels = {"bare": "bare Textual app (1 line)",
+              "app-big": f"scenario-tui, {args.big:,} uploads",
+              "app-small": f"scenario-tui, {args.small:,} uploads"}
+    summary = {}
+    for name, runs in results.items():
+        secs = [r[0].seconds for r in runs]
+        first = median(r[1]["VmRSS"] for r in runs)
+        settled = median(r[2]["VmRSS"] for r in runs)
+        hwm = median(r[2]["VmHWM"] for r in runs)
+        summary[name] = (median(secs), first, settled, hwm)
+        print(f"  {labels[name]:34}{ms(median(secs)):>10}{ms(min(secs)):>10}{ms(max(secs)):>10}"
+              f"{first / MIB:>10.1f}MB{settled / MIB:>10.1f}MB{hwm / MIB:>7.1f}MB")
+    ok = True
+    for name in ("app-big", "app-small"):
+        ok &= ratio_line(f"startup {labels[name]} / bare app", summary[name][0],
+                         summary["bare"][0], limit=LIMITS[name], quick=args.quick)
+    for idx, when in ((1, "at first screen"), (2, f"after {args.settle:g} s"), (3, "peak (HWM)")):
+        extra = summary["app-big"][idx] - summary["bare"][idx]
+        label = f"memory {labels['app-big']} - bare app, {when}"
+        if args.quick:
+            print(f"check {label}: {extra / MIB:+.1f} MB (no threshold in quick mode)")
+        else:
+            met = extra <= MEMORY_LIMIT
+            ok &= met or idx == 3
+            print(f"check {label}: {extra / MIB:+.1f} MB (target <= +60 MB"
+                  f"{', informative' if idx == 3 else ''}): {'met' if met else 'MISSED'}")
+    return 0 if ok or args.quick else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Start programs in a private tmux server and time them until a text appears on screen.
+
+The server runs on its own socket (``tmux -L NAME``), so a user's tmux is never touched; ``close``
+kills only that server.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+
+
+def have_tmux() -> bool:
+    return shutil.which("tmux") is not None
+
+
+@dataclass
+class Launch:
+    seconds: float  # from just before ``new-session`` to the capture that showed the marker
+    pid: int  # the program's PID (the pane's process: commands are exec'ed)
+    screen: str  # the pane text that showed the marker
+    polls: int
+
+
+class TmuxLab:
+    """A private tmux server; ``launch`` runs one program in a fresh 80x24 session."""
+
+    def __init__(self, width: int = 80, height: int = 24, poll: float = 0.005) -> None:
+        self.socket = f"scenario-tui-bench-{os.getpid()}"
+        self.width, self.height, self.poll = width, height, poll
+        self._n = 0
+        # a long-lived idle session, so the server's start-up is not part of any measurement
+        self._tmux("new-session", "-d", "-s", "idle", "-x", str(width), "-y", str(height),
+                   "exec sleep 100000")
+
+    def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
+                              check=check)
+
+    def launch(self, argv: list[str], env: dict[str, str], marker: str, *, cwd: str = ".",
+               timeout: float = 60.0) -> Launch:
+        """Start ``argv`` in ``cwd`` with ``env`` (only the differences from ours are passed,
+        and variables of ours missing from ``env`` are unset) and poll ``capture-pane`` until
+        ``marker`` is on screen."""
+        self._n += 1
+        name = f"run{self._n}"
+        unset = [a for k in os.environ if k not in env for a in ("-u", k)]
+        extra = [f"{k}={v}" for k, v in env.items() if os.environ.get(k) != v]
+        command = "exec env " + " ".join(shlex.quote(a) for a in [*unset, *extra, *argv])
+        started = time.perf_counter()
+        self._tmux("new-session", "-d", "-s", name, "-x", str(self.width), "-y", str(self.height),
+                   "-c", os.path.abspath(cwd), command)
+        polls = 0
+        while True:
+            out = self._tmux("capture-pane", "-p", "-t", name, check=False)
+            polls += 1
+            if marker in out.stdout:
+                seconds = time.perf_counter() - started
+                break
+            if time.perf_counter() - started > timeout:
+                self._tmux("kill-session", "-t", name, check=False)
+                raise TimeoutError(f"{marker!r} did not appear within {timeout:g} s; the pane "
+                                   f"showed:\n{out.stdout}{out.stderr}")
+            time.sleep(self.poll)
+        pid = int(self._tmux("display-message", "-p", "-t", name, "#{pane_pid}").stdout.strip())
+        self.current = name
+        return Launch(seconds, pid, out.stdout, polls)
+
+    def stop(self) -> None:
+        """End the program started by the last ``launch`` (its session is killed)."""
+        self._tmux("kill-session", "-t", self.current, check=False)
+
+    def close(self) -> None:
+        self._tmux("kill-server", check=False)
+
+    def __enter__(self) -> "TmuxLab":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
