@@ -111,7 +111,7 @@ class RefreshFlows:
             if exc is not None:
                 failed += 1
                 self.failures[upload_id] = (exc.title, exc.message)
-                if isinstance(exc, (errors.ApiConnectionError, errors.AuthError)):
+                if isinstance(exc, (errors.ApiConnectionError, errors.ApiTimeoutError, errors.AuthError)):
                     self._api_problem(exc)
             else:
                 self.failures.pop(upload_id, None)
