@@ -94,8 +94,9 @@ def main() -> int:
         textual_version = imports_textual(["--version"], env)
         textual_list = imports_textual(["--store", str(store), "list", "--json"], env)
 
+    how = "the scenario-tui console script" if len(cli) == 1 else "python -m scenario_tui"
     print(f"bench_cli: {machine()}; {args.rounds} interleaved rounds, median wall time of a "
-          f"fresh process; console script {cli[0] if len(cli) == 1 else 'python -m scenario_tui'}; "
+          f"fresh process; {how}; "
           "bytecode cached, stdout buffered (PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED "
           "unset) unless said")
     base = median(times["python -c pass"])
