@@ -77,3 +77,21 @@ def cli_env(tmp_path, server) -> dict[str, str]:
         SCENARIO_TUI_CONFIG=str(tmp_path / "config.toml"), NO_COLOR="1",
     )
     return env
+
+
+def make_app(fake, tmp_path: Path, ids=None, **overrides):
+    """The real app on the in-process fake, its store holding ``ids`` (the fake's seeded
+    uploads when None)."""
+    from scenario_tui.app import ScenarioApp
+
+    settings = make_settings(tmp_path, **overrides)
+    service = build_service(settings, transport=fake.transport())
+    service.store.add(fake.seeded_ids if ids is None else ids)
+    return ScenarioApp(service, settings)
+
+
+async def settle(app, pilot) -> None:
+    """Let every worker finish and the screen catch up (never a sleep)."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -7,27 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from scenario_tui.app import ScenarioApp
-from scenario_tui.cli import build_service
 from scenario_tui.fake_api import BAD_FILE_ID, seeded_pending_ids
 from scenario_tui.widgets.status_panel import StatusPanel
 from scenario_tui.widgets.upload_table import UploadTable
-from tests.conftest import make_settings
+from tests.conftest import make_app, settle
 
 PENDING = seeded_pending_ids(include_bad_file=False)
-
-
-def make_app(fake, tmp_path, ids=None, **overrides):
-    settings = make_settings(tmp_path, **overrides)
-    service = build_service(settings, transport=fake.transport())
-    service.store.add(fake.seeded_ids if ids is None else ids)
-    return ScenarioApp(service, settings)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def table(app) -> UploadTable:

@@ -23,7 +23,8 @@ from scenario_tui.api import Credentials, ScenarioClient
 from scenario_tui.app import ScenarioApp
 from scenario_tui.cli import build_service
 from scenario_tui.fake_server import _Server
-from tests.conftest import make_settings
+from tests.conftest import make_app as shared_make_app
+from tests.conftest import make_settings, settle
 from tests.reliability_kit import (
     ALL_CASES, API_KEY, AUTH_VALUE, ECHO, JWT, PENDING, SECRET, Case, cli_environment,
     clone_pending, leaks, reuse_default_ssl_context, run_cli, settle_until, store_files,
@@ -95,16 +96,7 @@ def test_cli_leaks_nothing_after_any_fault(monkeypatch, capsys, tmp_path, server
 def make_app(fake, tmp_path, ids, *, jwt: bool = False) -> ScenarioApp:
     creds = {"api_key": None, "api_secret": None, "jwt": JWT} if jwt else {
         "api_key": API_KEY, "api_secret": SECRET}
-    settings = make_settings(tmp_path, **creds)
-    service = build_service(settings, transport=fake.transport())
-    service.store.add(ids)
-    return ScenarioApp(service, settings)
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    return shared_make_app(fake, tmp_path, ids, **creds)
 
 
 async def test_tui_leaks_nothing_after_any_fault(fake, tmp_path):

@@ -10,30 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 from textual import events
 from textual.events import Resize
 from textual.geometry import Size
 
 from scenario_tui import errors
-from scenario_tui.app import ScenarioApp
-from scenario_tui.cli import build_service
 from scenario_tui.widgets.status_panel import StatusPanel
-from tests.conftest import make_settings
+from tests.conftest import make_app, settle
 from tests.reliability_kit import PENDING, clone_pending, settle_until
-
-
-def make_app(fake, tmp_path, ids, **overrides) -> ScenarioApp:
-    settings = make_settings(tmp_path, **overrides)
-    service = build_service(settings, transport=fake.transport())
-    service.store.add(ids)
-    return ScenarioApp(service, settings)
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def toasts(app) -> list[str]:
