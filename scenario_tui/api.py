@@ -3,6 +3,10 @@
 Every httpx, JSON and validation failure is translated here into the ``errors`` tree; nothing
 else in the app sees httpx exceptions. Reads are retried with backoff (as the official SDK does);
 ``complete`` is sent exactly once, and when its answer is lost the upload is re-read instead.
+
+httpx, pydantic and the wire models are imported on first use, and the ``httpx.AsyncClient``
+(with its TLS context) is made at the first request: building a client costs nothing, so the TUI
+paints its first screen before any of that is loaded.
 """
 
 from __future__ import annotations
@@ -12,21 +16,22 @@ import base64
 import json
 import math
 import random
-import ssl
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
-
-import httpx
-from pydantic import BaseModel, ValidationError
 
 from scenario_tui import __version__, errors
 from scenario_tui.ids import validate_upload_id
 from scenario_tui.inert import inert_text
-from scenario_tui.models import Asset, Job, Upload
 from scenario_tui.redact import register_secret, scrub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from scenario_tui.models import Asset, Job, Upload
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 INITIAL_RETRY_DELAY = 0.5
@@ -47,7 +52,6 @@ _STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
     429: errors.RateLimitedError,
 }
 _RETRY_STATUSES = {408, 409, 429}
-M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -148,14 +152,46 @@ class ScenarioClient:
         }
         if auth:
             headers["Authorization"] = auth
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/",
-            headers=headers,
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
-            follow_redirects=False,
-        )
+        self._http_options = {
+            "headers": headers, "timeout": timeout, "connect_timeout": connect_timeout,
+            "max_connections": max_connections,
+        }
+        self._http_client: httpx.AsyncClient | None = None
+        self._http_lock = threading.Lock()  # warm_up may run in a thread
+
+    def warm_up(self) -> None:
+        """Import httpx and the wire models and make the HTTP client (TLS context included).
+
+        Blocking, and safe to call from a thread: the TUI calls it in one after its first paint,
+        so the first request does not stall the event loop for these few hundred milliseconds.
+        """
+        import importlib
+
+        importlib.import_module("scenario_tui.models")  # pydantic builds the validators here
+        self._http  # noqa: B018  (made here, in the caller's thread)
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The one ``httpx.AsyncClient``, made at first use (importing httpx, loading CAs)."""
+        if self._http_client is not None:
+            return self._http_client
+        with self._http_lock:
+            if self._http_client is not None:
+                return self._http_client
+            import httpx
+
+            opts = self._http_options
+            self._http_client = httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                headers=opts["headers"],
+                transport=self.transport,
+                timeout=httpx.Timeout(opts["timeout"], connect=opts["connect_timeout"]),
+                limits=httpx.Limits(
+                    max_connections=opts["max_connections"], max_keepalive_connections=20
+                ),
+                follow_redirects=False,
+            )
+        return self._http_client
 
     async def __aenter__(self) -> "ScenarioClient":
         return self
@@ -164,21 +200,22 @@ class ScenarioClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     # --- endpoints ---------------------------------------------------------------------------
 
     async def get_upload(self, upload_id: str) -> Upload:
         path = f"uploads/{_segment(validate_upload_id(upload_id))}"
         body = await self._call("GET", path, retry=True)
-        return _unwrap(body, "upload", Upload)
+        return _unwrap(body, "upload")
 
     async def complete_upload(self, upload_id: str) -> CompleteOutcome:
         """POST the complete action once. Never retried: an uncertain answer is re-read."""
         path = f"uploads/{_segment(validate_upload_id(upload_id))}/action"
         try:
             body = await self._call("POST", path, json_body={"action": "complete"}, retry=False)
-            upload = _unwrap(body, "upload", Upload)  # a 2xx we cannot read is uncertain too
+            upload = _unwrap(body, "upload")  # a 2xx we cannot read is uncertain too
         except (errors.ApiTimeoutError, errors.ServerError, errors.BadResponseError) as exc:
             return await self._reread_after(upload_id, exc)
         except errors.ApiConnectionError as exc:
@@ -202,16 +239,16 @@ class ScenarioClient:
         body = await self._call("POST", "uploads", json_body=payload, retry=False, query=query)
         if dry_run:
             return body if isinstance(body, dict) else {"estimate": body}
-        return _unwrap(body, "upload", Upload)
+        return _unwrap(body, "upload")
 
     async def get_job(self, job_id: str) -> Job:
         body = await self._call("GET", f"jobs/{_segment(validate_upload_id(job_id))}", retry=True)
-        return _unwrap(body, "job", Job)
+        return _unwrap(body, "job")
 
     async def get_asset(self, asset_id: str) -> Asset:
         path = f"assets/{_segment(validate_upload_id(asset_id))}"
         body = await self._call("GET", path, retry=True)
-        return _unwrap(body, "asset", Asset)
+        return _unwrap(body, "asset")
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -269,6 +306,8 @@ class ScenarioClient:
     async def _send(
         self, method: str, path: str, params: dict[str, str], json_body: Any
     ) -> tuple[httpx.Response, bytes]:
+        import httpx
+
         where = f"{method} {path.split('/')[0]}"
         try:
             request = self._http.build_request(
@@ -301,7 +340,7 @@ class ScenarioClient:
             raise _connection_error(
                 f"Cannot reach {self._host}: {_reason(exc)} ({where}).", maybe_sent=False
             ) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
             raise _connection_error(
                 f"The connection to {self._host} dropped before the answer arrived ({where}).",
                 maybe_sent=True,
@@ -489,7 +528,13 @@ def _backoff(attempt: int, wait_hint: float | None) -> float:
     return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
 
 
-def _unwrap(body: Any, key: str, model: type[M]) -> M:
+def _unwrap(body: Any, key: str) -> Any:
+    """The ``key`` object of a success body, validated as its wire model."""
+    from pydantic import ValidationError
+
+    from scenario_tui.models import Asset, Job, Upload
+
+    model = {"upload": Upload, "job": Job, "asset": Asset}[key]
     if not isinstance(body, dict) or not isinstance(body.get(key), dict):
         raise errors.BadResponseError(
             f"The API's answer has no {key!r} object; it may have changed shape."
@@ -513,6 +558,8 @@ def _camel(name: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    import ssl
+
     cause: BaseException | None = exc
     for _ in range(10):  # httpx wraps the OS error a few levels down
         if cause is None:

@@ -28,10 +28,14 @@ class ScenarioApp(App):
         #: what "now" is for ages and expiries (fixed in snapshot tests)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
+    def get_default_screen(self) -> Screen:
+        # the main screen is the app's first screen (not pushed on mount), so the first frame
+        # written to the terminal is the whole list
+        return MainScreen(self.service, self.settings)
+
     def on_mount(self) -> None:
         for warning in self.settings.warnings:
             self.notify(inert_text(warning), title="Configuration", severity="warning", markup=False)
-        self.push_screen(MainScreen(self.service, self.settings))
 
     @property
     def main_screen(self) -> MainScreen:

@@ -149,12 +149,18 @@ def _report_error(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
 
 
 def emit_json(data: Any) -> None:
-    """Pretty JSON on stdout. Controls that json leaves raw (C1, bidi, line separators) are
-    written as \\u escapes, so a server's string cannot drive the terminal."""
+    """JSON on stdout: an object pretty-printed, an array one element per line (so a listing of
+    10,000 is encoded by json's C encoder, and greps well). Controls that json leaves raw (C1,
+    bidi, line separators) are written as \\u escapes, so a server's string cannot drive the
+    terminal."""
     import json
     import re
 
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if isinstance(data, list):
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        text = "[\n" + ",\n".join("  " + dumps(item) for item in data) + "\n]" if data else "[]"
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
     text = re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
                   lambda m: f"\\u{ord(m.group(0)):04x}", text)
     sys.stdout.write(text + "\n")
@@ -233,7 +239,7 @@ def cmd_list(args, settings) -> int:
     from scenario_tui.inert import inert_text
 
     store = _open_store(settings)
-    rows = store.list(status=args.status, sort="added", descending=False)
+    rows = store.list(status=args.status, sort="added", descending=False, snapshots=False)
     if args.json:
         emit_json([known_to_json(row) for row in rows])
         return EXIT_OK
@@ -408,10 +414,28 @@ def cmd_fake_api(args, settings) -> int:
 
 
 def cmd_tui(args, settings) -> int:
+    import threading
+
+    opened: dict[str, Any] = {}
+
+    def open_store() -> None:
+        from scenario_tui.store import Store
+
+        try:
+            opened["store"] = Store.open(settings.store_path)
+        except BaseException as exc:  # re-raised below, in the main thread
+            opened["error"] = exc
+
+    # Opening checks every page of the store (75 ms at 100,000 uploads); SQLite does that
+    # without holding the GIL, so it overlaps with importing Textual on another core.
+    opener = threading.Thread(target=open_store, name="open-store")
+    opener.start()
     from scenario_tui.app import ScenarioApp
 
-    service = build_service(settings)
-    ScenarioApp(service, settings).run()
+    opener.join()
+    if "error" in opened:
+        raise opened["error"]
+    ScenarioApp(build_service(settings, store=opened["store"]), settings).run()
     return EXIT_OK
 
 
@@ -475,8 +499,12 @@ def _translate_interrupts() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] == ["--version"]:  # answered before the parser (13 subcommands) is built
+        print(f"scenario-tui {__version__}")
+        return EXIT_OK
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     try:
         with _translate_interrupts():
             settings = _settings_from(args)

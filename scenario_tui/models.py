@@ -12,14 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-UPLOAD_STATUSES = ("pending", "validating", "complete", "validated", "imported", "failed")
-FINAL_UPLOAD_STATUSES = frozenset({"imported", "failed"})
-UPLOAD_KINDS = ("3d", "asset", "audio", "avatar", "image", "model", "text", "video")
-UPLOAD_SOURCES = ("civitai", "huggingface", "multipart", "other", "url")
-JOB_STATUSES = (
-    "pending", "queued", "warming-up", "in-progress", "finalizing", "success", "failure", "canceled"
-)
-FINAL_JOB_STATUSES = frozenset({"success", "failure", "canceled"})
+from scenario_tui.vocabulary import FINAL_JOB_STATUSES, FINAL_UPLOAD_STATUSES
 
 
 class WireModel(BaseModel):

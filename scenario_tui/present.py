@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenario_tui.inert import inert_text
-from scenario_tui.models import Asset, Job, Upload
 from scenario_tui.redact import strip_query
+
+if TYPE_CHECKING:  # pydantic loads after the first paint
+    from scenario_tui.models import Asset, Job, Upload
 
 STATUS_SYMBOLS = {
     "pending": "○",

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
 
 from scenario_tui import errors
 from scenario_tui.api import CompleteOutcome, ScenarioClient
 from scenario_tui.ids import ParsedIds, parse_ids
-from scenario_tui.models import Asset, Job, Upload
 from scenario_tui.store import AddResult, KnownUpload, Store
+
+if TYPE_CHECKING:  # pydantic loads at the first API answer
+    from scenario_tui.models import Asset, Job, Upload
 
 
 @dataclass
@@ -62,7 +64,7 @@ class FollowThrough:
     asset_error: errors.ApiError | None = None
 
 
-UpdateCallback = Callable[[Upload], Awaitable[None] | None]
+UpdateCallback = Callable[["Upload"], "Awaitable[None] | None"]
 
 
 class UploadService:
@@ -83,6 +85,10 @@ class UploadService:
         self.read_only = read_only
         self._sleep = sleep
         self._completing: set[str] = set()
+
+    def warm_up(self) -> None:
+        """Load what the first API answer needs (see ``ScenarioClient.warm_up``); blocking."""
+        self.client.warm_up()
 
     # --- local verbs -----------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ _ATTEMPTS = 3  # on "database is locked", as long as the busy timeout has not el
 _CHUNK = 500  # IDs per "IN (...)" query
 _COLUMNS = ("id, note, added_at, snapshot, fetched_at, status, file_name, kind, file_size, "
             "updated_at, error_message, seq")
+_COLUMNS_NO_SNAPSHOT = _COLUMNS.replace("snapshot", "NULL")
 _ACTIVITY = "id, at, profile, upload_id, action, outcome, http_status, message"
 _SEP = "\x1f"  # between the searched columns in temp.upload_search (a search holding it is rare)
 _HAYSTACK = ("{t}.id || char(31) || ifnull({t}.file_name, '') || char(31) || {t}.note"
@@ -350,11 +351,13 @@ class Store:
 
     def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
              descending: bool = True, limit: int | None = None, offset: int = 0,
-             ) -> list[KnownUpload]:
+             snapshots: bool = True) -> list[KnownUpload]:
         """A page of uploads. ``search`` is a case-insensitive substring of ID, file name, note or
         status; ``status`` an exact status; ``sort`` a key of SORT_KEYS ("added" = newest first
-        when descending); ties are broken by insertion order."""
-        return [_known(r) for r in self._select(_COLUMNS, search, status, sort, descending,
+        when descending); ties are broken by insertion order. ``snapshots=False`` leaves each
+        row's ``snapshot`` None (not read, not parsed) when only the columns are wanted."""
+        columns = _COLUMNS if snapshots else _COLUMNS_NO_SNAPSHOT
+        return [_known(r) for r in self._select(columns, search, status, sort, descending,
                                                 limit, offset)]
 
     def ids(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
@@ -435,7 +438,7 @@ class Store:
 
     def ids_to_refresh(self, limit: int) -> list[str]:
         """Uploads never fetched or not final yet, most recently added first, at most ``limit``."""
-        from scenario_tui.models import FINAL_UPLOAD_STATUSES
+        from scenario_tui.vocabulary import FINAL_UPLOAD_STATUSES
 
         finals = sorted(FINAL_UPLOAD_STATUSES)
         return [r[0] for r in self._run("read uploads", lambda c: c.execute(

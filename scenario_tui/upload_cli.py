@@ -14,9 +14,6 @@ one final line per file. Exit codes: 0 every upload succeeded, 1 any failed, 2 u
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shutil
 import sys
 import time
 from typing import Any, TextIO
@@ -79,6 +76,8 @@ def _concurrency_arg(text: str) -> int:
 
 
 def cmd_upload(args, settings) -> int:
+    import asyncio
+
     from scenario_tui.cli import build_service
     from scenario_tui.part_plan import DEFAULT_PART_SIZE
     from scenario_tui.uploader import Uploader, UploadIncompleteError, resume_command
@@ -158,6 +157,8 @@ def cmd_upload(args, settings) -> int:
 
 
 def _summary(result) -> str:
+    import json
+
     from scenario_tui.inert import inert_text
 
     name = result.file
@@ -206,6 +207,8 @@ def _entry(file: str, upload_id: str | None, status: str, *, error=None) -> dict
 
 
 def _print_line(entry: dict[str, Any]) -> None:
+    import json
+
     from scenario_tui.inert import inert_text
 
     fields = [entry["id"] or "-", entry["status"] or "unknown", entry["file"]]
@@ -218,6 +221,8 @@ def _print_line(entry: dict[str, Any]) -> None:
 
 
 def cmd_import(args, settings) -> int:
+    import asyncio
+
     from scenario_tui.cli import build_service
     from scenario_tui.uploader import Uploader, UploadIncompleteError
 
@@ -305,6 +310,8 @@ class ProgressLine:
         self.draw(format_progress(progress))
 
     def draw(self, text: str) -> None:
+        import shutil
+
         width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
         text = text[:width]
         self.stream.write("\r" + text + " " * max(0, self._shown - len(text)))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from scenario_tui import errors
-from scenario_tui.models import Upload
+
+if TYPE_CHECKING:
+    from scenario_tui.models import Upload
 
 
 class CompleteFlows:

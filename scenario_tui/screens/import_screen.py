@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Select, Static
 
-from scenario_tui.models import UPLOAD_KINDS
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.vocabulary import UPLOAD_KINDS
 
 SOURCES = (
     ("A URL the API downloads", "url"),

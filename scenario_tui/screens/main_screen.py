@@ -6,6 +6,7 @@ Widgets only render what this screen sets on them; this screen runs all network 
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from textual import on, work
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
-from textual.worker import get_current_worker
+from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
 from scenario_tui import errors
 from scenario_tui.inert import inert_text
@@ -95,6 +96,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.app_line = ""
         self.bulk_progress = ""
         self.api_unreachable = False
+        #: set once pydantic and httpx are loaded (in a thread, after the first paint)
+        self.warmed = asyncio.Event()
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -128,9 +131,31 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.table.focus()
         self._apply_layout(self.app.size.width)
         self.table.reload()
-        self._show_highlighted()
+        self._update_status()
         self.set_interval(1.0, self._tick)
-        self.startup_refresh()
+        # the list paints first; pydantic and httpx (for the detail pane and the start-up
+        # refresh) load in a thread after that first frame
+        self.call_after_refresh(self._warm_up)
+
+    @work(group="warm-up", exit_on_error=False)
+    async def _warm_up(self) -> None:
+        """After the first frame: the blocking part in a thread, then the start-up refresh (this
+        worker ends with it, so waiting for it means waiting for start-up as a whole)."""
+        try:
+            await asyncio.to_thread(self.service.warm_up)
+        except Exception:
+            self._warmed_up()  # reported as a worker failure; the app loads on first use
+            raise
+        startup = self.start_startup_refresh()
+        self._warmed_up()
+        try:
+            await startup.wait()
+        except (WorkerCancelled, WorkerFailed):
+            pass  # cancelled with escape, or already reported by the worker itself
+
+    def _warmed_up(self) -> None:
+        self.warmed.set()
+        self._show_highlighted()
 
     def on_resize(self, event) -> None:
         self._apply_layout(event.size.width)
@@ -174,6 +199,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         row = self.table.highlighted
         if row is None:
             self.detail.show(None, None)
+        elif not self.warmed.is_set():  # parsing the snapshot would load pydantic right now
+            self.detail.show(row, None, loading_upload=True)
         else:
             follow = self.follow_cache.get(row.id)
             self.detail.show(row, row.upload, follow, loading_follow=False)

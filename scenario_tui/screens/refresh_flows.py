@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widgets import Input
@@ -12,8 +13,10 @@ from textual.worker import get_current_worker
 
 from scenario_tui import errors
 from scenario_tui.listing import ListQuery
-from scenario_tui.models import Upload
 from scenario_tui.present import parse_time
+
+if TYPE_CHECKING:
+    from scenario_tui.models import Upload
 
 BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest on a row before it is fetched
@@ -27,6 +30,7 @@ class RefreshFlows:
     async def load_detail(self, upload_id: str) -> None:
         """Refresh the highlighted upload if its snapshot is old, then its job and asset."""
         await asyncio.sleep(DETAIL_DEBOUNCE)  # moving the cursor on cancels this worker
+        await self.warmed.wait()
         row = self.service.store.get(upload_id)
         if row is None or upload_id in self.busy:
             return
@@ -85,10 +89,16 @@ class RefreshFlows:
         if self.table.highlighted_id == upload_id:
             self.load_detail(upload_id)
 
-    @work(group="startup", exclusive=True, exit_on_error=False)
-    async def startup_refresh(self) -> None:
-        """Refresh non-final uploads politely: newest first, bounded, capped."""
+    def start_startup_refresh(self):
+        """Refresh non-final uploads politely: newest first, bounded, capped. They are queued
+        (marked busy) before this returns, so nothing else fetches them meanwhile."""
         ids = self.service.store.ids_to_refresh(self.settings.startup_refresh_cap)
+        for upload_id in ids:
+            self.busy.setdefault(upload_id, "queued")
+        return self._startup_refresh(ids)
+
+    @work(group="startup", exclusive=True, exit_on_error=False)
+    async def _startup_refresh(self, ids: list[str]) -> None:
         if ids:
             await self._refresh_ids(ids, label="Refreshing unfinished uploads")
 

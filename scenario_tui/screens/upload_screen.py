@@ -15,8 +15,8 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
 from scenario_tui.inert import inert_text
-from scenario_tui.models import UPLOAD_KINDS
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.vocabulary import UPLOAD_KINDS
 
 AUTO = "auto"
 

@@ -31,14 +31,16 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.upload = None
         self.follow = None
         self.loading_follow = False
+        self.loading_upload = False
         self.now: datetime | None = None
 
     def compose(self):
         yield Static(id="detail-body")
 
-    def show(self, row, upload, follow=None, *, loading_follow: bool = False) -> None:
+    def show(self, row, upload, follow=None, *, loading_follow: bool = False,
+             loading_upload: bool = False) -> None:
         self.row, self.upload, self.follow = row, upload, follow
-        self.loading_follow = loading_follow
+        self.loading_follow, self.loading_upload = loading_follow, loading_upload
         self.update_view()
 
     def update_view(self) -> None:
@@ -49,7 +51,9 @@ class DetailPane(VerticalScroll, can_focus=True):
             sections = upload_sections(self.row, self.upload, now, self.follow)
             if self.follow is None and self.loading_follow:
                 sections.append(Section("Job", [("", "loading…")]))
-            if self.upload is None:
+            if self.upload is None and self.loading_upload:
+                sections.insert(0, Section("Status", [("", "loading…")]))
+            elif self.upload is None:
                 sections.insert(0, Section("Status", [("", "never fetched: press r to fetch")]))
             body = Group(*(self._render_section(s) for s in sections))
         self.query_one("#detail-body", Static).update(body)
