@@ -5,7 +5,9 @@ its work is not charged to the measured process); it is a ``ThreadingHTTPServer`
 is a sleep in each request's own thread, checked first by timing 16 simultaneous requests.
 
 1. ``service.refresh_many(ids, concurrency=settings.refresh_concurrency)`` on a store of 1,000
-   uploads the fake knows, against the ideal ``n x latency / concurrency``;
+   uploads the fake knows, against the ideal ``n x latency / concurrency`` (after
+   ``service.warm_up()``, as the SDK loop gets a warm-up call; the line also shows what the
+   adaptive window did: with no 429 it stays at the setting);
 2. the official SDK (``scenario_sdk.Scenario(..., max_retries=0)``), ``uploads.retrieve`` in a
    sequential loop over the same IDs;
 3. the TUI (``ScenarioApp`` under ``run_test``, 80x24): ``down``/``up`` key presses, key event to
@@ -17,6 +19,7 @@ Usage::
 
     python bench/bench_refresh.py             # 1,000 uploads, 50 ms latency
     python bench/bench_refresh.py --quick     # 100 uploads, 20 ms latency, no thresholds
+    python bench/bench_refresh.py --skip-sdk --skip-tui --concurrency 12   # the service alone
 """
 
 from __future__ import annotations
@@ -61,27 +64,31 @@ def check_fake_concurrency(base_url: str, upload_id: str, latency: float, n: int
     return seconds
 
 
-def settings_for(base_url: str, store: Path):
+def settings_for(base_url: str, store: Path, concurrency: int | None = None):
     from scenario_tui.config import Settings
 
-    return Settings(base_url=base_url, api_key=KEY, api_secret=SECRET, store_path=store,
-                    profile="bench", max_retries=0)
+    settings = Settings(base_url=base_url, api_key=KEY, api_secret=SECRET, store_path=store,
+                        profile="bench", max_retries=0)
+    return settings.with_overrides(refresh_concurrency=concurrency) if concurrency else settings
 
 
 async def service_refresh(base_url: str, store: Path, ids: list[str],
-                          concurrency: int | None = None) -> tuple[float, int]:
+                          concurrency: int | None = None) -> tuple[float, int, str]:
+    """Seconds, failures, and what the adaptive window did (``RefreshWindow``)."""
     from scenario_tui.cli import build_service
 
-    settings = settings_for(base_url, store)
+    settings = settings_for(base_url, store, concurrency)
     service = build_service(settings)
+    service.warm_up()  # imports and the HTTP client, as the TUI does after its first paint
     async with service.client:
         started = time.perf_counter()
-        results = await service.refresh_many(
-            ids, concurrency=concurrency or settings.refresh_concurrency)
+        results = await service.refresh_many(ids, concurrency=settings.refresh_concurrency)
         seconds = time.perf_counter() - started
     failed = sum(1 for r in results.values() if isinstance(r, Exception))
+    window = service.refresh_window
+    limits = " -> ".join(map(str, window.history))
     service.store.close()
-    return seconds, failed
+    return seconds, failed, f"window {limits}, at most {window.peak} in flight"
 
 
 def sdk_loop(base_url: str, ids: list[str]) -> float:
@@ -104,7 +111,7 @@ async def tui_keys(base_url: str, store: Path, args) -> dict:
     from scenario_tui.app import ScenarioApp
     from scenario_tui.cli import build_service
 
-    settings = settings_for(base_url, store)
+    settings = settings_for(base_url, store, args.concurrency)
     service = build_service(settings)
     app = ScenarioApp(service, settings)
     idle: list[float] = []
@@ -152,8 +159,7 @@ async def tui_keys(base_url: str, store: Path, args) -> dict:
         line = screen.app_line
         await app.workers.wait_for_complete()
     service.store.close()
-    return {"idle": idle, "busy": busy, "seconds": tui_seconds, "summary": line,
-            "concurrency": settings.refresh_concurrency}
+    return {"idle": idle, "busy": busy, "seconds": tui_seconds, "summary": line}
 
 
 def main() -> int:
@@ -162,14 +168,19 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--keys", type=int, default=20, help="idle key presses (baseline)")
     parser.add_argument("--gap", type=float, default=0.25, help="seconds between key presses")
+    parser.add_argument("--concurrency", type=int, default=None, metavar="N",
+                        help="refresh_concurrency for the service and the TUI (default: the "
+                        "setting's default)")
     parser.add_argument("--skip-sdk", action="store_true", help="no SDK loop (it takes a while)")
-    parser.add_argument("--wider", type=int, default=16, metavar="N",
+    parser.add_argument("--skip-tui", action="store_true", help="no TUI part")
+    parser.add_argument("--wider", type=int, default=0, metavar="N",
                         help="also time refresh_many with concurrency N, for information (0: no)")
     parser.add_argument("--quick", action="store_true", help="small sizes, no thresholds")
     args = parser.parse_args()
     if args.quick:
         args.uploads, args.latency, args.keys, args.gap = 100, 0.02, 4, 0.05
 
+    from scenario_tui.config import DEFAULT_REFRESH_CONCURRENCY
     from scenario_tui.store import Store
 
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as tmp_name, \
@@ -181,38 +192,42 @@ def main() -> int:
                 store.add(ids)
         server.latency(args.latency)
         concurrent = check_fake_concurrency(server.base_url, ids[0], args.latency)
-        service_seconds, failed = asyncio.run(service_refresh(server.base_url, tmp / "service.db",
-                                                              ids))
+        service_seconds, failed, window = asyncio.run(service_refresh(
+            server.base_url, tmp / "service.db", ids, args.concurrency))
         wider = args.wider and asyncio.run(service_refresh(server.base_url, tmp / "service.db",
                                                            ids, args.wider))
         sdk_seconds = None if args.skip_sdk else sdk_loop(server.base_url, ids)
-        keys = asyncio.run(tui_keys(server.base_url, tmp / "tui.db", args))
+        keys = None if args.skip_tui else asyncio.run(tui_keys(server.base_url, tmp / "tui.db",
+                                                               args))
 
-    concurrency = keys["concurrency"]
+    concurrency = args.concurrency or DEFAULT_REFRESH_CONCURRENCY
     ideal = len(ids) * args.latency / concurrency
     print(f"bench_refresh: {machine()}; {len(ids):,} uploads, fake on loopback with "
           f"{args.latency * 1000:g} ms latency per request, refresh_concurrency {concurrency}")
     print(f"  fake concurrency check: 16 simultaneous GETs took {ms(concurrent)} "
           f"(serial would be {ms(16 * args.latency)})")
     print(f"  ideal {len(ids):,} x {args.latency * 1000:g} ms / {concurrency}: {ideal:.2f} s")
-    print(f"  service.refresh_many: {service_seconds:.2f} s ({failed} failed)")
+    print(f"  service.refresh_many: {service_seconds:.2f} s ({failed} failed; {window})")
     if wider:
         wide_ideal = len(ids) * args.latency / args.wider
         print(f"  service.refresh_many with concurrency {args.wider}: {wider[0]:.2f} s "
-              f"({wider[1]} failed); ideal {wide_ideal:.2f} s: {wider[0] / wide_ideal:.2f}x")
+              f"({wider[1]} failed; {wider[2]}); ideal {wide_ideal:.2f} s: "
+              f"{wider[0] / wide_ideal:.2f}x")
     if sdk_seconds is not None:
         print(f"  SDK uploads.retrieve, sequential: {sdk_seconds:.2f} s "
               f"({sdk_seconds / len(ids) * 1000:.1f} ms per upload)")
-    print(f"  TUI R (after y) to refresh done: {keys['seconds']:.2f} s; {keys['summary']}")
-    print(f"  {'key press (down/up)':36}{'n':>4}{'p50':>10}{'p95':>10}{'max':>10}")
-    for label, name in (("idle", "idle"), ("during the TUI refresh", "busy")):
-        values = keys[name]
-        print(f"  {label:36}{len(values):>4}{ms(median(values)):>10}"
-              f"{ms(percentile(values, 95)):>10}{ms(max(values)):>10}")
+    if keys is not None:
+        print(f"  TUI R (after y) to refresh done: {keys['seconds']:.2f} s; {keys['summary']}")
+        print(f"  {'key press (down/up)':36}{'n':>4}{'p50':>10}{'p95':>10}{'max':>10}")
+        for label, name in (("idle", "idle"), ("during the TUI refresh", "busy")):
+            values = keys[name]
+            print(f"  {label:36}{len(values):>4}{ms(median(values)):>10}"
+                  f"{ms(percentile(values, 95)):>10}{ms(max(values)):>10}")
     ok = ratio_line("refresh_many / ideal", service_seconds, ideal, limit=IDEAL_LIMIT,
                     quick=args.quick)
-    ok &= ratio_line("TUI refresh-all / ideal", keys["seconds"], ideal, limit=None,
-                     quick=args.quick)
+    if keys is not None:
+        ok &= ratio_line("TUI refresh-all / ideal", keys["seconds"], ideal, limit=None,
+                         quick=args.quick)
     if sdk_seconds is not None:
         speedup = sdk_seconds / service_seconds
         if args.quick:
@@ -227,8 +242,9 @@ def main() -> int:
         if wider:
             print(f"ratio SDK sequential / refresh_many with concurrency {args.wider}: "
                   f"{sdk_seconds / wider[0]:.2f}x (informative)")
-    ok &= ratio_line("key p95 during refresh / idle key p95", percentile(keys["busy"], 95),
-                     percentile(keys["idle"], 95), limit=KEY_LIMIT, quick=args.quick)
+    if keys is not None:
+        ok &= ratio_line("key p95 during refresh / idle key p95", percentile(keys["busy"], 95),
+                         percentile(keys["idle"], 95), limit=KEY_LIMIT, quick=args.quick)
     return 0 if ok or args.quick else 1
 
 

@@ -19,7 +19,6 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
 
@@ -137,6 +136,11 @@ class ScenarioClient:
         self._sleep = sleep
         self._clock = clock
         self._cooldown_until = 0.0
+        #: requests sent so far (every attempt counts), and the number of the latest-sent one
+        #: answered 429: a bulk caller compares them to tell a new rate limit from one it has
+        #: already reacted to (``service.refresh_many`` halves its window once per new one)
+        self.requests_sent = 0
+        self.last_rate_limited = 0
         #: the whole exchange (connect, send, read every byte) must end within this: httpx's own
         #: timeouts are per socket operation, so a server dripping bytes could hold us forever
         self._deadline = timeout + connect_timeout
@@ -184,7 +188,8 @@ class ScenarioClient:
             self._http_client = httpx.AsyncClient(
                 base_url=self.base_url + "/",
                 headers=opts["headers"],
-                transport=self.transport,
+                transport=(self.transport if self.transport is not None
+                           else _default_transport(self.base_url, opts)),
                 timeout=httpx.Timeout(opts["timeout"], connect=opts["connect_timeout"]),
                 limits=httpx.Limits(
                     max_connections=opts["max_connections"], max_keepalive_connections=20
@@ -274,12 +279,15 @@ class ScenarioClient:
         attempts = 1 + (self.max_retries if retry else 0)
         for attempt in range(attempts):
             await self._wait_for_cooldown()
+            self.requests_sent += 1
+            number = self.requests_sent
             try:
                 response, body = await self._send(method, path, params, json_body)
                 return _check(response, body)
             except errors.ApiError as exc:
                 delay = _backoff(attempt, exc.wait_hint)
                 if isinstance(exc, errors.RateLimitedError):
+                    self.last_rate_limited = max(self.last_rate_limited, number)
                     # one shared cooldown, with or without a hint: every request of this client
                     # waits, not just this one, so a bulk refresh backs off as a whole
                     pause = exc.retry_after or delay
@@ -355,6 +363,24 @@ class ScenarioClient:
     @property
     def _host(self) -> str:
         return self._http.base_url.host or "the API"
+
+
+def _default_transport(base_url: str, opts: dict[str, Any]) -> httpx.AsyncBaseTransport | None:
+    """The lean HTTP/1.1 transport (``transport.py``), or None (httpx's own) when the
+    environment names a proxy: httpx reads those variables only for its own transport."""
+    from urllib.request import getproxies
+
+    if any(scheme in getproxies() for scheme in ("http", "https", "all")):
+        return None
+    import httpx
+
+    from scenario_tui.transport import AsyncioTransport
+
+    secure = base_url.lower().startswith("https:")
+    return AsyncioTransport(
+        ssl_context=httpx.create_ssl_context() if secure else None,
+        max_connections=opts["max_connections"], max_keepalive=20,
+    )
 
 
 def _connection_error(message: str, *, maybe_sent: bool) -> errors.ApiConnectionError:
@@ -508,6 +534,8 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     seconds = _number(value)
     if seconds is not None:
         return seconds
+    from email.utils import parsedate_to_datetime  # 12 ms to import; HTTP dates are rare
+
     try:
         return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
     except (TypeError, ValueError, IndexError):

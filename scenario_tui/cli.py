@@ -48,8 +48,15 @@ def build_service(settings, *, transport=None, store=None, sleep=None):
 # --- argument parsing ------------------------------------------------------------------------
 
 
-def _global_flags() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+class _StrictParser(argparse.ArgumentParser):
+    """Raises instead of printing usage and exiting (see ``_tui_only_args``)."""
+
+    def error(self, message: str):
+        raise argparse.ArgumentError(None, message)
+
+
+def _global_flags(cls: type[argparse.ArgumentParser] = argparse.ArgumentParser):
+    parent = cls(add_help=False)
     s = argparse.SUPPRESS
     parent.add_argument("--profile", default=s, help="named profile from the config file")
     parent.add_argument("--base-url", default=s, help="API base URL (env SCENARIO_BASE_URL)")
@@ -149,20 +156,24 @@ def _report_error(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout: an object pretty-printed, an array one element per line (so a listing of
-    10,000 is encoded by json's C encoder, and greps well). Controls that json leaves raw (C1,
-    bidi, line separators) are written as \\u escapes, so a server's string cannot drive the
-    terminal."""
+    """JSON on stdout: an object indented, an array of objects one object per line (encoded in
+    one call of json's C encoder: a listing of 10,000 takes milliseconds, and greps well).
+    Controls that json leaves raw (DEL, C1, bidi, line separators) are written as \\u escapes,
+    so a server's string cannot drive the terminal."""
     import json
-    import re
 
     if isinstance(data, list):
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        text = "[\n" + ",\n".join("  " + dumps(item) for item in data) + "\n]" if data else "[]"
+        text = json.dumps(data, ensure_ascii=False)
+        # a raw quote never occurs inside a JSON string, so '}, {"' is always a boundary
+        # between two objects: breaking the line there changes no value
+        text = "[\n  " + text[1:-1].replace('}, {"', '},\n  {"') + "\n]" if data else "[]"
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False)
-    text = re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
-                  lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    if not text.isascii() or "\x7f" in text:
+        import re
+
+        text = re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+                      lambda m: f"\\u{ord(m.group(0)):04x}", text)
     sys.stdout.write(text + "\n")
 
 
@@ -416,26 +427,28 @@ def cmd_fake_api(args, settings) -> int:
 def cmd_tui(args, settings) -> int:
     import threading
 
-    opened: dict[str, Any] = {}
+    from scenario_tui.store import Store
 
-    def open_store() -> None:
-        from scenario_tui.store import Store
+    # Checking every page of the store (75 ms at 100,000 uploads) is one SQLite call that
+    # runs without the GIL: it overlaps with importing Textual, and ends before anything runs.
+    store = Store.open(settings.store_path, verify=False)
+    problem: list[BaseException] = []
 
+    def verify() -> None:
         try:
-            opened["store"] = Store.open(settings.store_path)
-        except BaseException as exc:  # re-raised below, in the main thread
-            opened["error"] = exc
+            store.verify()
+        except BaseException as exc:  # raised below, in the main thread
+            problem.append(exc)
 
-    # Opening checks every page of the store (75 ms at 100,000 uploads); SQLite does that
-    # without holding the GIL, so it overlaps with importing Textual on another core.
-    opener = threading.Thread(target=open_store, name="open-store")
-    opener.start()
+    checker = threading.Thread(target=verify, name="verify-store")
+    checker.start()
     from scenario_tui.app import ScenarioApp
 
-    opener.join()
-    if "error" in opened:
-        raise opened["error"]
-    ScenarioApp(build_service(settings, store=opened["store"]), settings).run()
+    checker.join()
+    if problem:
+        store.close()
+        raise problem[0]
+    ScenarioApp(build_service(settings, store=store), settings).run()
     return EXIT_OK
 
 
@@ -498,13 +511,29 @@ def _translate_interrupts() -> Iterator[None]:
         raise SystemExit(EXIT_INTERRUPTED) from None
 
 
+def _tui_only_args(given: list[str]) -> argparse.Namespace | None:
+    """The arguments when they are global flags alone (starting the TUI), parsed without
+    building the subcommands' parsers (a start-up cost). None for anything else (a subcommand
+    or any other positional token, help, an unknown flag, a missing value): the full parser
+    takes those, with its usual messages."""
+    if "-h" in given or "--help" in given:
+        return None
+    try:
+        args, rest = _global_flags(_StrictParser).parse_known_args(given)
+    except argparse.ArgumentError:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     if given[:1] == ["--version"]:  # answered before the parser (13 subcommands) is built
         print(f"scenario-tui {__version__}")
         return EXIT_OK
-    parser = build_parser()
-    args = parser.parse_args(given)
+    args = _tui_only_args(given) or build_parser().parse_args(given)
     try:
         with _translate_interrupts():
             settings = _settings_from(args)

@@ -5,7 +5,7 @@ unchanged. The config file is TOML; top-level keys apply to every profile and
 ``[profiles.NAME]`` tables override them::
 
     profile = "default"            # the profile used when --profile is not given
-    refresh_concurrency = 8
+    refresh_concurrency = 12       # reads in flight at most; fewer after a 429
 
     [profiles.staging]
     base_url = "https://staging.example/v1"
@@ -30,6 +30,10 @@ from scenario_tui.errors import ConfigError
 DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
 APP_NAME = "scenario-tui"
 DEFAULT_PROFILE = "default"
+#: reads a bulk refresh keeps in flight at most; it halves after a 429 and grows back by one
+#: after a run of successes (``bulk_refresh.RefreshWindow``), never above this. 12: about 11x a
+#: sequential loop, and keys still answered at once in the TUI meanwhile (bench_refresh)
+DEFAULT_REFRESH_CONCURRENCY = 12
 
 ENV_API_KEY = "SCENARIO_SDK_API_KEY"
 ENV_API_SECRET = "SCENARIO_SDK_API_SECRET"
@@ -72,7 +76,7 @@ class Settings:
     timeout: float = 60.0
     connect_timeout: float = 5.0
     max_retries: int = 2
-    refresh_concurrency: int = 8
+    refresh_concurrency: int = DEFAULT_REFRESH_CONCURRENCY
     startup_refresh_cap: int = 200
     poll_min_seconds: float = 1.0
     poll_max_seconds: float = 10.0

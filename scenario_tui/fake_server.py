@@ -358,7 +358,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeScenario/1.0"
     timeout = 120  # idle keep-alive connections are closed after this
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stalls
+    disable_nagle_algorithm = True  # no 40 ms stalls waiting for an ACK
+    # buffered: the status line, headers and body leave in one write (one packet for a small
+    # answer, as real servers send them), flushed when the request is handled
+    wbufsize = -1
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no access log

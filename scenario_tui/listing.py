@@ -52,9 +52,13 @@ class Listing:
     PAGE_SIZE = 100
     SEQ_PREFIX = 1000  # matches listed at once by a search; the rest when scrolled to
 
-    def __init__(self, store: Store, query: ListQuery | None = None) -> None:
+    def __init__(self, store: Store, query: ListQuery | None = None, *,
+                 defer_count: bool = False) -> None:
         self.store = store
         self.query = query or ListQuery()
+        #: until ``finish_count``, a search's count is the matches read so far (its first page
+        #: shows without scanning every row); ``invalidate`` ends that
+        self._defer_count = defer_count
         self._count: int | None = None
         self._seqs: list[int] | None = None  # a search's matching rows, in order
         self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
@@ -82,8 +86,24 @@ class Listing:
             seqs = self._searched()
             if seqs is not None and self._all_seqs:
                 self._count = len(seqs)
+            elif seqs is not None and self._defer_count:
+                return len(seqs)  # at least these; finish_count() reads the rest
             else:
                 self._count = self.store.count(**self._filters())
+        return self._count
+
+    @property
+    def count_known(self) -> bool:
+        return self._count is not None or not self._defer_count or (
+            self._seqs is not None and self._all_seqs)
+
+    def finish_count(self) -> int:
+        """Read every match (blocking: call from a worker thread), so ``count`` is exact; the
+        store keeps the answer, so a longer search typed next narrows it down."""
+        with self._lock:
+            seqs = self._searched(upto=self.SEQ_PREFIX)
+            self._count = len(seqs) if seqs is not None else self.store.count(**self._filters())
+            self._defer_count = False
         return self._count
 
     def row(self, index: int) -> KnownUpload | None:
@@ -124,13 +144,15 @@ class Listing:
 
     def invalidate(self) -> None:
         with self._lock:
+            self._defer_count = False  # re-read after a change: counted exactly, as it is used
             self._count = None
             self._seqs = None
             self._all_seqs = False
             self._pages.clear()
 
     def prime(self) -> "Listing":
-        """Read the count and the first page now (call from a worker thread)."""
+        """Read the first page and the count now (call from a worker thread); with
+        ``defer_count``, a search counts only the matches read so far."""
         self.count()
         self.row(0)
         return self

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
 
 from scenario_tui import errors
 from scenario_tui.api import CompleteOutcome, ScenarioClient
+from scenario_tui.bulk_refresh import RefreshWindow, ResultCallback, SnapshotBatch
+from scenario_tui.config import DEFAULT_REFRESH_CONCURRENCY
 from scenario_tui.ids import ParsedIds, parse_ids
 from scenario_tui.store import AddResult, KnownUpload, Store
 
@@ -65,8 +67,6 @@ class FollowThrough:
 
 
 UpdateCallback = Callable[["Upload"], "Awaitable[None] | None"]
-
-
 class UploadService:
     """The app's verbs. The store is synchronous (fast, local); the API calls are async."""
 
@@ -85,6 +85,9 @@ class UploadService:
         self.read_only = read_only
         self._sleep = sleep
         self._completing: set[str] = set()
+        #: the window of the bulk refreshes under way, or of the latest (``RefreshWindow``)
+        self.refresh_window: RefreshWindow | None = None
+        self._bulk_refreshes = 0
 
     def warm_up(self) -> None:
         """Load what the first API answer needs (see ``ScenarioClient.warm_up``); blocking."""
@@ -136,34 +139,60 @@ class UploadService:
         self,
         upload_ids: list[str],
         *,
-        concurrency: int = 8,
-        on_result: Callable[[str, Upload | None, errors.ScenarioTuiError | None], None]
-        | None = None,
+        concurrency: int = DEFAULT_REFRESH_CONCURRENCY,
+        on_result: ResultCallback | None = None,
     ) -> dict[str, Upload | errors.ScenarioTuiError]:
-        """Refresh many uploads with at most ``concurrency`` requests in flight."""
+        """Refresh many uploads, at most ``concurrency`` requests in flight, fewer after a 429.
+
+        The number in flight is a ``RefreshWindow`` (AIMD): it starts at ``concurrency``, halves
+        at each new rate limit and grows back by one after a run of successes. Bulk refreshes
+        running at the same time (start-up and ``R``) share one window, so together they stay
+        within it. Snapshots are written a batch at a time (one transaction per
+        ``SNAPSHOT_BATCH`` uploads or per ``SNAPSHOT_DELAY`` seconds);
+        ``on_result(upload_id, upload, None)`` is called once the upload's snapshot is in the
+        store, ``on_result(upload_id, None, error)`` when the read (or the write) failed: once
+        per distinct ID, on the event loop's thread. Every result is in the store when this
+        returns, even when it is cancelled.
+        """
+        ids = list(dict.fromkeys(upload_ids))
         results: dict[str, Upload | errors.ScenarioTuiError] = {}
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for upload_id in upload_ids:
-            queue.put_nowait(upload_id)
+        client = self.client
+        if self._bulk_refreshes == 0 or self.refresh_window is None:
+            self.refresh_window = RefreshWindow(concurrency, client.requests_sent)
+        window = self.refresh_window
+        batch = SnapshotBatch(self.store, results, on_result)
+        pending = iter(ids)
 
         async def worker() -> None:
-            while True:
-                try:
-                    upload_id = queue.get_nowait()
-                except asyncio.QueueEmpty:
+            while batch.failure is None:
+                await window.acquire()
+                upload_id = next(pending, None)
+                if upload_id is None:
+                    window.release()
                     return
+                started = client.requests_sent
                 try:
-                    upload = await self.refresh(upload_id)
+                    upload = await client.get_upload(upload_id)
                 except errors.ScenarioTuiError as exc:
-                    results[upload_id] = exc
-                    if on_result:
-                        on_result(upload_id, None, exc)
+                    upload = None
+                    batch.fail(upload_id, exc)
                 else:
-                    results[upload_id] = upload
-                    if on_result:
-                        on_result(upload_id, upload, None)
+                    batch.add(upload_id, upload)
+                finally:
+                    window.release()
+                window.answered(client, started, upload is not None)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(upload_ids))))))
+        self._bulk_refreshes += 1
+        tasks = [asyncio.ensure_future(worker()) for _ in range(min(window.ceiling, len(ids)))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            self._bulk_refreshes -= 1
+            for task in tasks:
+                task.cancel()
+            batch.flush()
+        if batch.failure is not None:
+            raise batch.failure
         return results
 
     async def complete(self, upload_id: str) -> CompleteResult:

@@ -177,8 +177,9 @@ class Store:
         self._busy_s = busy_timeout_ms / 1000
         self._lock = threading.RLock()
         self._search_version: int | None = None  # data_version when upload_search was built
-        # (status, sort, descending), folded search, its seqs, (total_changes, search version)
-        self._last_search: tuple | None = None
+        #: complete answers of recent searches, newest last: ((status, sort, descending),
+        #: folded search, its seqs, (total_changes, search version))
+        self._recent_searches: list[tuple] = []
         self.path = path
         self.read_only = read_only
 
@@ -186,10 +187,14 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Callable[[], datetime] | None = None,
-             read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+             read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+             verify: bool = True) -> Store:
         """Open (creating if needed, owner-only) and migrate the store at ``path``.
 
         ``read_only`` opens an existing, up-to-date file without writing anything to it.
+        ``verify=False`` leaves the check of every page (75 ms at 100,000 uploads) to the
+        caller, who must run ``verify()`` before anything is written; a due migration is never
+        run on an unchecked file.
         Raises StoreCorruptError, StoreVersionError, StoreLockedError or StoreWriteError.
         """
         path = Path(path).expanduser().absolute()
@@ -205,7 +210,7 @@ class Store:
         store = cls(conn, path, clock=clock or (lambda: datetime.now(timezone.utc)),
                     busy_timeout_ms=busy_timeout_ms, read_only=read_only)
         try:
-            store._prepare(busy_timeout_ms, created)
+            store._prepare(busy_timeout_ms, created, verify)
         except BaseException:
             store._conn = None
             try:
@@ -215,7 +220,7 @@ class Store:
             raise
         return store
 
-    def _prepare(self, busy_timeout_ms: int, created: bool) -> None:
+    def _prepare(self, busy_timeout_ms: int, created: bool, verify: bool) -> None:
         action, known = "open the local store", len(MIGRATIONS)
         self._run(action, lambda c: (c.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}"),
                                      c.execute("PRAGMA foreign_keys = ON"),
@@ -234,10 +239,8 @@ class Store:
             raise StoreCorruptError(
                 f"{self.path} is a SQLite database, but not a scenario-tui store. "
                 "Use another --store, or move that file aside.", title="Not a scenario-tui store")
-        check = self._run(action, lambda c: c.execute("PRAGMA quick_check(3)").fetchall())
-        if check != [("ok",)]:
-            problems = "; ".join(str(row[0]).replace("\n", " ") for row in check)
-            raise _corrupt(self.path, problems if len(problems) < 200 else problems[:197] + "...")
+        if verify or version < known:
+            _check_pages(self.path, self._run(action, _quick_check))
         if self.read_only:
             if version < known:
                 raise StoreVersionError(
@@ -386,8 +389,9 @@ class Store:
         ``limit`` of them: the scan stops there), read in one scan. Read the rows of a slice of
         them with ``rows_by_seq``.
 
-        While a search is typed on (the new text contains the last one, and nothing changed
-        since), only the last matches are tested, when the last answer was complete and short."""
+        Complete answers of the last few searches are kept while nothing changes: the same
+        search again (a backspace) is answered from them, and a longer one (typing on) tests
+        only the matches of a shorter one, when there are few enough."""
         if sort not in SORT_KEYS:
             raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
         way = "DESC" if descending else "ASC"
@@ -402,10 +406,14 @@ class Store:
             self._prepare_search(c)
             shape, folded = (status, sort, descending), _fold(search)
             token = (c.total_changes, self._search_version)
-            last = self._last_search
-            if (last is not None and last[0] == shape and last[1] in folded and last[3] == token
-                    and len(last[2]) <= _NARROW_MAX):
-                seqs = _narrow(c, last[2], search)  # their order is kept
+            recent = [r for r in self._recent_searches if r[0] == shape and r[3] == token]
+            self._recent_searches = recent  # answers from before a change are stale
+            same = next((r[2] for r in recent if r[1] == folded), None)
+            if same is not None:
+                return list(same) if limit is None else same[:limit]
+            shorter = min((r[2] for r in recent if r[1] in folded), key=len, default=None)
+            if shorter is not None and len(shorter) <= _NARROW_MAX:
+                seqs = _narrow(c, shorter, search)  # their order is kept
             else:
                 if status is None and sort == "added":
                     sql = f"SELECT seq FROM upload_search WHERE {_MATCH} ORDER BY seq {way} LIMIT ?"
@@ -414,9 +422,10 @@ class Store:
                     sql = f"SELECT seq FROM uploads{where} ORDER BY {order} LIMIT ?"
                 seqs = [r[0] for r in c.execute(sql, (*params, cap))]
                 if limit is not None and len(seqs) >= limit:
-                    self._last_search = None  # not every match: nothing to narrow from
-                    return seqs
-            self._last_search = (shape, folded, seqs, token)
+                    return seqs  # not every match: nothing to keep
+            if len(seqs) <= _RECENT_MAX_SEQS:
+                self._recent_searches = [*recent[-(_RECENT_SEARCHES - 1):],
+                                         (shape, folded, seqs, token)]
             return seqs if limit is None else seqs[:limit]
 
         return self._run("list uploads", body)
@@ -449,22 +458,7 @@ class Store:
                         fetched_at: datetime | None = None) -> bool:
         """Store what the API returned for an upload, credentials stripped from its URLs.
         Returns False (and stores nothing) when the ID is no longer in the store."""
-        data = json.loads(_dumps(snapshot))
-        if not isinstance(data, dict):
-            raise TypeError(f"an upload snapshot is a JSON object, not {type(snapshot).__name__}")
-        if isinstance(data.get("url"), str):
-            data["url"] = strip_query(data["url"])
-        parts = data.get("parts")
-        for part in parts if isinstance(parts, list) else []:
-            if isinstance(part, dict) and isinstance(part.get("url"), str):
-                part["url"] = strip_query(part["url"])
-        values = (_dumps(data), _iso(fetched_at or self._clock()), _text(data.get("status")),
-                  _text(data.get("fileName")), _text(data.get("kind")), _int(data.get("fileSize")),
-                  _text(data.get("updatedAt")), _text(data.get("errorMessage")), upload_id)
-        return self._run("save an upload", lambda c: c.execute(
-            "UPDATE uploads SET snapshot = ?, fetched_at = ?, status = ?, file_name = ?, kind = ?,"
-            " file_size = ?, updated_at = ?, error_message = ? WHERE id = ?", values,
-        ).rowcount > 0, write=True)
+        return self._save_snapshots("save an upload", [(upload_id, snapshot)], fetched_at)[0]
 
     def set_note(self, upload_id: str, note: str) -> bool:
         """Replace the note of an upload. Returns False when the ID is not in the store."""
@@ -540,6 +534,21 @@ class Store:
                   f" SELECT seq, {_HAYSTACK.format(t='uploads')} FROM main.uploads")
         self._search_version = version
 
+    def verify(self) -> None:
+        """Check every page of the file (``PRAGMA quick_check``); raise StoreCorruptError if one
+        is damaged. On a connection of its own: one call that runs without the GIL, so a thread
+        can run it while the main thread works (the TUI imports Textual meanwhile)."""
+        uri = f"file:{quote(self.path.as_posix())}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=self._busy_s)
+            try:
+                rows = _quick_check(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path, "check the local store", self._busy_s) from exc
+        _check_pages(self.path, rows)
+
     def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
              write: bool = False) -> T:
         """Run ``body`` (in a BEGIN IMMEDIATE transaction if ``write``), retrying a few times on
@@ -573,6 +582,39 @@ class Store:
                 except (OverflowError, OSError) as exc:
                     raise _translate(exc, self.path, action, self._busy_s) from exc
         raise AssertionError("unreachable")
+
+    def record_snapshots(self, snapshots: Iterable[tuple[str, dict[str, Any]]],
+                         fetched_at: datetime | None = None) -> list[bool]:
+        """``record_snapshot`` for many uploads in one transaction: every one is stored, or
+        (on any error) none. Returns, in order, whether each ID was still in the store."""
+        return self._save_snapshots("save uploads", list(snapshots), fetched_at)
+
+    def _save_snapshots(self, action: str, snapshots: list[tuple[str, dict[str, Any]]],
+                        fetched_at: datetime | None) -> list[bool]:
+        at = _iso(fetched_at or self._clock())
+        rows = [self._snapshot_row(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
+        if not rows:
+            return []
+        return self._run(action, lambda c: [c.execute(
+            "UPDATE uploads SET snapshot = ?, fetched_at = ?, status = ?, file_name = ?, kind = ?,"
+            " file_size = ?, updated_at = ?, error_message = ? WHERE id = ?", row,
+        ).rowcount > 0 for row in rows], write=True)
+
+    @staticmethod
+    def _snapshot_row(upload_id: str, snapshot: dict[str, Any], fetched_at: str) -> tuple:
+        """The column values of a snapshot (a JSON copy, presigned URL queries stripped)."""
+        data = json.loads(_dumps(snapshot))
+        if not isinstance(data, dict):
+            raise TypeError(f"an upload snapshot is a JSON object, not {type(snapshot).__name__}")
+        if isinstance(data.get("url"), str):
+            data["url"] = strip_query(data["url"])
+        parts = data.get("parts")
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and isinstance(part.get("url"), str):
+                part["url"] = strip_query(part["url"])
+        return (_dumps(data), fetched_at, _text(data.get("status")), _text(data.get("fileName")),
+                _text(data.get("kind")), _int(data.get("fileSize")), _text(data.get("updatedAt")),
+                _text(data.get("errorMessage")), upload_id)
 
 
 def _migrate(c: sqlite3.Connection, number: int, name: str, sql: str, now: str) -> None:
@@ -646,6 +688,16 @@ def _translate(exc: BaseException, path: Path, action: str, busy_s: float) -> St
     return StoreError(f"Could not {action} in {path}: {text}")
 
 
+def _quick_check(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute("PRAGMA quick_check(3)").fetchall()
+
+
+def _check_pages(path: Path, rows: list[tuple]) -> None:
+    if rows != [("ok",)]:
+        problems = "; ".join(str(row[0]).replace("\n", " ") for row in rows)
+        raise _corrupt(path, problems if len(problems) < 200 else problems[:197] + "...")
+
+
 def _corrupt(path: Path, detail: str) -> StoreCorruptError:
     return StoreCorruptError(
         f"{path} is damaged or is not a scenario-tui store ({detail}). Move it aside (for example "
@@ -659,6 +711,8 @@ def _is_busy(exc: BaseException) -> bool:
 
 _MATCH = "haystack LIKE ? ESCAPE '\\'"
 _NARROW_MAX = 2_000  # above this many last matches, one scan of upload_search is as cheap
+_RECENT_SEARCHES = 8  # complete search answers kept (backspace, typing on)
+_RECENT_MAX_SEQS = 20_000  # a longer answer is not kept (8 of them: at most a few MB)
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

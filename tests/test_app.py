@@ -458,3 +458,48 @@ async def test_upload_path_tab_completes(fake, tmp_path):
         await pilot.press("tab")
         await pilot.pause()
         assert path.value == str(tmp_path / "renders" / "hero.png")
+
+
+async def test_a_broad_filter_lists_at_once_and_counts_every_match_after(fake, tmp_path,
+                                                                        monkeypatch):
+    """More matches than the first read (SEQ_PREFIX): the list shows the first ones, then the
+    count becomes exact, so the table scrolls to the last match."""
+    from scenario_tui.listing import Listing
+
+    monkeypatch.setattr(Listing, "SEQ_PREFIX", 120)
+    ids = [f"up_many_{i:04d}" for i in range(300)]
+    app = make_app(fake, tmp_path, ids=ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"many")
+        await settle(app, pilot)
+        t = table(app)
+        assert t.listing.query.search == "many"
+        assert t.listing.count_known and t.listing.count() == 300
+        assert t.virtual_size.height == 301  # heading + every match
+        await pilot.press("enter", "G")
+        await settle(app, pilot)
+        assert t.highlighted_id == "up_many_0000"  # the oldest: the last row, newest first
+
+
+async def test_detail_pane_wraps_long_values_under_their_column(fake, tmp_path):
+    """The detail pane lays out each section as label and value; a long value wraps under the
+    value column, never under the labels; another upload starts at its top."""
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, PENDING[0])
+        app.main_screen.service.store.set_note(PENDING[0], "long " * 40)
+        app.main_screen._row_changed(PENDING[0])
+        await settle(app, pilot)
+        detail = app.main_screen.detail
+        lines = detail.text.splitlines()
+        note = next(i for i, line in enumerate(lines) if line.startswith("Note "))
+        column = lines[note].index("long")
+        assert lines[note + 1].startswith(" " * column + "long")
+        assert all(len(line) <= detail.scrollable_content_region.width for line in lines)
+        assert any(line.startswith("Status ") and "pending" in line for line in lines)
+        detail.scroll_to(y=5, animate=False)
+        await select(app, pilot, "up_demo_failed_1")
+        assert detail.scroll_y == 0
+        assert any("Part 3 of 4 was never received" in line for line in detail.text.splitlines())

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scenario_tui"
-CORE = ["errors", "models", "ids", "inert", "redact", "config", "api", "store", "listing",
-        "service", "present", "fake_api", "fake_server", "part_plan", "uploader", "upload_cli",
-        "cli"]
+CORE = ["errors", "models", "vocabulary", "ids", "inert", "redact", "config", "api",
+        "transport", "store", "listing", "service", "bulk_refresh", "present", "fake_api",
+        "fake_server", "part_plan", "uploader", "upload_cli", "cli"]
 
 
 def test_core_modules_do_not_import_textual():
@@ -43,3 +43,31 @@ def test_ui_modules_do_not_touch_httpx_or_sqlite():
         if re.search(r"^\s*(import|from)\s+(httpx|sqlite3)\b", path.read_text(), re.M)
     ]
     assert ui and offenders == []
+
+
+def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
+    """Start-up cost: the app, its service and the client are made (and the store read) without
+    importing pydantic or httpx; those load in a thread after the first frame."""
+    code = (
+        "import sys, tempfile\nfrom pathlib import Path\n"
+        "from scenario_tui.cli import build_service, _tui_only_args\n"
+        "from scenario_tui.config import Settings\n"
+        "from scenario_tui.app import ScenarioApp\n"
+        "from scenario_tui.listing import Listing\n"
+        "tmp = Path(tempfile.mkdtemp())\n"
+        "settings = Settings(base_url='http://127.0.0.1:9', api_key='k', api_secret='s',"
+        " store_path=tmp / 's.db')\n"
+        "service = build_service(settings)\n"
+        "service.store.add(['up_a', 'up_b'])\n"
+        "service.store.record_snapshot('up_a', {'id': 'up_a', 'status': 'pending'})\n"
+        "app = ScenarioApp(service, settings)\n"
+        "rows = [Listing(service.store).row(i) for i in range(2)]\n"
+        "assert [r.status for r in rows] == [None, 'pending'], rows\n"
+        "assert _tui_only_args(['--store', 'x']) is not None\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'httpx'))\n"
+        "assert not bad, bad\n"
+        "service.warm_up()\n"
+        "assert 'pydantic' in sys.modules and 'httpx' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

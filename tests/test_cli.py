@@ -153,3 +153,26 @@ def test_fake_api_command_prints_base_url_first(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--store", "x.db"], ["--read-only"], ["--profile", "p", "--base-url", "https://a.b"],
+    ["--store", "list"], ["--project-id", "p1", "--allow-insecure-http"], ["--sto", "x.db"],
+])
+def test_tui_arguments_parse_as_the_full_parser_does(argv):
+    """The TUI's arguments skip building the subcommand parsers, with the very same result."""
+    from scenario_tui.cli import _tui_only_args, build_parser
+
+    fast = _tui_only_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["list"], ["--store"], ["--bogus"], ["-h"], ["--store", "x", "add", "up_1"], ["--ver"],
+    ["upload", "f.png"],
+])
+def test_anything_but_global_flags_goes_to_the_full_parser(argv):
+    from scenario_tui.cli import _tui_only_args
+
+    assert _tui_only_args(argv) is None

@@ -34,8 +34,14 @@ def build_app(tmp_path, fake=None, **overrides) -> tuple[ScenarioApp, FakeScenar
 
 
 async def settle(pilot) -> None:
+    """Until no worker runs, including those started while waiting (a refresh that moves the
+    highlighted row starts a detail load): the picture must not depend on timing."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(20):
+        if not any(w.is_running or w.state.name == "PENDING" for w in pilot.app.workers):
+            break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
     await pilot.pause()
 
 
@@ -142,6 +148,6 @@ def test_upload_dialog(snap_compare, tmp_path):
         await pilot.press("U")
         await pilot.pause()
         pilot.app.screen.query_one("#upload-path").value = "renders/hero-banner-final.png"
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -371,6 +371,76 @@ def test_record_snapshot_for_unknown_id_is_ignored(store: Store) -> None:
     assert store.contains("up_gone") is False
 
 
+def test_record_snapshots_stores_a_batch_like_record_snapshot(store: Store) -> None:
+    """Each snapshot of the batch is denormalized and stripped as ``record_snapshot`` does; the
+    result says, in order, which IDs were still in the store; the caller's dicts are untouched."""
+    store.add(["up_a", "up_b"])
+    wires = [snapshot("up_a", "imported", url=f"https://bucket.example/a?{SECRET}"),
+             snapshot("up_gone"),
+             snapshot("up_b", "failed", errorMessage="bad file", fileSize=7)]
+    fetched = datetime(2026, 2, 1, 12, 0, tzinfo=timezone.utc)
+    assert store.record_snapshots([(w["id"], w) for w in wires], fetched_at=fetched) == [
+        True, False, True]
+    a, b = store.get("up_a"), store.get("up_b")
+    assert (a.status, a.fetched_at, a.snapshot["url"]) == (
+        "imported", "2026-02-01T12:00:00.000Z", "https://bucket.example/a?[redacted]")
+    assert (b.status, b.error_message, b.file_size) == ("failed", "bad file", 7)
+    assert store.contains("up_gone") is False
+    assert SECRET in wires[0]["url"], "the caller's dict is not modified"
+    assert store.record_snapshots([]) == []
+
+
+def test_record_snapshots_is_all_or_nothing(store: Store, path: Path) -> None:
+    """A failure on the third row of a batch rolls the first two back: a batch is one
+    transaction, so the store never holds half of it."""
+    ids = [f"up_{i}" for i in range(5)]
+    store.add(ids)
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TRIGGER fail_on_up_2 BEFORE UPDATE OF snapshot ON uploads"
+                " WHEN new.id = 'up_2' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END")
+    raw.commit()
+    with pytest.raises(StoreError, match="simulated failure"):
+        store.record_snapshots([(i, snapshot(i, "imported")) for i in ids])
+    assert [store.get(i).fetched_at for i in ids] == [None] * 5
+    raw.execute("DROP TRIGGER fail_on_up_2")
+    raw.commit()
+    raw.close()
+    assert store.record_snapshots([(i, snapshot(i, "imported")) for i in ids]) == [True] * 5
+    assert {store.get(i).status for i in ids} == {"imported"}
+
+
+def test_writer_killed_mid_batch_leaves_whole_batches_only(path: Path) -> None:
+    """A process killed while writing batches of 20 snapshots: every batch it acknowledged is
+    there in full, and no batch is there in part."""
+    code = """
+        import sys
+        from scenario_tui.store import Store
+        s = Store.open(sys.argv[1])
+        s.add([f"b{n}-{i}" for n in range(2000) for i in range(20)])
+        print("ready", flush=True)
+        for n in range(2000):
+            s.record_snapshots([(f"b{n}-{i}", {"id": f"b{n}-{i}", "status": "imported",
+                                               "note": "x" * 200}) for i in range(20)])
+            print(n, flush=True)
+    """
+    kid = child(code, str(path), stdout=subprocess.PIPE)
+    assert kid.stdout.readline() == "ready\n"
+    acked = [kid.stdout.readline() for _ in range(100)]
+    os.kill(kid.pid, signal.SIGKILL)
+    acked += kid.stdout.read().splitlines(keepends=True)
+    kid.wait(timeout=10)
+    acked_batches = {int(line) for line in acked if line.endswith("\n")}
+    assert len(acked_batches) >= 100
+    with Store.open(path) as opened:
+        stored = {row.id for row in opened.list() if row.fetched_at is not None}
+    per_batch: dict[int, int] = {}
+    for upload_id in stored:
+        batch = int(upload_id[1:].split("-")[0])
+        per_batch[batch] = per_batch.get(batch, 0) + 1
+    assert set(per_batch.values()) == {20}
+    assert acked_batches <= set(per_batch)
+
+
 def test_upload_property_validates_or_returns_none(store: Store) -> None:
     store.add(["good", "bad", "never"])
     store.record_snapshot("good", snapshot("good", "validated", fileSize=5))

@@ -124,3 +124,48 @@ def test_long_match_lists_are_read_in_part_then_whole(store: Store, monkeypatch)
         assert listing.count() == len(want)
         assert [listing.row(i).id for i in range(len(want))] == want
         assert store.search_seqs(search=search, limit=7) == [store.get(u).seq for u in want[:7]]
+
+
+def test_backspace_and_retyping_are_answered_from_recent_searches(store: Store) -> None:
+    """Typing on, backspacing and typing again give what a fresh search gives, and a search seen
+    a moment ago is not scanned again, unless a row changed meanwhile."""
+    for typed in ["r", "re", "ren", "rend", "render", "render_0", "render_00", "render_0",
+                  "render", "render_00", "ren"]:
+        want = [store.get(u).seq for u in expected(store, typed)]
+        assert store.search_seqs(search=typed) == want, typed
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    try:
+        answers = {t: store.search_seqs(search=t) for t in ("render_00", "render_0", "render")}
+        assert not [s for s in statements if "upload_search" in s]  # no scan, no narrowing
+        store.set_note("up_s001", "render_0077 again")  # a change: kept answers are stale now
+        statements.clear()
+        for typed, before in answers.items():
+            want = [store.get(u).seq for u in expected(store, typed)]
+            assert store.search_seqs(search=typed) == want != before, typed
+        assert [s for s in statements if "upload_search" in s]
+    finally:
+        store._conn.set_trace_callback(None)
+
+
+def test_a_deferred_count_shows_the_first_matches_then_counts_all(store: Store,
+                                                                   monkeypatch) -> None:
+    """The filter's first answer reads only the first SEQ_PREFIX matches; finish_count (run in
+    a worker once typing pauses) makes the count exact; a re-read after a change counts
+    exactly at once."""
+    monkeypatch.setattr(Listing, "SEQ_PREFIX", 40)
+    monkeypatch.setattr(Listing, "PAGE_SIZE", 10)  # as in the app: a page is within the prefix
+    want = expected(store, "up_s")
+    assert len(want) > 40
+    listing = Listing(store, ListQuery(search="up_s"), defer_count=True).prime()
+    assert not listing.count_known and listing.count() == 40
+    assert [listing.row(i).id for i in range(40)] == want[:40]
+    assert listing.finish_count() == len(want)
+    assert listing.count_known and listing.count() == len(want)
+    assert [listing.row(i).id for i in range(len(want))] == want
+    few = Listing(store, ListQuery(search="render_0004"), defer_count=True).prime()
+    assert few.count_known and few.count() == len(expected(store, "render_0004"))
+    again = Listing(store, ListQuery(search="up_s"), defer_count=True).prime()
+    store.remove([want[0]])
+    again.invalidate()
+    assert again.count_known and again.count() == len(want) - 1

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from scenario_tui.errors import StoreCorruptError
 from scenario_tui.store import Store
 from tests.reliability_kit import closed_port, run_cli
 
@@ -272,3 +273,28 @@ def test_cli_on_a_full_disk(tmp_path, proc_env):
     with Store.open(path) as opened:
         assert opened.count() == 300
     assert integrity(path) == [("ok",)]
+
+
+def test_a_deferred_page_check_finds_damage_and_a_migration_never_skips_it(tmp_path):
+    """The TUI opens with verify=False and checks the pages in a thread: that check finds the
+    damage open() would have found; and when a migration is due, open() checks first anyway,
+    so nothing is ever written into a damaged file."""
+    path = tmp_path / "uploads.db"
+    make_store(path)
+    damage(path)
+    store = Store.open(path, verify=False)
+    with pytest.raises(StoreCorruptError, match="damaged"):
+        store.verify()
+    store.close()
+    with pytest.raises(StoreCorruptError):
+        Store.open(path)
+    older = tmp_path / "older.db"
+    make_store(older)
+    conn = sqlite3.connect(older)
+    conn.execute("PRAGMA user_version = 1")  # one migration behind
+    conn.close()
+    damage(older)
+    before = fingerprint(older)
+    with pytest.raises(StoreCorruptError):
+        Store.open(older, verify=False)
+    assert fingerprint(older) == before

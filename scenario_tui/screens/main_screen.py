@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
@@ -32,6 +33,7 @@ from scenario_tui.widgets.upload_table import UploadTable
 
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
+COUNT_AFTER = 0.05  # seconds typing must pause before a search counts every match
 
 
 class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
@@ -104,8 +106,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader(self.settings, id="app-header")
         with Container(id="panes"):
-            with Vertical(id="list-pane"):
-                yield Input(placeholder="filter: ID, file name, note or status", id="filter-input")
+            with Vertical(id="list-pane"):  # the filter input is mounted on the first "/"
                 yield UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
             yield DetailPane(id="detail-pane")
         yield UploadProgress(id="upload-progress")
@@ -126,7 +127,6 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
     def on_mount(self) -> None:
         self.table.now = self.app.clock()
-        self.query_one("#filter-input").display = False
         self.table.busy = self.busy
         self.table.focus()
         self._apply_layout(self.app.size.width)
@@ -292,8 +292,12 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
         self.app.push_screen(AddIdsScreen(known=self.service.store.contains), added)
 
-    def action_filter(self) -> None:
-        filt = self.query_one("#filter-input", Input)
+    async def action_filter(self) -> None:
+        try:
+            filt = self.query_one("#filter-input", Input)
+        except NoMatches:
+            filt = Input(placeholder="filter: ID, file name, note or status", id="filter-input")
+            await self.query_one("#list-pane").mount(filt, before=self.table)
         filt.display = True
         filt.focus()
 
@@ -314,13 +318,26 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
     @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
     def apply_query(self, query: ListQuery, keep: str | None) -> None:
-        """Count and read the first page off the UI thread; the newest keystroke wins."""
-        listing = Listing(self.service.store, query).prime()
-        if keep:
-            listing.row(0)
-        if get_current_worker().is_cancelled:
+        """Read the first page off the UI thread and show it; then, once typing pauses, count
+        every match. The newest keystroke wins (it cancels this worker)."""
+        worker = get_current_worker()
+        listing = Listing(self.service.store, query, defer_count=True).prime()
+        if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_listing, listing, keep)
+        if listing.count_known:
+            return
+        time.sleep(COUNT_AFTER)
+        if worker.is_cancelled:
+            return
+        listing.finish_count()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._count_finished, listing)
+
+    def _count_finished(self, listing: Listing) -> None:
+        if self.table.listing is listing:
+            self.table.listing_counted()
+            self._update_status()
 
     def _show_listing(self, listing: Listing, keep: str | None) -> None:
         if listing.query != self.query_state:

@@ -4,6 +4,7 @@ refresh, refresh-all and the polite refresh at start-up (bounded, capped, cancel
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest on a row before it is fetched
 STALE_AFTER = 30.0  # seconds after which the highlighted row is fetched again
+ROWS_EVERY = 0.25  # seconds between re-reads of the rows while a bulk refresh answers
 
 
 class RefreshFlows:
@@ -109,12 +111,13 @@ class RefreshFlows:
     async def _refresh_ids(self, ids: list[str], *, label: str) -> None:
         done = 0
         failed = 0
+        shown_at = 0.0  # when the rows were last re-read
         worker = get_current_worker()
         for upload_id in ids:
             self.busy.setdefault(upload_id, "queued")
 
         def on_result(upload_id: str, upload, exc) -> None:
-            nonlocal done, failed
+            nonlocal done, failed, shown_at
             done += 1
             if self.busy.get(upload_id) in ("queued", "refreshing"):
                 del self.busy[upload_id]
@@ -126,8 +129,18 @@ class RefreshFlows:
             else:
                 self.failures.pop(upload_id, None)
                 self.table.fresh.add(upload_id)
+                if upload_id == self.table.highlighted_id and not any(
+                        w.group == "detail" and not w.is_finished for w in self.workers):
+                    # its job and asset, as after `r` (a detail load under way does that itself)
+                    self.follow_cache.pop(upload_id, None)
+                    self.load_detail(upload_id)
             self.bulk_progress = f"{label}: {done}/{len(ids)}" + (f", {failed} failed" if failed else "")
-            if done % 20 == 0 or done == len(ids) or upload_id == self.table.highlighted_id:
+            # re-reading the rows costs a query and a repaint: a few times a second is enough
+            # to see progress, and keeps keys answered at once while hundreds come back
+            now = time.monotonic()
+            if now - shown_at >= ROWS_EVERY or done == len(ids) or (
+                    upload_id == self.table.highlighted_id):
+                shown_at = now
                 self._row_changed(upload_id)
 
         try:

@@ -37,7 +37,10 @@ class StatusPanel(Static):
     StatusPanel.-working { background: $accent 20%; }
     """
 
-    info: reactive[StatusInfo] = reactive(StatusInfo, always_update=True)
+    info: reactive[StatusInfo] = reactive(StatusInfo)  # an equal value repaints nothing
+
+    def on_mount(self) -> None:
+        self.watch_info(self.info)  # the first value is drawn even if it equals the default
 
     def watch_info(self, info: StatusInfo) -> None:
         self.set_class(bool(info.error_title), "-error")

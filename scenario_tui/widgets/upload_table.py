@@ -108,6 +108,11 @@ class UploadTable(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(self.listing.count() - 1, 0))
         self.refresh()
 
+    def listing_counted(self) -> None:
+        """The listing's count became exact (a search's every match was read)."""
+        self._resize_virtual()
+        self.refresh()
+
     def _resize_virtual(self) -> None:
         self.virtual_size = Size(self.size.width, self.listing.count() + 1)
 
@@ -153,6 +158,9 @@ class UploadTable(ScrollView, can_focus=True):
         self.cursor += direction * max(self.scrollable_content_region.height - 2, 1)
 
     def action_edge(self, end: int) -> None:
+        if end and not self.listing.count_known:
+            self.listing.finish_count()  # the last row is wanted now, not the last read so far
+            self.listing_counted()
         self.cursor = self.listing.count() - 1 if end else 0
 
     def on_resize(self) -> None:
