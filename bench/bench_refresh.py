@@ -228,6 +228,8 @@ def main() -> int:
             values = keys[name]
             print(f"  {label:36}{len(values):>4}{ms(median(values)):>10}"
                   f"{ms(percentile(values, 95)):>10}{ms(max(values)):>10}")
+        print("  each key during the refresh, ms: "
+              + " ".join(f"{v * 1000:.0f}" for v in keys["busy"]))
     ok = ratio_line("refresh_many / ideal", service_seconds, ideal, limit=IDEAL_LIMIT,
                     quick=args.quick)
     if keys is not None:

@@ -10,11 +10,12 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static, TextArea
+from textual.widgets import Button, Static, TextArea
 
 from scenario_tui.ids import parse_ids, split_ids
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 SHOWN_INVALID = 3
 """How many refused tokens the report names (with their reason); the rest are counted."""
@@ -120,7 +121,7 @@ class AddIdsScreen(Dialog[str | None]):
                 )
                 yield Button("Add", variant="primary", id="add-submit", disabled=True)
                 yield Button("Cancel", id="add-cancel")
-        yield Footer()
+        yield KeyBar()
 
     @on(TextArea.Changed, "#add-text")
     def _text_changed(self, event: TextArea.Changed) -> None:

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.present import status_label
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 ID_WIDTH = 30
 """IDs longer than this are still shown whole; they just push their line's other columns right."""
@@ -133,7 +134,7 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
                     disabled=not self.to_send,
                 )
                 yield Button(Text("Cancel (n)"), id="complete-cancel")
-        yield Footer()
+        yield KeyBar()
 
     def action_send(self) -> None:
         self.answer(list(self.to_send) if self.to_send else None)

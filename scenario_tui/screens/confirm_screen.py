@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 
 class ConfirmScreen(Dialog[bool]):
@@ -75,7 +76,7 @@ class ConfirmScreen(Dialog[bool]):
                     id="confirm-yes",
                 )
                 yield Button(Text("Cancel (n)"), id="confirm-no")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         lines = self.query_one("#confirm-lines", VerticalScroll)

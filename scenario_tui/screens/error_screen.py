@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 MAX_DETAILS = 20_000
 """Details (a traceback, a response body) are cut to this many characters."""
@@ -63,7 +64,7 @@ class ErrorScreen(Dialog[None]):
                     yield Static(Text(self.details), id="error-details", markup=False)
             with Horizontal(id="error-buttons"):
                 yield Button("Close", variant="error", id="error-close")
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         if self._done:

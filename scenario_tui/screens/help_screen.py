@@ -7,11 +7,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.present import STATUS_SYMBOLS
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 KEY_WIDTH = 14
 """The key column is at most this wide; longer keys fold onto a second line."""
@@ -88,7 +89,7 @@ class HelpScreen(Dialog[None]):
                 yield Static(self.status_text(), id="help-statuses", markup=False)
                 yield Static("Where the data lives", classes="help-heading", markup=False)
                 yield Static(self.data_text(), id="help-data", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         if self._done:

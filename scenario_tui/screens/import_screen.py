@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from scenario_tui.screens.dialog import Dialog
 from scenario_tui.vocabulary import UPLOAD_KINDS
+from scenario_tui.widgets.key_bar import KeyBar
 
 SOURCES = (
     ("A URL the API downloads", "url"),
@@ -55,7 +56,7 @@ class ImportScreen(Dialog[ImportRequest | None]):
             with Horizontal(id="import-buttons"):
                 yield Button("Import (F2)", variant="primary", id="import-go")
                 yield Button("Cancel (esc)", id="import-cancel")
-        yield Footer()
+        yield KeyBar()
 
     @on(Select.Changed, "#import-source")
     def _source_changed(self, event: Select.Changed) -> None:

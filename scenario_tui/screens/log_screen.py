@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.present import parse_time
+from scenario_tui.widgets.key_bar import KeyBar
 
 MESSAGE_WIDTH = 60
 """Messages are cut to this in the table; the highlighted row's whole message is shown below it."""
@@ -92,7 +93,7 @@ class ActivityLogScreen(Screen[None]):
         )
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text("No activity recorded yet."), id="log-detail", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
 from scenario_tui import errors
@@ -28,6 +28,7 @@ from scenario_tui.screens.refresh_flows import RefreshFlows
 from scenario_tui.screens.transfer_flows import TransferFlows
 from scenario_tui.widgets.app_header import AppHeader
 from scenario_tui.widgets.detail_pane import DetailPane
+from scenario_tui.widgets.key_bar import KeyBar
 from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
 from scenario_tui.widgets.upload_progress import UploadProgress
 from scenario_tui.widgets.upload_table import UploadTable
@@ -48,6 +49,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         Binding("U", "upload", "Upload file", show=False, id="main.upload"),
         Binding("I", "import", "Import by URL", show=False, id="main.import"),
         Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("question_mark", "help", "Help", id="main.help"),
         Binding("s", "sort", "Sort", id="main.sort"),
         Binding("space", "mark", "Mark", id="main.mark"),
         Binding("asterisk", "mark_all", "Mark all", show=False, id="main.mark_all"),
@@ -60,7 +62,6 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="main.switch_pane"),
         Binding("L", "log", "Activity log", show=False, id="main.log"),
         Binding("escape", "cancel", "Cancel", show=False, id="main.cancel"),
-        Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "quit_app", "Quit", id="main.quit"),
     ]
 
@@ -112,7 +113,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
             yield DetailPane(id="detail-pane")
         yield UploadProgress(id="upload-progress")
         yield StatusPanel(id="status-panel")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> UploadTable:

@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.dialog import Dialog
+from scenario_tui.widgets.key_bar import KeyBar
 
 MAX_NOTE_LENGTH = 1000
 
@@ -67,7 +68,7 @@ class NoteScreen(Dialog[str | None]):
                 id="note-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyBar()
 
     @on(Input.Submitted, "#note-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.dialog import Dialog
 from scenario_tui.vocabulary import UPLOAD_KINDS
+from scenario_tui.widgets.key_bar import KeyBar
 
 AUTO = "auto"
 
@@ -98,7 +99,7 @@ class UploadScreen(Dialog[UploadRequest | None]):
             with Horizontal(id="upload-buttons"):
                 yield Button("Upload (F2)", variant="primary", id="upload-go")
                 yield Button("Cancel (esc)", id="upload-cancel")
-        yield Footer()
+        yield KeyBar()
 
     def action_complete_path(self) -> None:
         """Tab takes the path suggestion, like a shell; with none, it moves focus on."""

@@ -62,4 +62,13 @@ class StatusPanel(Static):
             text.append(inert_text(info.error_message, one_line=True, limit=230))
         elif info.outcome:
             text.append(inert_text(info.outcome, one_line=True))
-        self.update(text)
+        # a layout pass of the whole screen costs more than the repaint: only when the panel
+        # needs another number of lines (a long error wraps)
+        self.update(text, layout=self._lines_needed(text) != self.content_region.height)
+
+    def _lines_needed(self, text: Text) -> int:
+        width = self.content_region.width
+        if width <= 0 or not self.is_mounted:
+            return -1  # not laid out yet
+        lines = len(text.wrap(self.app.console, width))
+        return max(self.styles.min_height.cells or 0, min(lines, self.styles.max_height.cells or lines))

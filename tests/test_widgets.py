@@ -1,0 +1,88 @@
+"""The key bar and the status panel: what they show, and what a change costs (repaint or layout).
+
+Driven with Textual's Pilot against the in-process fake API, like ``test_app``.
+"""
+
+from __future__ import annotations
+
+from scenario_tui.widgets.key_bar import KeyBar
+from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
+from tests.conftest import make_app, settle
+
+
+def bar_text(screen) -> str:
+    return str(screen.query_one(KeyBar).render())
+
+
+async def test_key_bar_shows_the_focused_screens_keys_and_follows_focus(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = bar_text(app.screen)
+        assert text.startswith(" c Complete  r Refresh  R Refresh all  a Add IDs  / Filter")
+        assert " ? Help " in text  # visible at 80 columns, before the palette
+        assert text.rstrip().endswith("│ ^p palette")
+        assert len(text) == 80
+        assert " U " not in text  # bindings with show=False stay out
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Close" in bar_text(app.screen) and "Complete" not in bar_text(app.screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert bar_text(app.screen).startswith(" c Complete")
+
+
+async def test_key_bar_hides_refused_actions_in_read_only_mode(fake, tmp_path):
+    app = make_app(fake, tmp_path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = bar_text(app.screen)
+        assert "Complete" not in text and "Add IDs" not in text
+        assert text.startswith(" r Refresh  R Refresh all  / Filter")
+
+
+async def test_key_bar_crops_before_the_palette_and_a_click_presses_the_key(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(app, pilot)
+        text = bar_text(app.screen)
+        assert len(text) == 40 and text.rstrip().endswith("│ ^p palette")
+        bar = app.screen.query_one(KeyBar)
+        # " c Complete  r Refresh " : the "r" hint spans cells 12 to 22
+        before = fake.count("GET", f"uploads/{app.main_screen.table.highlighted_id}")
+        await pilot.click(KeyBar, offset=(14, 0))
+        await settle(app, pilot)
+        assert bar.region.y == 23
+        highlighted = app.main_screen.table.highlighted_id
+        assert fake.count("GET", f"uploads/{highlighted}") > before
+
+
+async def test_status_panel_lays_out_again_only_when_it_needs_more_lines(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        panel = screen.query_one(StatusPanel)
+        assert panel.size.height == 3
+        layouts = []
+        original = screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            layouts.append(1)
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counting
+        for n in range(5):  # progress text changes, the height does not: repaints only
+            panel.info = StatusInfo(upload_id="up_x", status="pending", activity=f"Refreshing: {n}/5")
+            await pilot.pause()
+        assert layouts == [] and panel.size.height == 3
+        assert "Refreshing: 4/5" in str(panel.render())
+        long = "The API answered 422: " + "the part list does not match the file; " * 5
+        panel.info = StatusInfo(upload_id="up_x", status="failed", error_title="Rejected",
+                                error_message=long)
+        await pilot.pause()
+        assert layouts and panel.size.height == 5  # grown to show the wrapped error
+        panel.info = StatusInfo(upload_id="up_x", status="pending")
+        await pilot.pause()
+        assert panel.size.height == 3
