@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import json
 import math
 import random
@@ -110,6 +111,15 @@ class CompleteOutcome:
         )
 
 
+class _Pause:
+    """A rate-limit pause, in the client's clock, shared by a client and its siblings."""
+
+    __slots__ = ("until",)
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+
 class ScenarioClient:
     """The uploads API. Construct with a transport to talk to the fake or a mock."""
 
@@ -135,7 +145,8 @@ class ScenarioClient:
         self.max_retries = max_retries
         self._sleep = sleep
         self._clock = clock
-        self._cooldown_until = 0.0
+        #: until when every request waits after a 429 (shared with ``sibling()`` clients)
+        self._pause = _Pause()
         #: requests sent so far (every attempt counts), and the number of the latest-sent one
         #: answered 429: a bulk caller compares them to tell a new rate limit from one it has
         #: already reacted to (``service.refresh_many`` halves its window once per new one)
@@ -162,6 +173,26 @@ class ScenarioClient:
         }
         self._http_client: httpx.AsyncClient | None = None
         self._http_lock = threading.Lock()  # warm_up may run in a thread
+
+    @property
+    def _cooldown_until(self) -> float:
+        return self._pause.until
+
+    @_cooldown_until.setter
+    def _cooldown_until(self, value: float) -> None:
+        self._pause.until = value
+
+    def sibling(self) -> "ScenarioClient":
+        """A client like this one, for use on another event loop: the same settings, an
+        injected transport if any, and its own HTTP connections (made at its first request, in
+        its loop). The pause after a 429 is shared: a rate limit seen by either makes both
+        wait. Its request counters start at zero."""
+        twin = copy.copy(self)
+        twin._http_client = None
+        twin._http_lock = threading.Lock()
+        twin.requests_sent = 0
+        twin.last_rate_limited = 0
+        return twin
 
     def warm_up(self) -> None:
         """Import httpx and the wire models and make the HTTP client (TLS context included).

@@ -89,6 +89,12 @@ class UploadService:
         self.refresh_window: RefreshWindow | None = None
         self._bulk_refreshes = 0
 
+    def sibling(self) -> "UploadService":
+        """A service on the same store with a ``sibling()`` of the client, for another event
+        loop (``refresh_thread.RefreshThread``)."""
+        return UploadService(self.client.sibling(), self.store, profile=self.profile,
+                             read_only=self.read_only, sleep=self._sleep)
+
     def warm_up(self) -> None:
         """Load what the first API answer needs (see ``ScenarioClient.warm_up``); blocking."""
         self.client.warm_up()

@@ -23,6 +23,7 @@ from scenario_tui import errors
 from scenario_tui.inert import inert_text
 from scenario_tui.listing import Listing, ListQuery
 from scenario_tui.present import human_size
+from scenario_tui.refresh_thread import RefreshThread
 from scenario_tui.screens.complete_flows import CompleteFlows
 from scenario_tui.screens.refresh_flows import RefreshFlows
 from scenario_tui.screens.transfer_flows import TransferFlows
@@ -89,6 +90,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         super().__init__()
         self.service = service
         self.settings = settings
+        #: bulk refreshes (start-up and R) run on a loop of their own, off the UI's
+        self.refresher = RefreshThread(service)
         self.query_state = ListQuery()
         self.busy: dict[str, str] = {}
         self.outcomes: dict[str, str] = {}
@@ -162,6 +165,9 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     def _warmed_up(self) -> None:
         self.warmed.set()
         self._show_highlighted()
+
+    def on_unmount(self) -> None:
+        self.refresher.close()
 
     def on_resize(self, event) -> None:
         self._apply_layout(event.size.width)

@@ -144,7 +144,7 @@ class RefreshFlows:
                 self._row_changed(upload_id)
 
         try:
-            await self.service.refresh_many(
+            await self.refresher.refresh_many(
                 ids, concurrency=self.settings.refresh_concurrency, on_result=on_result
             )
         finally:
