@@ -60,17 +60,30 @@ class RefreshThread:
         finished = asyncio.Event()
         failure: list[BaseException] = []
 
-        def deliver(upload_id, upload, exc) -> None:  # on the caller's loop
-            if failure or on_result is None:
-                return
-            try:
-                on_result(upload_id, upload, exc)
-            except BaseException as error:  # noqa: BLE001 (raised below, in the caller)
-                failure.append(error)
-                future.cancel()
+        # results cross to the caller's loop in bunches: each crossing wakes that loop, and a
+        # thread waking up waits for the GIL (up to 5 ms while this thread is busy)
+        queued: list[tuple] = []
+        queued_lock = threading.Lock()
+
+        def deliver() -> None:  # on the caller's loop
+            with queued_lock:
+                bunch = queued[:]
+                queued.clear()
+            for upload_id, upload, exc in bunch:
+                if failure or on_result is None:
+                    return
+                try:
+                    on_result(upload_id, upload, exc)
+                except BaseException as error:  # noqa: BLE001 (raised below, in the caller)
+                    failure.append(error)
+                    future.cancel()
 
         def relay(upload_id, upload, exc) -> None:  # on the refresh loop
-            here.call_soon_threadsafe(deliver, upload_id, upload, exc)
+            with queued_lock:
+                queued.append((upload_id, upload, exc))
+                first = len(queued) == 1
+            if first:
+                here.call_soon_threadsafe(deliver)
 
         async def run():
             try:

@@ -126,7 +126,10 @@ class KnownUpload:
     id: str
     note: str
     added_at: str
-    snapshot: dict[str, Any] | None
+    #: the last answer as stored (JSON text); parsed when ``snapshot`` is first read: a page
+    #: of the list needs only the columns, and is re-read several times a second while a
+    #: bulk refresh answers
+    snapshot_json: str | None = field(repr=False)
     fetched_at: str | None
     status: str | None
     file_name: str | None
@@ -135,6 +138,21 @@ class KnownUpload:
     updated_at: str | None
     error_message: str | None
     seq: int
+
+    @property
+    def snapshot(self) -> dict[str, Any] | None:
+        """The last answer as a JSON object, or None (never fetched, or not readable)."""
+        try:
+            return self.__dict__["_snapshot"]
+        except KeyError:
+            pass
+        try:
+            value = None if self.snapshot_json is None else json.loads(self.snapshot_json)
+        except ValueError:
+            value = None
+        value = value if isinstance(value, dict) else None
+        self.__dict__["_snapshot"] = value  # frozen: cached past the dataclass's __setattr__
+        return value
 
     @property
     def upload(self) -> Upload | None:
@@ -327,7 +345,7 @@ class Store:
     def restore(self, rows: Iterable[KnownUpload]) -> int:
         """Put back rows returned by ``remove`` exactly (same seq, note, snapshot, dates). A row
         whose ID was added again since replaces that newer entry. Returns how many were put back."""
-        values = [(k.id, k.note, k.added_at, None if k.snapshot is None else _dumps(k.snapshot),
+        values = [(k.id, k.note, k.added_at, k.snapshot_json,
                    k.fetched_at, k.status, k.file_name, k.kind, k.file_size, k.updated_at,
                    k.error_message, k.seq) for k in rows]
 
@@ -762,15 +780,10 @@ _KNOWN_FIELDS = tuple(f.name for f in fields(KnownUpload))
 
 
 def _known(row: tuple) -> KnownUpload:
-    try:
-        snapshot = None if row[3] is None else json.loads(row[3])
-    except ValueError:
-        snapshot = None
     # the frozen dataclass's __init__ sets each field through object.__setattr__: filling the
     # instance dict directly builds the same object in a fifth of the time (``list`` of 10,000)
     known = object.__new__(KnownUpload)
-    known.__dict__.update(zip(_KNOWN_FIELDS, (
-        row[0], row[1], row[2], snapshot if isinstance(snapshot, dict) else None, *row[4:])))
+    known.__dict__.update(zip(_KNOWN_FIELDS, row))
     return known
 
 

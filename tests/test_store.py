@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import signal
 import sqlite3
@@ -255,7 +257,7 @@ def test_restore_replaces_an_id_added_again_meanwhile(store: Store) -> None:
 def test_restored_seq_is_never_handed_out_again(store: Store) -> None:
     store.add(["up_1"])
     row = store.get("up_1")
-    store.restore([KnownUpload(**{**row.__dict__, "id": "up_far", "seq": 1000})])
+    store.restore([dataclasses.replace(row, id="up_far", seq=1000)])
     store.add(["up_2"])
     assert store.get("up_2").seq == 1001
     assert store.ids() == ["up_2", "up_far", "up_1"]
@@ -630,3 +632,21 @@ def test_known_upload_is_a_frozen_record(store: Store) -> None:
     assert isinstance(row, KnownUpload)
     with pytest.raises(AttributeError):
         row.note = "changed"  # type: ignore[misc]
+
+
+def test_a_rows_snapshot_is_parsed_only_when_read(store: Store, path: Path) -> None:
+    """A page of the list reads the snapshot's text but parses it only when asked (the list
+    shows columns); a snapshot that is not a JSON object reads as None, never raises."""
+    store.add(["up_1", "up_2"])
+    store.record_snapshot("up_1", {"id": "up_1", "status": "pending", "fileName": "a.png"})
+    rows = {row.id: row for row in store.list()}
+    assert "_snapshot" not in rows["up_1"].__dict__
+    assert rows["up_1"].status == "pending" and rows["up_1"].file_name == "a.png"
+    assert rows["up_1"].snapshot["fileName"] == "a.png"
+    assert rows["up_1"].snapshot is rows["up_1"].snapshot  # parsed once
+    assert rows["up_2"].snapshot is None and rows["up_2"].upload is None
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE uploads SET snapshot = ? WHERE id = 'up_2'", ("[1, 2",))
+        raw.execute("UPDATE uploads SET snapshot = ? WHERE id = 'up_1'", ('["a list"]',))
+    assert store.get("up_2").snapshot is None and store.get("up_2").upload is None
+    assert store.get("up_1").snapshot is None

@@ -100,13 +100,13 @@ class UploadTable(ScrollView, can_focus=True):
         keep = self.highlighted_id
         self.listing.invalidate()
         self._resize_virtual()
+        cursor = self.cursor
         if keep is not None:
-            self.listing.row(self.cursor)
+            self.listing.row(cursor)
             index = self.listing.cached_index_of(keep)
             if index is not None:
-                self.cursor = index
-        self.cursor = min(self.cursor, max(self.listing.count() - 1, 0))
-        self.refresh()
+                cursor = index
+        self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
 
     def listing_counted(self) -> None:
         """The listing's count became exact (a search's every match was read)."""
