@@ -64,6 +64,7 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
         for query in queries:
             await pilot.press("slash")
             await settle(pilot, args.gap)
+            filt = app.main_screen.query_one("#filter-input")
             keys = [*query, *["backspace"] * min(3, len(query) - 1), "escape"]
             text = ""
             trail.append(f"{query!r}:")
@@ -71,7 +72,9 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
                 text = text[:-1] if key == "backspace" else "" if key == "escape" else text + key
                 old = table.listing  # the screen applies the stripped text as a new listing
 
-                def shown(old=old, want=text.strip()) -> bool:
+                def shown(old=old, want=text.strip(), typed=text) -> bool:
+                    if want == old.query.search:  # the same search (a trailing space): the
+                        return filt.value == typed  # list stands, the input shows the key
                     return table.listing is not old and table.listing.query.search == want
 
                 typed.append(await watch.press(key, shown))

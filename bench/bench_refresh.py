@@ -200,7 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uploads", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--keys", type=int, default=40, help="idle key presses (baseline)")
+    parser.add_argument("--keys", type=int, default=60, help="idle key presses (baseline)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="TUI refresh-alls (R, y), each with its keys (pooled)")
     parser.add_argument("--gap", type=float, default=0.25, help="seconds between key presses")

@@ -58,13 +58,17 @@ async def test_key_bar_crops_before_the_palette_and_a_click_presses_the_key(fake
         assert fake.count("GET", f"uploads/{highlighted}") > before
 
 
-async def test_status_panel_lays_out_again_only_when_it_needs_more_lines(fake, tmp_path):
+async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellipsis(fake,
+                                                                                  tmp_path):
+    """Progress and errors of any length repaint the panel, never lay out the screen (the list
+    keeps its size); an error longer than two lines ends in …; the full text is in the toast."""
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = app.main_screen
         panel = screen.query_one(StatusPanel)
-        assert panel.size.height == 3
+        table_height = screen.table.size.height
+        assert panel.size.height == StatusPanel.HEIGHT
         layouts = []
         original = screen._refresh_layout
 
@@ -73,16 +77,22 @@ async def test_status_panel_lays_out_again_only_when_it_needs_more_lines(fake, t
             return original(*args, **kwargs)
 
         screen._refresh_layout = counting
-        for n in range(5):  # progress text changes, the height does not: repaints only
+        for n in range(5):
             panel.info = StatusInfo(upload_id="up_x", status="pending", activity=f"Refreshing: {n}/5")
             await pilot.pause()
-        assert layouts == [] and panel.size.height == 3
         assert "Refreshing: 4/5" in str(panel.render())
         long = "The API answered 422: " + "the part list does not match the file; " * 5
         panel.info = StatusInfo(upload_id="up_x", status="failed", error_title="Rejected",
                                 error_message=long)
         await pilot.pause()
-        assert layouts and panel.size.height == 5  # grown to show the wrapped error
-        panel.info = StatusInfo(upload_id="up_x", status="pending")
+        shown = str(panel.render()).split("\n")
+        assert len(shown) == StatusPanel.HEIGHT
+        assert shown[2].startswith("Rejected: The API answered 422: the part list")
+        assert shown[3].endswith("…") and len(shown[3]) <= panel.content_region.width
+        short = StatusInfo(upload_id="up_x", status="failed", error_title="Not found",
+                           error_message="Upload not found (HTTP 404).")
+        panel.info = short
         await pilot.pause()
-        assert panel.size.height == 3
+        assert str(panel.render()).split("\n")[2] == "Not found: Upload not found (HTTP 404)."
+        assert layouts == []
+        assert panel.size.height == StatusPanel.HEIGHT and screen.table.size.height == table_height

@@ -29,6 +29,7 @@ from scenario_tui.screens.refresh_flows import RefreshFlows
 from scenario_tui.screens.transfer_flows import TransferFlows
 from scenario_tui.widgets.app_header import AppHeader
 from scenario_tui.widgets.detail_pane import DetailPane
+from scenario_tui.widgets.filter_input import FilterInput
 from scenario_tui.widgets.key_bar import KeyBar
 from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
 from scenario_tui.widgets.upload_progress import UploadProgress
@@ -308,17 +309,27 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         try:
             filt = self.query_one("#filter-input", Input)
         except NoMatches:
-            filt = Input(placeholder="filter: ID, file name, note or status", id="filter-input")
+            filt = FilterInput(placeholder="filter: ID, file name, note or status",
+                               id="filter-input")
             await self.query_one("#list-pane").mount(filt, before=self.table)
         filt.display = True
         filt.focus()
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._set_query(ListQuery(
-            search=event.value.strip(), sort=self.query_state.sort,
-            descending=self.query_state.descending,
-        ))
+        query = ListQuery(search=event.value.strip(), sort=self.query_state.sort,
+                          descending=self.query_state.descending)
+        if query != self.query_state:  # escape has applied it already; a trailing space too
+            self._set_query(query)
+        elif self.table.listing.query == query:  # shown already (else when it is shown)
+            self._release_filter_frame()
+
+    def _release_filter_frame(self) -> None:
+        """The list shows the filter's text: the frame held by the input may be drawn."""
+        try:
+            self.query_one("#filter-input", FilterInput).release_frame()
+        except NoMatches:
+            pass
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self) -> None:
@@ -356,6 +367,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
             return
         self.table.set_listing(listing, keep)
         self._show_highlighted()
+        self._release_filter_frame()
 
     def action_sort(self) -> None:
         self._set_query(self.query_state.next_sort())

@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.present import Section, upload_sections
+from scenario_tui.widgets.scrolling import set_virtual_size
 
 _GAP = 1  # cells between a label and its value
 
@@ -30,7 +31,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"detail-pane--title", "detail-pane--label", "detail-pane--error"}
     DEFAULT_CSS = """
-    DetailPane { padding: 0 1; overflow-x: hidden; }
+    DetailPane { padding: 0 1; overflow-x: hidden; overflow-y: scroll; }
     DetailPane > .detail-pane--title { text-style: bold underline; }
     DetailPane > .detail-pane--label { text-style: bold; }
     DetailPane > .detail-pane--error { text-style: bold; color: $error; }
@@ -111,7 +112,7 @@ class DetailPane(ScrollView, can_focus=True):
                     line.append(piece, style=value_style)
                     lines.append(_strip(line, console, width))
         self._lines = lines
-        self.virtual_size = Size(width, len(lines))
+        set_virtual_size(self, Size(width, len(lines)))
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

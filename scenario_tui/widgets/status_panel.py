@@ -29,10 +29,15 @@ class StatusInfo:
 
 
 class StatusPanel(Static):
-    """Three short lines: status, activity, outcome or error."""
+    """Four lines: status, activity, then the outcome or the error (two lines, cut with …).
 
+    The height is fixed: the list above keeps its size as the cursor moves between uploads with
+    and without errors, and a new status is a repaint, never a layout of the whole screen.
+    """
+
+    HEIGHT = 4
     DEFAULT_CSS = """
-    StatusPanel { height: auto; min-height: 3; max-height: 5; padding: 0 1; background: $panel; }
+    StatusPanel { height: 4; padding: 0 1; background: $panel; }
     StatusPanel.-error { background: $error 25%; }
     StatusPanel.-working { background: $accent 20%; }
     """
@@ -41,6 +46,9 @@ class StatusPanel(Static):
 
     def on_mount(self) -> None:
         self.watch_info(self.info)  # the first value is drawn even if it equals the default
+
+    def on_resize(self) -> None:
+        self.watch_info(self.info)  # cut again for the new width
 
     def watch_info(self, info: StatusInfo) -> None:
         self.set_class(bool(info.error_title), "-error")
@@ -62,13 +70,18 @@ class StatusPanel(Static):
             text.append(inert_text(info.error_message, one_line=True, limit=230))
         elif info.outcome:
             text.append(inert_text(info.outcome, one_line=True))
-        # a layout pass of the whole screen costs more than the repaint: only when the panel
-        # needs another number of lines (a long error wraps)
-        self.update(text, layout=self._lines_needed(text) != self.content_region.height)
+        self.update(self._fit(text), layout=False)
 
-    def _lines_needed(self, text: Text) -> int:
+    def _fit(self, text: Text) -> Text:
+        """At most HEIGHT lines at the current width, the last one ending in … when cut."""
         width = self.content_region.width
-        if width <= 0 or not self.is_mounted:
-            return -1  # not laid out yet
-        lines = len(text.wrap(self.app.console, width))
-        return max(self.styles.min_height.cells or 0, min(lines, self.styles.max_height.cells or lines))
+        if width <= 1:
+            return text  # not laid out yet: on_resize cuts it
+        lines = text.wrap(self.app.console, width)
+        if len(lines) <= self.HEIGHT:
+            return text
+        kept = lines[: self.HEIGHT]
+        last = kept[-1]
+        last.truncate(width - 1)
+        last.append("…")
+        return Text("\n").join(kept)

@@ -22,6 +22,7 @@ from scenario_tui.inert import inert_text
 from scenario_tui.listing import Listing
 from scenario_tui.present import human_size, relative, status_label
 from scenario_tui.store import KnownUpload
+from scenario_tui.widgets.scrolling import set_virtual_size
 
 BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
 
@@ -47,7 +48,7 @@ class UploadTable(ScrollView, can_focus=True):
         "upload-table--stale",
     }
     DEFAULT_CSS = """
-    UploadTable { background: $surface; overflow-x: hidden; }
+    UploadTable { background: $surface; overflow-x: hidden; overflow-y: scroll; }
     UploadTable > .upload-table--header { text-style: bold; background: $panel; }
     UploadTable > .upload-table--cursor { background: $accent 40%; text-style: bold; }
     UploadTable:focus > .upload-table--cursor { background: $accent; color: $text; }
@@ -114,7 +115,7 @@ class UploadTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self.size.width, self.listing.count() + 1)
+        set_virtual_size(self, Size(self.size.width, self.listing.count() + 1))
 
     @property
     def highlighted(self) -> KnownUpload | None:
