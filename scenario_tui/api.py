@@ -216,7 +216,7 @@ class ScenarioClient:
             import httpx
 
             opts = self._http_options
-            self._http_client = httpx.AsyncClient(
+            self._http_client = _cookieless_client_class()(
                 base_url=self.base_url + "/",
                 headers=opts["headers"],
                 transport=(self.transport if self.transport is not None
@@ -349,8 +349,10 @@ class ScenarioClient:
 
         where = f"{method} {path.split('/')[0]}"
         try:
+            # an absolute URL: httpx parses it once, where a relative one is parsed, merged
+            # with the base URL and parsed again (0.2 ms a request)
             request = self._http.build_request(
-                method, path, params=params or None, json=json_body
+                method, f"{self.base_url}/{path}", params=params or None, json=json_body
             )
         except httpx.InvalidURL as exc:
             raise errors.ConfigError(f"Invalid request URL: {scrub(str(exc))}") from None
@@ -394,6 +396,38 @@ class ScenarioClient:
     @property
     def _host(self) -> str:
         return self._http.base_url.host or "the API"
+
+
+_COOKIELESS: type | None = None
+
+
+def _cookieless_client_class() -> type:
+    """``httpx.AsyncClient`` without a cookie jar. The uploads API sets no cookies and the
+    client sends credentials in a header; httpx would still hand every answer to the
+    standard library's cookie jar (0.2 to 0.4 ms of Python a request, a third of a bulk
+    refresh's cost per upload). A ``Set-Cookie`` is ignored, never sent back."""
+    global _COOKIELESS
+    if _COOKIELESS is None:
+        import httpx
+
+        class _NoCookies(httpx.Cookies):
+            def extract_cookies(self, response: httpx.Response) -> None:
+                return None
+
+        class CookielessAsyncClient(httpx.AsyncClient):
+            _no_cookies = _NoCookies()
+
+            @property
+            def cookies(self) -> httpx.Cookies:
+                return self._no_cookies
+
+            @cookies.setter
+            def cookies(self, value) -> None:
+                if value:
+                    raise ValueError("this client keeps no cookies")
+
+        _COOKIELESS = CookielessAsyncClient
+    return _COOKIELESS
 
 
 def _default_transport(base_url: str, opts: dict[str, Any]) -> httpx.AsyncBaseTransport | None:
