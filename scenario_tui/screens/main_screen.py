@@ -110,26 +110,31 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     # --- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # kept: the screen reads them on every key and every refresh result (a DOM query each
+        # time cost more than the work itself)
+        self._table = UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
+        self._detail = DetailPane(id="detail-pane")
+        self._status_panel = StatusPanel(id="status-panel")
         yield AppHeader(self.settings, id="app-header")
         with Container(id="panes"):
             with Vertical(id="list-pane"):  # the filter input is mounted on the first "/"
-                yield UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
-            yield DetailPane(id="detail-pane")
+                yield self._table
+            yield self._detail
         yield UploadProgress(id="upload-progress")
-        yield StatusPanel(id="status-panel")
+        yield self._status_panel
         yield KeyBar()
 
     @property
     def table(self) -> UploadTable:
-        return self.query_one(UploadTable)
+        return self._table
 
     @property
     def detail(self) -> DetailPane:
-        return self.query_one(DetailPane)
+        return self._detail
 
     @property
     def status_panel(self) -> StatusPanel:
-        return self.query_one(StatusPanel)
+        return self._status_panel
 
     def on_mount(self) -> None:
         self.table.now = self.app.clock()
