@@ -36,7 +36,7 @@ QUERIES = ["render_0420", "ticket #77", "{id}", "zq"]  # {id}: 8 characters of a
 
 
 async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[str, list[float]]:
-    from pilotlib import FrameWatch, settle
+    from pilotlib import FrameWatch, settle, workers_done
 
     from scenario_tui.app import ScenarioApp
     from scenario_tui.cli import build_service
@@ -51,7 +51,7 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
     trail: list[str] = []  # "key:ms" per filter keystroke, for the report
     async with app.run_test(size=(80, 24)) as pilot:
         watch = FrameWatch(app)
-        await app.workers.wait_for_complete()  # the start-up refresh
+        await workers_done(app)  # the start-up refresh
         await settle(pilot, 0.5)
         table = app.main_screen.table
 
@@ -81,7 +81,7 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
                 trail.append(f"{'⌫' if key == 'backspace' else 'esc' if key == 'escape' else key}"
                              f"{typed[-1] * 1000:.0f}")
                 await settle(pilot, args.gap)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     service.store.close()
     return {"idle": idle, "filter": typed, "trail": trail}
 

@@ -109,7 +109,7 @@ def sdk_loop(base_url: str, ids: list[str]) -> float:
 
 
 async def tui_keys(base_url: str, store: Path, args) -> dict:
-    from pilotlib import FrameWatch, settle, until
+    from pilotlib import FrameWatch, settle, until, workers_done
 
     from scenario_tui.app import ScenarioApp
     from scenario_tui.cli import build_service
@@ -129,7 +129,7 @@ async def tui_keys(base_url: str, store: Path, args) -> dict:
     line = ""
     async with app.run_test(size=(80, 24)) as pilot:
         watch = FrameWatch(app)
-        await app.workers.wait_for_complete()  # start-up refresh (its cap: 200)
+        await workers_done(app)  # start-up refresh (its cap: 200)
         await settle(pilot, 0.5)
         screen = app.main_screen
         table = screen.table
@@ -189,7 +189,7 @@ async def tui_keys(base_url: str, store: Path, args) -> dict:
             await worker.wait()
             seconds.append(time.perf_counter() - started)
             line = screen.app_line
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await settle(pilot, args.gap)
     service.store.close()
     return {"idle": idle, "busy": busy, "seconds": median(seconds), "summary": line,

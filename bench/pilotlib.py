@@ -91,3 +91,10 @@ async def until(condition: Callable[[], bool], *, timeout: float = 30.0, step: f
         if time.perf_counter() > deadline:
             raise TimeoutError(f"{what} not reached within {timeout:g} s")
         await asyncio.sleep(step)
+
+
+async def workers_done(app) -> None:
+    """Wait for every worker of ``app`` to end, however it ends: a detail load the next key
+    cancelled counts as ended (``wait_for_complete`` raises ``WorkerCancelled`` for it)."""
+    await asyncio.gather(*(worker.wait() for worker in list(app.workers)),
+                         return_exceptions=True)
