@@ -96,3 +96,31 @@ async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellip
         assert str(panel.render()).split("\n")[2] == "Not found: Upload not found (HTTP 404)."
         assert layouts == []
         assert panel.size.height == StatusPanel.HEIGHT and screen.table.size.height == table_height
+
+
+async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
+    """The table keeps the styles it computed; a change of focus or theme must still restyle
+    the cursor row (the styles are dropped when Textual restyles the table)."""
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.table
+        row = 1 + table.cursor - round(table.scroll_y)
+
+        def cursor_style():
+            return table.render_line(row)._segments[0].style
+
+        focused = cursor_style()
+        await pilot.press("tab")  # the detail pane takes the focus
+        await pilot.pause()
+        assert not table.has_focus
+        unfocused = cursor_style()
+        assert unfocused != focused and unfocused.bgcolor != focused.bgcolor
+        await pilot.press("tab")
+        await pilot.pause()
+        assert cursor_style() == focused
+        assert app.theme != "nord"
+        app.theme = "nord"  # another accent colour
+        await pilot.pause()
+        await pilot.pause()
+        assert cursor_style() != focused

@@ -85,6 +85,12 @@ class UploadTable(ScrollView, can_focus=True):
         self.fresh: set[str] = set()
         self.now: datetime = datetime.now(timezone.utc)
         self._last_highlight: str | None = None
+        #: rich styles by component (and row styles by kind), until the CSS changes: Textual
+        #: computes each one from the CSS and every ancestor's background, a quarter of the
+        #: cost of drawing a row, and the table is redrawn several times a second while a bulk
+        #: refresh answers
+        self._styles: dict[object, Style] = {}
+        self._widths: tuple[int, list[tuple[str, int]]] | None = None
 
     # --- data ------------------------------------------------------------------------------
 
@@ -174,7 +180,23 @@ class UploadTable(ScrollView, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------------
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, component: str) -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = (
+                self.rich_style if not component else self.get_component_rich_style(component))
+        return style
+
     def _columns(self, width: int) -> list[tuple[str, int]]:
+        if self._widths is None or self._widths[0] != width:
+            self._widths = (width, self._lay_out_columns(width))
+        return self._widths[1]
+
+    def _lay_out_columns(self, width: int) -> list[tuple[str, int]]:
         """(name, width) for the current width; narrow terminals drop the less useful columns."""
         cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 10}
         for name, below in (("kind", 110), ("size", 90), ("age", 56), ("file", 44)):
@@ -215,7 +237,7 @@ class UploadTable(ScrollView, can_focus=True):
         cols = self._columns(width)
         if y == 0:
             text = " ".join(_fit(self._HEADINGS[name], w) for name, w in cols)
-            style = self.get_component_rich_style("upload-table--header")
+            style = self._style("upload-table--header")
             return Strip([Segment(_fit(text, width), style)]).simplify()
         index = round(self.scroll_y) + y - 1
         row = self.listing.row(index) if index < self.listing.count() else None
@@ -224,25 +246,24 @@ class UploadTable(ScrollView, can_focus=True):
                 empty = "No uploads match." if self.listing.query.search else (
                     "No known uploads yet: press a to add IDs."
                 )
-                return Strip([Segment(_fit(empty, width), self.rich_style)])
-            return Strip.blank(width, self.rich_style)
+                return Strip([Segment(_fit(empty, width), self._style(""))])
+            return Strip.blank(width, self._style(""))
         cells = self._cells(row)
-        base = self.rich_style + self._row_style(row)
-        if index == self.cursor:
-            base += self.get_component_rich_style("upload-table--cursor")
+        base = self._row_style(row, index == self.cursor)
         text = " ".join(_fit(cells[name], w) for name, w in cols)
         return Strip([Segment(_fit(text, width), base)])
 
-    def _row_style(self, row: KnownUpload) -> Style:
-        style = Style()
-        if row.status == "failed":
-            style += self.get_component_rich_style("upload-table--failed")
-        elif row.status == "pending":
-            style += self.get_component_rich_style("upload-table--pending")
-        elif row.status == "imported":
-            style += self.get_component_rich_style("upload-table--done")
-        if row.id in self.marked:
-            style += self.get_component_rich_style("upload-table--marked")
-        if row.id not in self.fresh:
-            style += self.get_component_rich_style("upload-table--stale")
+    def _row_style(self, row: KnownUpload, cursor: bool) -> Style:
+        kind = {"failed": "upload-table--failed", "pending": "upload-table--pending",
+                "imported": "upload-table--done"}.get(row.status or "")
+        key = (kind, row.id in self.marked, row.id not in self.fresh, cursor)
+        style = self._styles.get(key)
+        if style is None:
+            style = self._style("")
+            for component, wanted in ((kind, kind is not None), ("upload-table--marked", key[1]),
+                                      ("upload-table--stale", key[2]),
+                                      ("upload-table--cursor", cursor)):
+                if wanted:
+                    style += self._style(component)
+            self._styles[key] = style
         return style
