@@ -99,8 +99,8 @@ async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellip
 
 
 async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
-    """The table keeps the styles it computed; a change of focus or theme must still restyle
-    the cursor row (the styles are dropped when Textual restyles the table)."""
+    """The table and the detail pane keep the styles they computed; a change of focus or theme
+    must still restyle them (the styles are dropped when Textual restyles the widget)."""
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -111,6 +111,8 @@ async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
             return table.render_line(row)._segments[0].style
 
         focused = cursor_style()
+        detail = app.main_screen.detail
+        detail_background = detail.render_line(0)._segments[-1].style.bgcolor
         await pilot.press("tab")  # the detail pane takes the focus
         await pilot.pause()
         assert not table.has_focus
@@ -124,3 +126,4 @@ async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
         await pilot.pause()
         await pilot.pause()
         assert cursor_style() != focused
+        assert detail.render_line(0)._segments[-1].style.bgcolor != detail_background

@@ -49,6 +49,7 @@ class DetailPane(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._laid_out_for: tuple[int, int] | None = None  # (width, sections id) of _lines
         self._shown_id: str | None = None
+        self._base: Style | None = None  # the pane's rich style, until Textual restyles it
 
     def show(self, row, upload, follow=None, *, loading_follow: bool = False,
              loading_upload: bool = False) -> None:
@@ -115,10 +116,16 @@ class DetailPane(ScrollView, can_focus=True):
         set_virtual_size(self, Size(width, len(lines)))
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = round(self.scroll_y) + y
-        base = self.rich_style
+        base = self._base
+        if base is None:  # computed from the CSS and every ancestor: once, not once a line
+            base = self._base = self.rich_style
         if 0 <= index < len(self._lines):
             return self._lines[index].crop_extend(0, width, base).apply_style(base)
         return Strip.blank(width, base)
