@@ -5,6 +5,7 @@ Driven with Textual's Pilot against the in-process fake API, like ``test_app``.
 
 from __future__ import annotations
 
+from scenario_tui.widgets.filter_input import HOLD_MAX, FilterInput
 from scenario_tui.widgets.key_bar import KeyBar
 from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
 from tests.conftest import make_app, settle
@@ -127,3 +128,44 @@ async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
         await pilot.pause()
         assert cursor_style() != focused
         assert detail.render_line(0)._segments[-1].style.bgcolor != detail_background
+
+
+async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_held(fake, tmp_path):
+    """Each typed character changes the input's text and the list (its length too): both are
+    repaints, not layouts of the whole screen. The input holds the frame until the list is
+    shown; nothing stays held after typing, escape, or a hold nobody releases."""
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        await pilot.press("slash")
+        await settle(app, pilot)
+        layouts = []
+        original = screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            layouts.append(1)
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counting
+        for key in "pending":
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app._batch_count == 0
+        assert layouts == []
+        listing = screen.table.listing
+        assert listing.query.search == "pending" and 0 < listing.count() < len(fake.seeded_ids)
+        await pilot.press("backspace", "backspace")
+        await settle(app, pilot)
+        assert screen.table.listing.query.search == "pendi" and layouts == []
+        screen._refresh_layout = original
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app._batch_count == 0
+        assert screen.table.listing.query.search == "" and screen.table.listing.count() == len(
+            fake.seeded_ids)
+        filt = screen.query_one("#filter-input", FilterInput)
+        filt.hold_frame()
+        assert app._batch_count == 1
+        await pilot.pause(HOLD_MAX * 3)
+        assert app._batch_count == 0  # released by its timer
