@@ -11,6 +11,19 @@ from scenario_tui.widgets.status_panel import StatusInfo, StatusPanel
 from tests.conftest import make_app, settle
 
 
+def count_layouts(screen):
+    """Count the screen's layout passes from now on: (the list of them, a function to stop)."""
+    layouts: list[int] = []
+    original = screen._refresh_layout
+
+    def counting(*args, **kwargs):
+        layouts.append(1)
+        return original(*args, **kwargs)
+
+    screen._refresh_layout = counting
+    return layouts, lambda: setattr(screen, "_refresh_layout", original)
+
+
 def bar_text(screen) -> str:
     return str(screen.query_one(KeyBar).render())
 
@@ -62,7 +75,7 @@ async def test_key_bar_crops_before_the_palette_and_a_click_presses_the_key(fake
 async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellipsis(fake,
                                                                                   tmp_path):
     """Progress and errors of any length repaint the panel, never lay out the screen (the list
-    keeps its size); an error longer than two lines ends in …; the full text is in the toast."""
+    keeps its size); an error longer than two lines ends in …."""
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -70,14 +83,7 @@ async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellip
         panel = screen.query_one(StatusPanel)
         table_height = screen.table.size.height
         assert panel.size.height == StatusPanel.HEIGHT
-        layouts = []
-        original = screen._refresh_layout
-
-        def counting(*args, **kwargs):
-            layouts.append(1)
-            return original(*args, **kwargs)
-
-        screen._refresh_layout = counting
+        layouts, stop_counting = count_layouts(screen)
         for n in range(5):
             panel.info = StatusInfo(upload_id="up_x", status="pending", activity=f"Refreshing: {n}/5")
             await pilot.pause()
@@ -140,14 +146,7 @@ async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_hel
         screen = app.main_screen
         await pilot.press("slash")
         await settle(app, pilot)
-        layouts = []
-        original = screen._refresh_layout
-
-        def counting(*args, **kwargs):
-            layouts.append(1)
-            return original(*args, **kwargs)
-
-        screen._refresh_layout = counting
+        layouts, stop_counting = count_layouts(screen)
         for key in "pending":
             await pilot.press(key)
             await settle(app, pilot)
@@ -158,7 +157,7 @@ async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_hel
         await pilot.press("backspace", "backspace")
         await settle(app, pilot)
         assert screen.table.listing.query.search == "pendi" and layouts == []
-        screen._refresh_layout = original
+        stop_counting()  # hiding the input lays the screen out, as it should
         await pilot.press("escape")
         await settle(app, pilot)
         assert app._batch_count == 0
