@@ -17,6 +17,7 @@ import copy
 import json
 import math
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -111,6 +112,10 @@ class CompleteOutcome:
         )
 
 
+#: names of custom headers whose values are kept out of every text like the API secret
+_CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|cookie|session|sign|pass|cred")
+
+
 class _Pause:
     """A rate-limit pause, in the client's clock, shared by a client and its siblings."""
 
@@ -160,6 +165,9 @@ class ScenarioClient:
         # the header value, and its bare token too (base64 of key:secret is the credential)
         for secret in (creds.api_secret, creds.jwt, auth, auth.partition(" ")[2] if auth else None):
             register_secret(secret)
+        for name, value in (custom_headers or {}).items():  # a gateway's token, say
+            if _CREDENTIAL_HEADER.search(name):
+                register_secret(value)
         headers = {
             "Accept": "application/json",
             "User-Agent": f"scenario-tui/{__version__}",

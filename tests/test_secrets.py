@@ -273,3 +273,21 @@ async def test_credentials_in_the_base_url_are_not_drawn(fake, tmp_path):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         assert leaks(app.export_screenshot()) == []
+
+
+async def test_custom_headers_that_carry_a_credential_are_kept_out_of_error_text():
+    """A custom header named like a credential (a gateway's token) is a secret: a server that
+    echoes it back does not get it shown. Other custom headers are left as they are."""
+    import httpx
+
+    token, plain = "gw-token-5f3a9c1e77", "production-eu"
+    echoed = {"message": f"bad gateway token {token} for env {plain}"}
+    client = ScenarioClient(
+        base_url="https://api.example.test/v1", credentials=Credentials("key", "secret-xyz"),
+        custom_headers={"X-Gateway-Token": token, "X-Env": plain}, max_retries=0,
+        transport=httpx.MockTransport(lambda request: httpx.Response(400, json=echoed)))
+    with pytest.raises(errors.ApiError) as caught:
+        await client.get_upload("up_1")
+    text = f"{caught.value.title}: {caught.value.message}"
+    assert token not in text and "[redacted]" in text
+    assert plain in text
