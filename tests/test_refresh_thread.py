@@ -96,7 +96,6 @@ async def test_an_error_in_on_result_stops_the_refresh_and_is_raised(threaded, f
 
 async def test_an_error_in_the_refresh_reaches_the_caller(threaded, monkeypatch):
     service, refresher, ids, _ = threaded
-    refresher.refresh_window  # noqa: B018
     twin = refresher._start()[1]
 
     def full(items, *args, **kwargs):
