@@ -424,9 +424,20 @@ def cmd_fake_api(args, settings) -> int:
     return EXIT_OK
 
 
+def _collector_off_until_first_frame() -> None:
+    """Start-up allocates hundreds of thousands of objects (Textual's import above all) and
+    frees almost none of them: cyclic collections meanwhile are work for nothing, about a
+    twentieth of the launch's CPU (bench/RESULTS.md). The main screen turns the collector on
+    after the first frame, when it freezes what start-up built."""
+    import gc
+
+    gc.disable()
+
+
 def cmd_tui(args, settings) -> int:
     import threading
 
+    _collector_off_until_first_frame()
     from scenario_tui.store import Store
 
     # Checking every page of the store (75 ms at 100,000 uploads) is one SQLite call that
@@ -454,6 +465,8 @@ def cmd_tui(args, settings) -> int:
 
 def cmd_demo(args, settings) -> int:
     import tempfile
+
+    _collector_off_until_first_frame()
 
     from scenario_tui.fake_api import FakeScenario, serve
 

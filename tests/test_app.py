@@ -344,6 +344,10 @@ async def test_narrow_and_tiny_terminals(fake, tmp_path):
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(40, 12)) as pilot:
         await settle(app, pilot)
+        panes = app.screen.query_one("#panes")
+        assert panes.has_class("-narrow")  # stacked from the first frame
+        table, detail = app.screen.query_one("#upload-table"), app.screen.query_one("#detail-pane")
+        assert detail.region.y > table.region.y and detail.region.x == table.region.x
         await pilot.press("down", "i", "i")
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
@@ -351,6 +355,15 @@ async def test_narrow_and_tiny_terminals(fake, tmp_path):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.screen.query_one("#panes").has_class("-narrow")
+
+
+async def test_a_wide_terminal_shows_the_panes_side_by_side_from_the_start(fake, tmp_path):
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        assert not app.screen.query_one("#panes").has_class("-narrow")
+        table, detail = app.screen.query_one("#upload-table"), app.screen.query_one("#detail-pane")
+        assert detail.region.x > table.region.x and detail.region.y == table.region.y
 
 
 async def test_upload_modal_uploads_with_progress_and_follows_to_imported(fake, tmp_path, monkeypatch):
@@ -503,3 +516,25 @@ async def test_detail_pane_wraps_long_values_under_their_column(fake, tmp_path):
         await select(app, pilot, "up_demo_failed_1")
         assert detail.scroll_y == 0
         assert any("Part 3 of 4 was never received" in line for line in detail.text.splitlines())
+
+
+@pytest.mark.parametrize("warm_up_fails", [False, True])
+async def test_the_collector_is_back_on_after_start_up(fake, tmp_path, monkeypatch, warm_up_fails):
+    """``scenario-tui`` launches with the cyclic collector off; the main screen turns it on
+    after the first frame (with what start-up built frozen), even when the warm-up fails."""
+    import gc
+
+    app = make_app(fake, tmp_path)
+    if warm_up_fails:
+        def broken() -> None:
+            raise OSError("no pydantic today")
+        monkeypatch.setattr(app.service, "warm_up", broken)
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -176,3 +176,24 @@ def test_anything_but_global_flags_goes_to_the_full_parser(argv):
     from scenario_tui.cli import _tui_only_args
 
     assert _tui_only_args(argv) is None
+
+
+def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeypatch):
+    """Start-up frees almost nothing, so collections during it are wasted work: the app runs
+    with the collector off (its main screen turns it on after the first frame)."""
+    import gc
+
+    from scenario_tui import cli
+    from scenario_tui.app import ScenarioApp
+
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    seen: list[tuple[bool, str]] = []
+    monkeypatch.setattr(ScenarioApp, "run", lambda app: seen.append(
+        (gc.isenabled(), app.service.store.path.name)))
+    assert gc.isenabled()
+    try:
+        assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
+    finally:
+        gc.enable()
+    assert seen == [(False, "gc.db")]

@@ -116,7 +116,9 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self._detail = DetailPane(id="detail-pane")
         self._status_panel = StatusPanel(id="status-panel")
         yield AppHeader(self.settings, id="app-header")
-        with Container(id="panes"):
+        # stacked or side by side from the start: changing it after mount restyles the panes
+        narrow = "-narrow" if self.app.size.width < WIDE else ""
+        with Container(id="panes", classes=narrow):
             with Vertical(id="list-pane"):  # the filter input is mounted on the first "/"
                 yield self._table
             yield self._detail
@@ -140,7 +142,6 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.table.now = self.app.clock()
         self.table.busy = self.busy
         self.table.focus()
-        self._apply_layout(self.app.size.width)
         self.table.reload()
         self._update_status()
         self.set_interval(1.0, self._tick)
@@ -157,10 +158,13 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         except Exception:
             self._warmed_up()  # reported as a worker failure; the app loads on first use
             raise
-        # Textual, pydantic, httpx and the screen stay loaded until the app quits: a full
-        # collection that walks them all takes 60 to 100 ms, a visible stall while a bulk
-        # refresh makes garbage; frozen, only newer objects are walked
-        gc.freeze()
+        finally:
+            # Textual, pydantic, httpx and the screen stay loaded until the app quits: a full
+            # collection that walks them all takes 60 to 100 ms, a visible stall while a bulk
+            # refresh makes garbage; frozen, only newer objects are walked. The collector was
+            # off since launch (see cli.cmd_tui): on from here.
+            gc.freeze()
+            gc.enable()
         startup = self.start_startup_refresh()
         self._warmed_up()
         try:
@@ -179,7 +183,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self._apply_layout(event.size.width)
 
     def _apply_layout(self, width: int) -> None:
-        self.query_one("#panes").set_class(width < WIDE, "-narrow")
+        self.query_one("#panes").set_class(width < WIDE, "-narrow")  # no-op when unchanged
 
     def _tick(self) -> None:
         """Once a second: ages and poll countdowns move on."""
