@@ -45,6 +45,34 @@ def build_service(settings, *, transport=None, store=None, sleep=None):
     )
 
 
+class DeferredService:
+    """Stands in for the service the TUI gets, so that its first frame waits for neither the
+    API client's nor the service's code: only the store is there from the start; the service
+    is built at the first use of anything else (by the warm-up thread after the first frame,
+    unless a key comes first). Reading or calling through it is the same as on the service."""
+
+    def __init__(self, store, build: Callable[[], Any]) -> None:
+        import threading
+
+        self.store = store
+        self._build = build
+        self._service = None
+        self._lock = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        return self._service is not None
+
+    def _real(self):
+        with self._lock:  # the warm-up thread and a key on the UI thread may come together
+            if self._service is None:
+                self._service = self._build()
+            return self._service
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set above
+        return getattr(self._real(), name)
+
+
 # --- argument parsing ------------------------------------------------------------------------
 
 
@@ -459,7 +487,8 @@ def cmd_tui(args, settings) -> int:
     if problem:
         store.close()
         raise problem[0]
-    ScenarioApp(build_service(settings, store=store), settings).run()
+    service = DeferredService(store, lambda: build_service(settings, store=store))
+    ScenarioApp(service, settings).run()
     return EXIT_OK
 
 

@@ -538,3 +538,38 @@ async def test_the_collector_is_back_on_after_start_up(fake, tmp_path, monkeypat
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_the_launched_tui_builds_its_service_after_the_first_frame(fake, tmp_path):
+    """``scenario-tui`` hands the app a ``DeferredService``: the first frame needs only the
+    store; the warm-up builds the real service, which then refreshes and completes as usual."""
+    import threading
+
+    from scenario_tui.app import ScenarioApp
+    from scenario_tui.cli import DeferredService, build_service
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    store = build_service(settings, transport=fake.transport()).store
+    store.add(fake.seeded_ids)
+    builds: list[str] = []
+
+    def build():
+        builds.append(threading.current_thread().name)
+        return build_service(settings, transport=fake.transport(), store=store)
+
+    service = DeferredService(store, build)
+    app = ScenarioApp(service, settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first_frame_built = service.built
+        await settle(app, pilot)
+        assert not first_frame_built and service.built
+        assert builds and builds[0] != threading.main_thread().name and len(builds) == 1
+        assert store.get(PENDING[0]).status == "pending"  # the start-up refresh ran through it
+        await select(app, pilot, PENDING[0])
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1
+        assert store.get(PENDING[0]).status == "imported"

@@ -71,3 +71,25 @@ def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_path):
+    """``scenario-tui`` starts the app with only the store: the API client's and the service's
+    code load after the first frame (``cli.DeferredService``), and work when they do."""
+    code = (
+        "import sys\n"
+        "from scenario_tui import cli\n"
+        "from scenario_tui.app import ScenarioApp\n"
+        "def run(app):\n"
+        "    loaded = sorted(m for m in sys.modules if m in ('scenario_tui.api',"
+        " 'scenario_tui.service', 'httpx', 'pydantic'))\n"
+        "    assert not loaded and not app.service.built, loaded\n"
+        "    assert app.service.store.count() == 0\n"
+        "    assert app.service.profile == 'default' and app.service.built\n"
+        "    assert 'scenario_tui.service' in sys.modules\n"
+        "    print('ran')\n"
+        "ScenarioApp.run = run\n"
+        f"raise SystemExit(cli.main(['--store', {str(tmp_path / 's.db')!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "ran\n", result.stderr

@@ -154,7 +154,9 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         """After the first frame: the blocking part in a thread, then the start-up refresh (this
         worker ends with it, so waiting for it means waiting for start-up as a whole)."""
         try:
-            await asyncio.to_thread(self.service.warm_up)
+            # looked up in the thread: a service built at first use (``cli.DeferredService``)
+            # is built there too
+            await asyncio.to_thread(lambda: self.service.warm_up())
         except Exception:
             self._warmed_up()  # reported as a worker failure; the app loads on first use
             raise
