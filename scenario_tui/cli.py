@@ -8,7 +8,6 @@ and the tests all go through it. stdout carries data, stderr diagnostics. Exit c
 
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,29 +75,37 @@ class DeferredService:
 # --- argument parsing ------------------------------------------------------------------------
 
 
-class _StrictParser(argparse.ArgumentParser):
-    """Raises instead of printing usage and exiting (see ``_tui_only_args``)."""
+#: the global flags: whether each takes a value, and its help
+_GLOBAL_FLAGS: dict[str, tuple[bool, str]] = {
+    "--profile": (True, "named profile from the config file"),
+    "--base-url": (True, "API base URL (env SCENARIO_BASE_URL)"),
+    "--project-id": (True, "projectId sent with every call"),
+    "--store": (True, "path of the local store file"),
+    "--read-only": (False, "refuse every mutation"),
+    "--allow-insecure-http": (False, "allow plain http:// to a non-loopback host"),
+}
 
-    def error(self, message: str):
-        raise argparse.ArgumentError(None, message)
+
+def _flag_value(flag: str, value: str) -> Any:
+    return Path(value) if flag == "--store" else value
 
 
-def _global_flags(cls: type[argparse.ArgumentParser] = argparse.ArgumentParser):
-    parent = cls(add_help=False)
-    s = argparse.SUPPRESS
-    parent.add_argument("--profile", default=s, help="named profile from the config file")
-    parent.add_argument("--base-url", default=s, help="API base URL (env SCENARIO_BASE_URL)")
-    parent.add_argument("--project-id", default=s, help="projectId sent with every call")
-    parent.add_argument("--store", default=s, type=Path, help="path of the local store file")
-    parent.add_argument("--read-only", action="store_true", default=s, help="refuse every mutation")
-    parent.add_argument(
-        "--allow-insecure-http", action="store_true", default=s,
-        help="allow plain http:// to a non-loopback host",
-    )
+def _global_flags():
+    import argparse
+
+    parent = argparse.ArgumentParser(add_help=False)
+    for flag, (takes_value, help_) in _GLOBAL_FLAGS.items():
+        if takes_value:
+            parent.add_argument(flag, default=argparse.SUPPRESS, help=help_,
+                                type=Path if flag == "--store" else None)
+        else:
+            parent.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=help_)
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     flags = _global_flags()
     parser = argparse.ArgumentParser(
         prog="scenario-tui", parents=[flags],
@@ -553,21 +560,27 @@ def _translate_interrupts() -> Iterator[None]:
         raise SystemExit(EXIT_INTERRUPTED) from None
 
 
-def _tui_only_args(given: list[str]) -> argparse.Namespace | None:
-    """The arguments when they are global flags alone (starting the TUI), parsed without
-    building the subcommands' parsers (a start-up cost). None for anything else (a subcommand
-    or any other positional token, help, an unknown flag, a missing value): the full parser
-    takes those, with its usual messages."""
-    if "-h" in given or "--help" in given:
-        return None
-    try:
-        args, rest = _global_flags(_StrictParser).parse_known_args(given)
-    except argparse.ArgumentError:
-        return None
-    if rest:
-        return None
-    args.command = None
-    return args
+def _tui_only_args(given: list[str]) -> Any:
+    """The arguments when they are global flags alone, spelled out (``--store X`` or
+    ``--store=X``): the TUI starts without importing argparse or building the subcommands'
+    parsers (a start-up cost). None for anything else (a subcommand or any other token, help,
+    an abbreviated or unknown flag, a missing value): the full parser takes those, with its
+    usual messages. The result has the same attributes as the full parser's."""
+    from types import SimpleNamespace
+
+    values: dict[str, Any] = {}
+    tokens = iter(given)
+    for token in tokens:
+        flag, equals, value = token.partition("=")
+        takes_value = _GLOBAL_FLAGS.get(flag, (None,))[0]
+        if takes_value is None or (equals and not takes_value):
+            return None
+        if takes_value and not equals:
+            value = next(tokens, None)
+            if value is None or value.startswith("-"):
+                return None
+        values[flag[2:].replace("-", "_")] = _flag_value(flag, value) if takes_value else True
+    return SimpleNamespace(**values, command=None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,6 @@ strings (presigned credentials).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +32,17 @@ _KNOWN_UPLOAD_FIELDS = {
 }
 
 
-@dataclass
 class Section:
-    title: str
-    rows: list[tuple[str, str]] = field(default_factory=list)
+    """A titled group of (label, value) rows."""
+
+    __slots__ = ("title", "rows")
+
+    def __init__(self, title: str, rows: list[tuple[str, str]] | None = None) -> None:
+        self.title = title
+        self.rows: list[tuple[str, str]] = [] if rows is None else rows
+
+    def __repr__(self) -> str:
+        return f"Section({self.title!r}, {self.rows!r})"
 
     def add(self, label: str, value: Any) -> None:
         if value is None or value == "" or value == []:
@@ -258,6 +263,8 @@ def progress_bar(fraction: float, width: int = 20) -> str:
 
 def _json(value: Any) -> str:
     try:
+        import json  # not before the first frame
+
         text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):
         text = repr(value)

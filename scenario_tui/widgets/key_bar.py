@@ -56,12 +56,14 @@ class KeyBar(Widget):
     def _bindings_changed(self, _screen) -> None:
         self.refresh()  # one line, same size: a repaint, never a layout
 
-    def hints(self) -> list[tuple[str, str, str, bool]]:
-        """(key, key as shown, description, enabled) of each shown binding, one per action."""
+    def hints(self, active: dict | None = None) -> list[tuple[str, str, str, bool]]:
+        """(key, key as shown, description, enabled) of each shown binding, one per action
+        (of the screen's ``active_bindings``, which walks the focus chain: pass it if known)."""
         seen: set[str] = set()
         hints = []
         app = self.app
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        active = self.screen.active_bindings if active is None else active
+        for _node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
@@ -81,13 +83,14 @@ class KeyBar(Widget):
             text.append(f" {description} ", description_style + dim if dim else description_style)
             spans.append((start, text.cell_len, key))
 
-        palette = self._palette_hint()
+        active = self.screen.active_bindings
+        palette = self._palette_hint(active)
         # at the right edge, always in view (every command is in the palette), when it fits
         room = self.size.width - cell_len(f"│ {palette[1]} {palette[2]} ") if palette else 0
         if room < 10:
             palette, room = None, self.size.width
         text = Text(no_wrap=True, overflow="crop", end="")
-        for key, shown, description, enabled in self.hints():
+        for key, shown, description, enabled in self.hints(active):
             if text.cell_len + cell_len(f" {shown} {description} ") > room:
                 break  # a hint is shown whole or not at all
             hint(text, key, shown, description, enabled)
@@ -98,14 +101,14 @@ class KeyBar(Widget):
         self._spans = spans
         return text
 
-    def _palette_hint(self) -> tuple[str, str, str] | None:
+    def _palette_hint(self, active: dict) -> tuple[str, str, str] | None:
         app = self.app
         if not app.ENABLE_COMMAND_PALETTE:
             return None
-        active = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
-        if active is None:
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        if palette is None:
             return None
-        binding = active.binding
+        binding = palette.binding
         return binding.key, app.get_key_display(binding), binding.description
 
     def on_click(self, event: events.Click) -> None:

@@ -6,7 +6,7 @@ message; nothing here is parsed as markup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -16,8 +16,7 @@ from scenario_tui.inert import inert_text
 from scenario_tui.present import status_label
 
 
-@dataclass(frozen=True)
-class StatusInfo:
+class StatusInfo(NamedTuple):  # immutable and compared by value, like a frozen dataclass
     upload_id: str | None = None
     status: str | None = None
     activity: str = ""
