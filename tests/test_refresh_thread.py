@@ -217,3 +217,43 @@ async def test_the_tui_refreshes_in_the_thread_and_shows_the_results(fake, tmp_p
         assert "Refreshing: 40 of 40 done." in app.main_screen.app_line
         thread = app.main_screen.refresher._thread
     assert thread is not None and not thread.is_alive()
+
+
+async def test_the_refresh_steps_aside_for_the_caller_until_resumed_or_its_time_is_up(threaded):
+    """A key on the TUI: the thread's loop does nothing (and holds no GIL) until ``resume()``,
+    or until the time asked for has passed."""
+    service, refresher, ids, recorder = threaded
+    reported: list[str] = []
+    refresh = asyncio.ensure_future(refresher.refresh_many(
+        ids, concurrency=4, on_result=lambda upload_id, upload, exc: reported.append(upload_id)))
+    while len(reported) < 5:
+        await asyncio.sleep(0.005)
+    refresher.step_aside(30.0)
+    await asyncio.sleep(0.05)  # the turn of the loop under way ends; then nothing moves
+    requests, done = len(recorder.threads), len(reported)
+    await asyncio.sleep(0.3)
+    assert (len(recorder.threads), len(reported)) == (requests, done) and done < len(ids)
+    refresher.resume()
+    await refresh
+    assert sorted(reported) == sorted(ids)
+    refresher.step_aside(0.2)  # never resumed: the thread goes on once the time is up
+    started = time.monotonic()
+    await refresher.refresh_many(ids[:3], concurrency=3)
+    assert 0.1 < time.monotonic() - started < 5
+
+
+async def test_a_key_on_the_main_screen_makes_a_bulk_refresh_step_aside_until_its_frame(
+        fake, tmp_path):
+    from tests.conftest import make_app, settle
+
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        refresher = app.main_screen.refresher
+        calls: list[str] = []
+        step_aside, resume = refresher.step_aside, refresher.resume
+        refresher.step_aside = lambda seconds: (calls.append("aside"), step_aside(seconds))[1]
+        refresher.resume = lambda: (calls.append("resume"), resume())[1]
+        await pilot.press("down")
+        await pilot.pause()
+        assert calls == ["aside", "resume"] and refresher._go.is_set()

@@ -168,3 +168,112 @@ async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_hel
         assert app._batch_count == 1
         await pilot.pause(HOLD_MAX * 3)
         assert app._batch_count == 0  # released by its timer
+
+
+async def test_the_clock_repaints_the_list_only_when_an_age_on_screen_changes(fake, tmp_path):
+    """Ages are in minutes: the one-second tick repaints the list only when one reads
+    differently (each repaint is a frame, and a key pressed just after one waits)."""
+    from datetime import datetime, timedelta, timezone
+
+    from scenario_tui.widgets.upload_table import UploadTable
+
+    updated = datetime(2026, 11, 29, 12, 0, 0, tzinfo=timezone.utc)
+    ids = [f"up_clock_{i}" for i in range(3)]
+    app = make_app(fake, tmp_path, ids=ids)
+    for upload_id in ids:  # final: the start-up refresh leaves them alone
+        app.service.store.record_snapshot(upload_id, {
+            "id": upload_id, "status": "imported", "updatedAt": updated.isoformat()})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(UploadTable)
+        repaints: list[int] = []
+        original = table.refresh
+        table.refresh = lambda *a, **k: (repaints.append(1), original(*a, **k))[1]
+        table.now = updated + timedelta(seconds=5)
+        table.tick(updated + timedelta(seconds=30))  # "just now" either way
+        assert repaints == [] and table.now == updated + timedelta(seconds=30)
+        table.tick(updated + timedelta(seconds=50))  # now "1 min ago"
+        assert repaints == [1]
+        await pilot.pause()
+        assert "1 min ago" in table.render_line(1).text
+        table.tick(updated + timedelta(seconds=55))
+        assert repaints == [1]
+
+
+def test_a_bulk_refresh_re_reads_the_rows_twice_a_second_but_not_just_after_a_key():
+    from scenario_tui.screens.refresh_flows import KEY_QUIET, ROWS_AT_MOST, ROWS_EVERY, rows_due
+
+    assert ROWS_EVERY < ROWS_AT_MOST and KEY_QUIET < ROWS_EVERY
+    shown, no_key = 100.0, 0.0
+    assert not rows_due(shown + ROWS_EVERY - 0.01, shown, no_key)
+    assert rows_due(shown + ROWS_EVERY, shown, no_key)
+    key = shown + ROWS_EVERY - 0.05  # a key just before the re-read was due
+    assert not rows_due(shown + ROWS_EVERY, shown, key)
+    assert rows_due(key + KEY_QUIET + 1e-9, shown, key)
+    typing = shown + ROWS_AT_MOST - 0.01  # keys keep coming: the rows still move on
+    assert not rows_due(typing, shown, typing)
+    assert rows_due(shown + ROWS_AT_MOST, shown, shown + ROWS_AT_MOST)
+
+
+async def test_the_main_screen_notes_when_a_key_was_pressed(fake, tmp_path):
+    import time
+
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        main = app.main_screen
+        assert main.key_at == 0.0
+        before = time.monotonic()
+        await pilot.press("down")
+        assert before <= main.key_at <= time.monotonic()
+
+
+async def test_a_moved_cursor_is_drawn_before_the_details_follow(fake, tmp_path):
+    """The key's own frame shows the cursor at once; the detail pane (two to four times the
+    cost) follows in the frame after, once however many moves came in between."""
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        main = app.main_screen
+        frames: list[tuple[int, str | None]] = []
+        original = app._display
+
+        def display(screen, renderable):
+            original(screen, renderable)
+            if renderable is not None:
+                frames.append((main.table.cursor, main.detail.row.id if main.detail.row else None))
+
+        app._display = display
+        first = main.table.highlighted_id
+        await pilot.press("down")
+        await pilot.pause()
+        moved = main.table.highlighted_id
+        assert main.table.cursor == 1 and main.detail.row.id == moved != first
+        first_moved = next(f for f in frames if f[0] != 0)
+        assert first_moved[1] == first  # the cursor's frame: still the previous details
+        assert frames[-1] == (1, moved)
+        shows: list[int] = []
+        show = main._show_highlighted
+        main._show_highlighted = lambda: (shows.append(1), show())[1]
+        for row in (2, 3, 4):  # three moves before the next frame
+            main.table.cursor = row
+        await pilot.pause()
+        await pilot.pause()
+        assert shows == [1] and main.detail.row.id == main.table.highlighted_id
+
+
+async def test_the_detail_pane_repaints_only_when_what_it_shows_changes(fake, tmp_path):
+    from scenario_tui.present import Section
+
+    assert Section("A", [("x", "1")]) == Section("A", [("x", "1")]) != Section("A", [("x", "2")])
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        detail = app.main_screen.detail
+        repaints: list[int] = []
+        original = detail.refresh
+        detail.refresh = lambda *a, **k: (repaints.append(1), original(*a, **k))[1]
+        detail.show(detail.row, detail.upload, detail.follow)
+        assert repaints == []
+        detail.show(None, None)
+        assert repaints

@@ -38,6 +38,7 @@ from scenario_tui.widgets.upload_table import UploadTable
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
 COUNT_AFTER = 0.05  # seconds typing must pause before a search counts every match
+KEY_ASIDE = 0.05  # seconds a bulk refresh's thread holds its work for a key, at most
 
 
 class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
@@ -103,6 +104,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.uploading: dict[str, object] = {}
         self.app_line = ""
         self.bulk_progress = ""
+        self.key_at = 0.0  # time.monotonic() of the last key pressed on this screen
+        self._detail_due = False  # the cursor moved; the details follow after the next frame
         self.api_unreachable = False
         #: set once pydantic and httpx are loaded (in a thread, after the first paint)
         self.warmed = asyncio.Event()
@@ -181,6 +184,13 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     def on_unmount(self) -> None:
         self.refresher.close()
 
+    def on_key(self, event) -> None:
+        # a key comes first: a bulk refresh in its thread holds its work until the key's frame
+        # is drawn, and background repaints wait a moment (``refresh_flows.rows_due``)
+        self.key_at = time.monotonic()
+        self.refresher.step_aside(KEY_ASIDE)
+        self.call_after_refresh(self.refresher.resume)
+
     def on_resize(self, event) -> None:
         self._apply_layout(event.size.width)
 
@@ -189,8 +199,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
     def _tick(self) -> None:
         """Once a second: ages and poll countdowns move on."""
-        self.table.now = self.app.clock()
-        self.table.refresh()
+        self.table.tick(self.app.clock())
         if self.next_poll:
             self._update_status()
 
@@ -214,9 +223,18 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
     @on(UploadTable.Highlighted)
     def _on_highlighted(self, event: UploadTable.Highlighted) -> None:
-        self._show_highlighted()
+        # the moved cursor is drawn first, the details in the frame after: a frame with both
+        # costs two to four times as much, and the key waits for all of it
+        if not self._detail_due:
+            self._detail_due = True
+            self.call_after_refresh(self._show_due_detail)
         if event.upload_id:
             self.load_detail(event.upload_id)
+
+    def _show_due_detail(self) -> None:
+        if self._detail_due:  # once for any number of moves between two frames
+            self._detail_due = False
+            self._show_highlighted()
 
     def _show_highlighted(self) -> None:
         self.detail.now = self.app.clock()

@@ -22,7 +22,19 @@ if TYPE_CHECKING:
 BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest on a row before it is fetched
 STALE_AFTER = 30.0  # seconds after which the highlighted row is fetched again
-ROWS_EVERY = 0.25  # seconds between re-reads of the rows while a bulk refresh answers
+ROWS_EVERY = 0.5  # seconds between re-reads of the rows while a bulk refresh answers
+KEY_QUIET = 0.1  # ... and at least this long after a key (unless ROWS_AT_MOST have passed)
+ROWS_AT_MOST = 2.0
+
+
+def rows_due(now: float, shown_at: float, key_at: float) -> bool:
+    """Whether a bulk refresh re-reads the rows now (last at ``shown_at``; the last key at
+    ``key_at``). Re-reading costs a query and a repaint: twice a second shows progress, and
+    never just after a key (its frame would wait for that work, or for Textual's next frame
+    slot, a sixtieth of a second, when the repaint came first), unless keys keep coming for
+    ``ROWS_AT_MOST`` seconds."""
+    since = now - shown_at
+    return since >= ROWS_AT_MOST or (since >= ROWS_EVERY and now - key_at >= KEY_QUIET)
 
 
 class RefreshFlows:
@@ -135,10 +147,8 @@ class RefreshFlows:
                     self.follow_cache.pop(upload_id, None)
                     self.load_detail(upload_id)
             self.bulk_progress = f"{label}: {done}/{len(ids)}" + (f", {failed} failed" if failed else "")
-            # re-reading the rows costs a query and a repaint: a few times a second is enough
-            # to see progress, and keeps keys answered at once while hundreds come back
             now = time.monotonic()
-            if now - shown_at >= ROWS_EVERY or done == len(ids) or (
+            if rows_due(now, shown_at, self.key_at) or done == len(ids) or (
                     upload_id == self.table.highlighted_id):
                 shown_at = now
                 self._row_changed(upload_id)

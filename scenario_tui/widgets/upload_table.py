@@ -135,6 +135,20 @@ class UploadTable(ScrollView, can_focus=True):
     def refresh_rows(self) -> None:
         self.refresh()
 
+    def tick(self, now: datetime) -> None:
+        """The clock moved on to ``now``: repaint only if an age on screen reads differently
+        (ages are in minutes; a repaint each second was a frame for nothing, and a key pressed
+        just after a frame waits for Textual's next frame slot)."""
+        before, self.now = self.now, now
+        first = round(self.scroll_y)
+        shown = range(first, min(first + max(self.size.height - 1, 0), self.listing.count()))
+        for index in shown:
+            row = self.listing.row(index)
+            if row is not None and row.updated_at and (
+                    relative(row.updated_at, before) != relative(row.updated_at, now)):
+                self.refresh()
+                return
+
     # --- cursor ----------------------------------------------------------------------------
 
     def validate_cursor(self, value: int) -> int:
