@@ -459,20 +459,30 @@ def cmd_fake_api(args, settings) -> int:
     return EXIT_OK
 
 
-def _collector_off_until_first_frame() -> None:
+@contextmanager
+def _collector_off_until_first_frame() -> Iterator[None]:
     """Start-up allocates hundreds of thousands of objects (Textual's import above all) and
     frees almost none of them: cyclic collections meanwhile are work for nothing, about a
     twentieth of the launch's CPU (bench/RESULTS.md). The main screen turns the collector on
-    after the first frame, when it freezes what start-up built."""
+    after the first frame, when it freezes what start-up built; failing before that, it is on
+    again on the way out."""
     import gc
 
     gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def cmd_tui(args, settings) -> int:
+    with _collector_off_until_first_frame():
+        return _run_tui(settings)
+
+
+def _run_tui(settings) -> int:
     import threading
 
-    _collector_off_until_first_frame()
     from scenario_tui.store import Store
 
     # Checking every page of the store (75 ms at 100,000 uploads) is one SQLite call that
@@ -500,9 +510,12 @@ def cmd_tui(args, settings) -> int:
 
 
 def cmd_demo(args, settings) -> int:
-    import tempfile
+    with _collector_off_until_first_frame():
+        return _run_demo(args, settings)
 
-    _collector_off_until_first_frame()
+
+def _run_demo(args, settings) -> int:
+    import tempfile
 
     from scenario_tui.fake_api import FakeScenario, serve
 

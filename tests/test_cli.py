@@ -202,11 +202,16 @@ def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeyp
     monkeypatch.setattr(ScenarioApp, "run", lambda app: seen.append(
         (gc.isenabled(), app.service.store.path.name)))
     assert gc.isenabled()
-    try:
-        assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
-    finally:
-        gc.enable()
-    assert seen == [(False, "gc.db")]
+    assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
+    assert seen == [(False, "gc.db")] and gc.isenabled()  # on again once the TUI has ended
+
+    def crash(app):
+        raise RuntimeError("before the first frame")
+
+    monkeypatch.setattr(ScenarioApp, "run", crash)
+    with pytest.raises(RuntimeError):
+        cli.main(["--store", str(tmp_path / "gc.db")])
+    assert gc.isenabled()
 
 
 def test_a_deferred_service_is_built_once_whoever_asks_first(tmp_path):
