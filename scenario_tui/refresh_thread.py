@@ -14,9 +14,9 @@ Headless: no Textual here; any asyncio caller can use it.
 from __future__ import annotations
 
 import asyncio
-import selectors
 import threading
 import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class RefreshThread:
         self._aside_until = 0.0
 
     def step_aside(self, seconds: float) -> None:
-        """Hold the refresh's Python work (at the next turn of its loop) until ``resume()``, for
+        """Hold the refresh's Python work (at its next task step) until ``resume()``, for
         at most ``seconds``: for a key, whose handling and frame then have the GIL to
         themselves. A thread busy parsing answers holds the GIL up to 5 ms at a time (Python's
         switch interval), and a key's handling lets go of it several times: a key took 12 to
@@ -63,8 +63,9 @@ class RefreshThread:
     def _start(self) -> tuple[asyncio.AbstractEventLoop, UploadService]:
         with self._lock:
             if self._loop is None:
-                # every turn of the loop first waits while the caller has stepped aside
-                loop = asyncio.SelectorEventLoop(_GatedSelector(self._wait_while_aside))
+                loop = asyncio.new_event_loop()
+                # every step of every task first waits while the caller has stepped aside
+                loop.set_task_factory(_gated_tasks(self._wait_while_aside))
                 thread = threading.Thread(target=loop.run_forever, name="scenario-tui-refresh",
                                           daemon=True)
                 thread.start()
@@ -152,17 +153,36 @@ class RefreshThread:
             loop.close()
 
 
-class _GatedSelector(selectors.DefaultSelector):
-    """The refresh loop's selector: calls ``gate`` (which may block) before each select, that
-    is at every turn of the loop, between callbacks."""
+def _gated_tasks(gate):
+    """A task factory whose tasks call ``gate`` (which may block) before each step: a turn of
+    the loop runs every task that became ready meanwhile (several ms while hundreds of answers
+    come in), and a gate between turns came too late for a key."""
 
-    def __init__(self, gate) -> None:
-        super().__init__()
-        self._gate = gate
+    def factory(loop, coro, context=None):
+        return asyncio.Task(_Gated(coro, gate), loop=loop, context=context)
 
-    def select(self, timeout=None):
+    return factory
+
+
+class _Gated(Coroutine):
+    """``coro``, with ``gate()`` called before each of its steps."""
+
+    def __init__(self, coro, gate) -> None:
+        self._coro, self._gate = coro, gate
+
+    def send(self, value):
         self._gate()
-        return super().select(timeout)
+        return self._coro.send(value)
+
+    def throw(self, *args):
+        self._gate()
+        return self._coro.throw(*args)
+
+    def close(self):
+        return self._coro.close()
+
+    def __await__(self):
+        return self._coro.__await__()
 
 
 async def _despite_cancel(awaitable) -> None:
