@@ -158,8 +158,8 @@ def _gated_tasks(gate):
     the loop runs every task that became ready meanwhile (several ms while hundreds of answers
     come in), and a gate between turns came too late for a key."""
 
-    def factory(loop, coro, context=None):
-        return asyncio.Task(_Gated(coro, gate), loop=loop, context=context)
+    def factory(loop, coro, **kwargs):  # context (3.11), and name or eager_start later
+        return asyncio.Task(_Gated(coro, gate), loop=loop, **kwargs)
 
     return factory
 
