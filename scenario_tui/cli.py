@@ -75,29 +75,24 @@ class DeferredService:
 # --- argument parsing ------------------------------------------------------------------------
 
 
-#: the global flags: whether each takes a value, and its help
-_GLOBAL_FLAGS: dict[str, tuple[bool, str]] = {
-    "--profile": (True, "named profile from the config file"),
-    "--base-url": (True, "API base URL (env SCENARIO_BASE_URL)"),
-    "--project-id": (True, "projectId sent with every call"),
-    "--store": (True, "path of the local store file"),
-    "--read-only": (False, "refuse every mutation"),
-    "--allow-insecure-http": (False, "allow plain http:// to a non-loopback host"),
+#: the global flags: the type of each one's value (None: a switch), and its help
+_GLOBAL_FLAGS: dict[str, tuple[type | None, str]] = {
+    "--profile": (str, "named profile from the config file"),
+    "--base-url": (str, "API base URL (env SCENARIO_BASE_URL)"),
+    "--project-id": (str, "projectId sent with every call"),
+    "--store": (Path, "path of the local store file"),
+    "--read-only": (None, "refuse every mutation"),
+    "--allow-insecure-http": (None, "allow plain http:// to a non-loopback host"),
 }
-
-
-def _flag_value(flag: str, value: str) -> Any:
-    return Path(value) if flag == "--store" else value
 
 
 def _global_flags():
     import argparse
 
     parent = argparse.ArgumentParser(add_help=False)
-    for flag, (takes_value, help_) in _GLOBAL_FLAGS.items():
-        if takes_value:
-            parent.add_argument(flag, default=argparse.SUPPRESS, help=help_,
-                                type=Path if flag == "--store" else None)
+    for flag, (value_type, help_) in _GLOBAL_FLAGS.items():
+        if value_type is not None:
+            parent.add_argument(flag, default=argparse.SUPPRESS, help=help_, type=value_type)
         else:
             parent.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=help_)
     return parent
@@ -585,14 +580,19 @@ def _tui_only_args(given: list[str]) -> Any:
     tokens = iter(given)
     for token in tokens:
         flag, equals, value = token.partition("=")
-        takes_value = _GLOBAL_FLAGS.get(flag, (None,))[0]
-        if takes_value is None or (equals and not takes_value):
+        if flag not in _GLOBAL_FLAGS:
             return None
-        if takes_value and not equals:
+        value_type = _GLOBAL_FLAGS[flag][0]
+        if value_type is None:  # a switch
+            if equals:
+                return None
+            values[flag[2:].replace("-", "_")] = True
+            continue
+        if not equals:
             value = next(tokens, None)
             if value is None or value.startswith("-"):
                 return None
-        values[flag[2:].replace("-", "_")] = _flag_value(flag, value) if takes_value else True
+        values[flag[2:].replace("-", "_")] = value_type(value)
     return SimpleNamespace(**values, command=None)
 
 
