@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -12,6 +13,8 @@ from textual.worker import Worker, WorkerState
 from scenario_tui import errors
 from scenario_tui.inert import inert_text
 from scenario_tui.screens.main_screen import MainScreen
+
+KEY_ASIDE = 0.05  # seconds background work holds itself for a key, at most (no frame came)
 
 
 class ScenarioApp(App):
@@ -27,6 +30,9 @@ class ScenarioApp(App):
         self.settings = settings
         #: what "now" is for ages and expiries (fixed in snapshot tests)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        #: background work that holds itself while a key is answered (``yield_to_keys``)
+        self._yielding: tuple = ()
+        self._resume_at_frame = False
 
     def get_default_screen(self) -> Screen:
         # the main screen is the app's first screen (not pushed on mount), so the first frame
@@ -36,6 +42,46 @@ class ScenarioApp(App):
     def on_mount(self) -> None:
         for warning in self.settings.warnings:
             self.notify(inert_text(warning), title="Configuration", severity="warning", markup=False)
+        self._watch_key_arrivals()
+
+    # --- keys come first ----------------------------------------------------------------------
+
+    def yield_to_keys(self, work) -> None:
+        """Have ``work`` (``step_aside(seconds)`` and ``resume()``, as
+        ``refresh_thread.RefreshThread``) hold itself from the moment a key arrives until the
+        frame that shows the key is drawn, or ``KEY_ASIDE`` seconds at most."""
+        self._yielding = (*self._yielding, work)
+
+    def stop_yielding(self, work) -> None:
+        self._yielding = tuple(w for w in self._yielding if w is not work)
+
+    def _watch_key_arrivals(self) -> None:
+        """Step aside as the driver hands a key over (from its input thread, in a terminal),
+        before the key waits in any queue: on its way to a handler, a key passes the event
+        loop four times, and each time a busy thread could keep the GIL for up to 5 ms."""
+        driver = self._driver
+        if driver is None:
+            return
+        send = driver.send_message
+
+        def send_message(message) -> None:
+            if isinstance(message, events.Key):
+                for work in self._yielding:
+                    work.step_aside(KEY_ASIDE)
+            send(message)
+
+        driver.send_message = send_message
+
+    def on_key(self, event: events.Key) -> None:
+        # it bubbled up here after the bindings ran (``App._on_key``): the next frame shows it
+        self._resume_at_frame = bool(self._yielding)
+
+    def _display(self, screen: Screen, renderable) -> None:
+        super()._display(screen, renderable)
+        if self._resume_at_frame and renderable is not None and not self._batch_count:
+            self._resume_at_frame = False
+            for work in self._yielding:
+                work.resume()
 
     @property
     def main_screen(self) -> MainScreen:

@@ -242,18 +242,40 @@ async def test_the_refresh_steps_aside_for_the_caller_until_resumed_or_its_time_
     assert 0.1 < time.monotonic() - started < 5
 
 
-async def test_a_key_on_the_main_screen_makes_a_bulk_refresh_step_aside_until_its_frame(
+async def test_a_key_holds_a_bulk_refresh_from_its_arrival_until_the_frame_that_shows_it(
         fake, tmp_path):
+    """The refresh steps aside as the driver hands the key over, before the screen has seen it,
+    and resumes once the frame showing the key's effect is drawn: not before (a resume at the
+    key's handler came 4 ms before its frame), and once."""
+    from scenario_tui.app import KEY_ASIDE
     from tests.conftest import make_app, settle
 
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        refresher = app.main_screen.refresher
-        calls: list[str] = []
+        screen = app.main_screen
+        refresher, table = screen.refresher, screen.table
+        assert app._yielding == (refresher,)
+        calls: list[tuple] = []
         step_aside, resume = refresher.step_aside, refresher.resume
-        refresher.step_aside = lambda seconds: (calls.append("aside"), step_aside(seconds))[1]
-        refresher.resume = lambda: (calls.append("resume"), resume())[1]
+        refresher.step_aside = lambda seconds: (
+            calls.append(("aside", screen.key_at, seconds)), step_aside(seconds))[1]
+        refresher.resume = lambda: (calls.append(("resume",)), resume())[1]
+        display = app._display
+
+        def frame(on_screen, renderable) -> None:
+            if renderable is not None:
+                calls.append(("frame", table.cursor))
+            display(on_screen, renderable)
+
+        app._display = frame
+        key_at, before = screen.key_at, table.cursor
         await pilot.press("down")
         await pilot.pause()
-        assert calls == ["aside", "resume"] and refresher._go.is_set()
+        assert calls[0] == ("aside", key_at, KEY_ASIDE)  # the screen had not seen the key yet
+        assert screen.key_at > key_at
+        kinds = [call[0] for call in calls]
+        assert kinds.count("resume") == 1 and refresher._go.is_set()
+        frames = [call for call in calls[:kinds.index("resume")] if call[0] == "frame"]
+        assert frames and frames[-1] == ("frame", before + 1)
+    assert app._yielding == ()  # the main screen let go of it when it closed

@@ -38,7 +38,6 @@ from scenario_tui.widgets.upload_table import UploadTable
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
 WIDE = 110
 COUNT_AFTER = 0.05  # seconds typing must pause before a search counts every match
-KEY_ASIDE = 0.05  # seconds a bulk refresh's thread holds its work for a key, at most
 
 
 class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
@@ -148,6 +147,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.table.reload()
         self._update_status()
         self.set_interval(1.0, self._tick)
+        # a bulk refresh in its thread holds its work while a key is answered
+        self.app.yield_to_keys(self.refresher)
         # the list paints first; pydantic and httpx (for the detail pane and the start-up
         # refresh) load in a thread after that first frame
         self.call_after_refresh(self._warm_up)
@@ -182,14 +183,12 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self._show_highlighted()
 
     def on_unmount(self) -> None:
+        self.app.stop_yielding(self.refresher)
         self.refresher.close()
 
     def on_key(self, event) -> None:
-        # a key comes first: a bulk refresh in its thread holds its work until the key's frame
-        # is drawn, and background repaints wait a moment (``refresh_flows.rows_due``)
+        # a key comes first: background repaints wait a moment (``refresh_flows.rows_due``)
         self.key_at = time.monotonic()
-        self.refresher.step_aside(KEY_ASIDE)
-        self.call_after_refresh(self.refresher.resume)
 
     def on_resize(self, event) -> None:
         self._apply_layout(event.size.width)
