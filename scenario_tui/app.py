@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
@@ -33,6 +34,8 @@ class ScenarioApp(App):
         #: background work that holds itself while a key is answered (``yield_to_keys``)
         self._yielding: tuple = ()
         self._resume_at_frame = False
+        #: time.monotonic() when the latest key arrived from the driver
+        self.key_arrived_at = 0.0
 
     def get_default_screen(self) -> Screen:
         # the main screen is the app's first screen (not pushed on mount), so the first frame
@@ -66,6 +69,7 @@ class ScenarioApp(App):
 
         def send_message(message) -> None:
             if isinstance(message, events.Key):
+                self.key_arrived_at = time.monotonic()
                 for work in self._yielding:
                     work.step_aside(KEY_ASIDE)
             send(message)

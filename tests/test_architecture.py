@@ -10,8 +10,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scenario_tui"
 CORE = ["errors", "models", "vocabulary", "ids", "inert", "redact", "config", "api",
-        "transport", "store", "listing", "service", "bulk_refresh", "refresh_thread", "present",
-        "fake_api", "fake_server", "part_plan", "uploader", "upload_cli", "cli"]
+        "transport", "store", "listing", "service", "bulk_refresh", "refresh_thread", "idle_gc",
+        "present", "fake_api", "fake_server", "part_plan", "uploader", "upload_cli", "cli"]
 
 
 def test_core_modules_do_not_import_textual():

@@ -20,6 +20,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
 from scenario_tui import errors
+from scenario_tui.idle_gc import IdleCollections
 from scenario_tui.inert import inert_text
 from scenario_tui.listing import Listing, ListQuery
 from scenario_tui.present import human_size
@@ -93,6 +94,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self.settings = settings
         #: bulk refreshes (start-up and R) run on a loop of their own, off the UI's
         self.refresher = RefreshThread(service)
+        self.idle_gc = IdleCollections()
         self.query_state = ListQuery()
         self.busy: dict[str, str] = {}
         self.outcomes: dict[str, str] = {}
@@ -171,6 +173,8 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
             # off since launch (see cli.cmd_tui): on from here.
             gc.freeze()
             gc.enable()
+            # full collections (20 to 45 ms while a refresh makes garbage) wait for a pause
+            self.idle_gc.take_over(time.monotonic())
         startup = self.start_startup_refresh()
         self._warmed_up()
         try:
@@ -184,6 +188,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
 
     def on_unmount(self) -> None:
         self.app.stop_yielding(self.refresher)
+        self.idle_gc.give_back()
         self.refresher.close()
 
     def on_key(self, event) -> None:
@@ -199,6 +204,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
     def _tick(self) -> None:
         """Once a second: ages and poll countdowns move on."""
         self.table.tick(self.app.clock())
+        self.idle_gc.tick(time.monotonic(), self.app.key_arrived_at)
         if self.next_poll:
             self._update_status()
 
