@@ -603,3 +603,38 @@ async def test_the_launched_tui_builds_its_service_after_the_first_frame(fake, t
         await settle(app, pilot)
         assert fake.complete_count(PENDING[0]) == 1
         assert store.get(PENDING[0]).status == "imported"
+
+
+async def test_quitting_during_the_warm_up_leaves_cpythons_collector_thresholds(
+        fake, tmp_path, monkeypatch):
+    """The app quits while the warm-up thread still works: the full collections are
+    CPython's again afterwards, whatever order the screen's close and the worker's end take."""
+    import asyncio
+    import gc
+    import threading
+
+    saved = gc.get_threshold()
+    app = make_app(fake, tmp_path)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        entered.set()
+        release.wait(10)
+
+    monkeypatch.setattr(app.service, "warm_up", slow)
+    try:
+        async with app.run_test(size=(80, 24)):
+            for _ in range(400):
+                if entered.is_set():
+                    break
+                await asyncio.sleep(0.005)
+            assert entered.is_set()
+            screen = app.main_screen
+        release.set()
+        await asyncio.sleep(0.2)
+        assert gc.get_threshold() == saved and not screen.idle_gc.active
+    finally:
+        release.set()
+        gc.set_threshold(*saved)
+        gc.enable()
+        gc.unfreeze()

@@ -95,6 +95,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         #: bulk refreshes (start-up and R) run on a loop of their own, off the UI's
         self.refresher = RefreshThread(service)
         self.idle_gc = IdleCollections()
+        self._unmounted = False
         self.query_state = ListQuery()
         self.busy: dict[str, str] = {}
         self.outcomes: dict[str, str] = {}
@@ -173,8 +174,10 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
             # off since launch (see cli.cmd_tui): on from here.
             gc.freeze()
             gc.enable()
-            # full collections (20 to 45 ms while a refresh makes garbage) wait for a pause
-            self.idle_gc.take_over(time.monotonic())
+            # full collections (20 to 45 ms while a refresh makes garbage) wait for a pause;
+            # not if the screen closed meanwhile (it gave CPython's thresholds back)
+            if not self._unmounted:
+                self.idle_gc.take_over(time.monotonic())
         startup = self.start_startup_refresh()
         self._warmed_up()
         try:
@@ -187,6 +190,7 @@ class MainScreen(RefreshFlows, CompleteFlows, TransferFlows, Screen):
         self._show_highlighted()
 
     def on_unmount(self) -> None:
+        self._unmounted = True
         self.app.stop_yielding(self.refresher)
         self.idle_gc.give_back()
         self.refresher.close()
