@@ -38,9 +38,9 @@ QUERIES = ["render_0420", "ticket #77", "{id}", "zq"]  # {id}: 8 characters of a
 async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[str, list[float]]:
     from pilotlib import FrameWatch, settle, workers_done
 
-    from scenario_tui.app import ScenarioApp
-    from scenario_tui.cli import build_service
-    from scenario_tui.config import Settings
+    from scenario_tui.tui.app import ScenarioApp
+    from scenario_tui.cli.main import build_service
+    from scenario_tui.core.config import Settings
 
     settings = Settings(base_url=base_url, api_key=KEY, api_secret=SECRET,
                         store_path=store_path, profile="bench")

@@ -68,7 +68,7 @@ def check_fake_concurrency(base_url: str, upload_id: str, latency: float, n: int
 
 
 def settings_for(base_url: str, store: Path, concurrency: int | None = None):
-    from scenario_tui.config import Settings
+    from scenario_tui.core.config import Settings
 
     settings = Settings(base_url=base_url, api_key=KEY, api_secret=SECRET, store_path=store,
                         profile="bench", max_retries=0)
@@ -78,7 +78,7 @@ def settings_for(base_url: str, store: Path, concurrency: int | None = None):
 async def service_refresh(base_url: str, store: Path, ids: list[str],
                           concurrency: int | None = None) -> tuple[float, int, str]:
     """Seconds, failures, and what the adaptive window did (``RefreshWindow``)."""
-    from scenario_tui.cli import build_service
+    from scenario_tui.cli.main import build_service
 
     settings = settings_for(base_url, store, concurrency)
     service = build_service(settings)
@@ -111,10 +111,10 @@ def sdk_loop(base_url: str, ids: list[str]) -> float:
 async def tui_keys(base_url: str, store: Path, args) -> dict:
     from pilotlib import FrameWatch, settle, until, workers_done
 
-    from scenario_tui.app import ScenarioApp
-    from scenario_tui.cli import build_service
+    from scenario_tui.tui.app import ScenarioApp
+    from scenario_tui.cli.main import build_service
 
-    from scenario_tui.screens import refresh_flows
+    from scenario_tui.tui.screens import refresh_flows
 
     if args.quick:  # 100 uploads: ask before refreshing them, as for the full run's 1,000
         refresh_flows.BULK_REFRESH_CONFIRM = 50
@@ -216,8 +216,8 @@ def main() -> int:
     if args.quick:
         args.uploads, args.latency, args.keys, args.gap, args.rounds = 100, 0.02, 4, 0.05, 1
 
-    from scenario_tui.config import DEFAULT_REFRESH_CONCURRENCY
-    from scenario_tui.store import Store
+    from scenario_tui.core.config import DEFAULT_REFRESH_CONCURRENCY
+    from scenario_tui.store.sqlite import Store
 
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as tmp_name, \
             FakeProcess(Path(tmp_name)) as server:

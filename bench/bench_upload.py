@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scenario_tui.part_plan import MIB, format_size, parse_size, plan_parts  # noqa: E402
+from scenario_tui.core.part_plan import MIB, format_size, parse_size, plan_parts  # noqa: E402
 
 SLACK_BYTES = 30_000_000
 KEY, SECRET = "bench-key", "bench-secret-value"
@@ -56,7 +56,7 @@ def peak_rss() -> int:
 async def child_raw(args) -> dict:
     import httpx
 
-    from scenario_tui.api import Credentials, ScenarioClient
+    from scenario_tui.api.client import Credentials, ScenarioClient
 
     size = os.path.getsize(args.file)
     plan = plan_parts(size, args.part_size)
@@ -87,9 +87,9 @@ async def child_raw(args) -> dict:
 
 
 async def child_uploader(args) -> dict:
-    from scenario_tui.api import Credentials, ScenarioClient
-    from scenario_tui.store import Store
-    from scenario_tui.uploader import Uploader
+    from scenario_tui.api.client import Credentials, ScenarioClient
+    from scenario_tui.store.sqlite import Store
+    from scenario_tui.service.transfers import Uploader
 
     size = os.path.getsize(args.file)
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
@@ -153,8 +153,8 @@ def main() -> int:
         print(json.dumps(asyncio.run(run(args))))
         return 0
 
-    from scenario_tui.fake_api import FakeScenario
-    from scenario_tui.fake_server import serve
+    from scenario_tui.fake.scenario import FakeScenario
+    from scenario_tui.fake.server import serve
 
     fake = FakeScenario(seed=False, api_key=KEY, api_secret=SECRET)
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp, serve(fake) as server:

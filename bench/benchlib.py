@@ -197,7 +197,7 @@ def fill_store(path: Path, n: int, *, snapshot_share: float = 0.1, newest: list[
     failed) and a file name, and every ``note_every``-th one a note, so filtering has something
     realistic to look at. Returns every ID in the order added.
     """
-    from scenario_tui.store import Store
+    from scenario_tui.store.sqlite import Store
 
     newest = list(newest)
     ids = bench_ids(max(n - len(newest), 0)) + newest

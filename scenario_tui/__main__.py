@@ -1,4 +1,4 @@
-from scenario_tui.cli import main
+from scenario_tui.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scenario_tui.cli import build_service
-from scenario_tui.config import Settings
-from scenario_tui.fake_api import FakeScenario
-from scenario_tui.fake_server import serve
+from scenario_tui.cli.main import build_service
+from scenario_tui.core.config import Settings
+from scenario_tui.fake.scenario import FakeScenario
+from scenario_tui.fake.server import serve
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +96,7 @@ def cli_env(tmp_path, server) -> dict[str, str]:
 def make_app(fake, tmp_path: Path, ids=None, **overrides):
     """The real app on the in-process fake, its store holding ``ids`` (the fake's seeded
     uploads when None)."""
-    from scenario_tui.app import ScenarioApp
+    from scenario_tui.tui.app import ScenarioApp
 
     settings = make_settings(tmp_path, **overrides)
     service = build_service(settings, transport=fake.transport())

@@ -1,0 +1,372 @@
+"""The ``upload`` and ``import`` subcommands.
+
+stdout carries one line per upload, ``ID<TAB>STATUS<TAB>FILE`` (``-`` as ID when no upload was
+created; STATUS is the upload's last known status, ``dry-run``, or ``error``; a dry run adds the
+API's estimate as a fourth, JSON column), or with ``--json`` one array of objects with the keys
+``id, status, file, fileName, kind, contentType, fileSize, parts, partsSent, partsSkipped,
+entityId, errorMessage, estimate, error`` (``error`` is ``{"title", "message"}`` or null).
+``import`` prints ``ID<TAB>STATUS<TAB>NAME`` (the name the API gave it), or one such object.
+stderr carries diagnostics: a progress line redrawn in place only when stderr is a terminal, and
+one final line per file. Exit codes: 0 every upload succeeded, 1 any failed, 2 usage error,
+130 interrupted (stderr says how to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+from scenario_tui.core import errors
+from scenario_tui.core.part_plan import check_part_size, format_size, parse_size
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_commands(cmd):
+    """Register subcommands with ``cmd(name, help) -> ArgumentParser``; return name -> handler."""
+    up = cmd("upload", "upload local files in parts, complete them, optionally wait for import")
+    up.add_argument("files", nargs="+", metavar="FILE")
+    up.add_argument("--kind", help="upload kind (default: guessed from the extension): image, "
+                                   "audio, video, 3d, model, text, asset, avatar")
+    up.add_argument("--content-type", help="MIME type (default: guessed from the extension)")
+    up.add_argument("--part-size", type=_part_size_arg, default=None, metavar="SIZE",
+                    help="bytes per part, e.g. 8MiB or 16MB (at least 5MiB; default 8MiB)")
+    up.add_argument("--concurrency", type=_concurrency_arg, default=4, metavar="N",
+                    help="parts sent at once (default 4)")
+    up.add_argument("--note", help="note stored with the new upload(s)")
+    up.add_argument("--no-complete", action="store_true",
+                    help="send the parts but do not complete (leave it pending)")
+    up.add_argument("--wait", action="store_true", help="follow each to imported or failed")
+    up.add_argument("--dry-run", action="store_true",
+                    help="only ask the API for its cost estimate; upload and store nothing")
+    up.add_argument("--resume", metavar="UPLOAD_ID",
+                    help="send the missing parts of an interrupted upload of FILE")
+    up.add_argument("--json", action="store_true", help="print the results as JSON")
+    imp = cmd("import", "import a file by URL, a Hugging Face model or a Civitai model")
+    imp.add_argument("url", nargs="?", metavar="URL", help="a public http(s) URL (needs --kind)")
+    imp.add_argument("--kind", help="the kind of the file at URL (image, audio, video, 3d ...)")
+    imp.add_argument("--huggingface", metavar="NAME", help="a Hugging Face model, owner/model")
+    imp.add_argument("--civitai", metavar="URL", help="a https://civitai.com/models/... URL")
+    imp.add_argument("--note", help="note stored with the new upload")
+    imp.add_argument("--wait", action="store_true", help="follow it to imported or failed")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+    return {"upload": cmd_upload, "import": cmd_import}
+
+
+def _part_size_arg(text: str) -> int:
+    try:
+        return check_part_size(parse_size(text))
+    except errors.ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _concurrency_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of parts from 1 to 64")
+    return value
+
+
+# --- upload ------------------------------------------------------------------------------------
+
+
+def cmd_upload(args, settings) -> int:
+    import asyncio
+
+    from scenario_tui.cli.main import build_service
+    from scenario_tui.core.part_plan import DEFAULT_PART_SIZE
+    from scenario_tui.service.transfers import Uploader, UploadIncompleteError, resume_command
+
+    if args.resume and len(args.files) != 1:
+        raise errors.ConfigError("--resume takes exactly one FILE: the file the upload was "
+                                 "created for.")
+    if args.resume and args.dry_run:
+        raise errors.ConfigError("--resume and --dry-run cannot be combined.")
+    if settings.read_only and not args.dry_run:
+        raise errors.ReadOnlyError("Cannot upload files: scenario-tui runs with --read-only.")
+    line = ProgressLine(sys.stderr)
+    entries: list[dict[str, Any]] = []
+    state: dict[str, Any] = {}
+
+    async def run() -> None:
+        service = build_service(settings)
+        state["service"] = service
+        uploader = Uploader(
+            service.client, service.store, service=service, concurrency=args.concurrency,
+            poll_min=settings.poll_min_seconds, poll_max=settings.poll_max_seconds,
+        )
+        state["uploader"] = uploader
+        on_update = _update_printer(line)
+        async with service.client:
+            for path in args.files:
+                state["file"] = path
+                try:
+                    if args.resume:
+                        result = await uploader.resume(
+                            args.resume, path, part_size=args.part_size, note=args.note,
+                            no_complete=args.no_complete, wait=args.wait,
+                            on_progress=line.update, on_update=on_update)
+                    else:
+                        result = await uploader.upload_file(
+                            path, kind=args.kind, content_type=args.content_type,
+                            part_size=args.part_size or DEFAULT_PART_SIZE, note=args.note,
+                            no_complete=args.no_complete, wait=args.wait, dry_run=args.dry_run,
+                            on_progress=line.update, on_update=on_update)
+                except UploadIncompleteError as exc:
+                    line.clear()
+                    _report(exc, f"{path}: ")
+                    entries.append(_entry(path, exc.upload_id, exc.status or "error", error=exc))
+                except errors.ScenarioTuiError as exc:
+                    line.clear()
+                    _report(exc, f"{path}: ")
+                    entries.append(_entry(path, None, "error", error=exc))
+                else:
+                    line.clear()
+                    _say(_summary(result))
+                    entries.append(_result_entry(result))
+                if not args.json:
+                    _print_line(entries[-1])
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        line.clear()
+        uploader = state.get("uploader")
+        interruption = uploader.interruption if uploader is not None else None
+        if interruption is not None:
+            _say(interruption.message)
+        elif args.resume:
+            _say(f"Interrupted. Resume with: {resume_command(args.resume, args.files[0])}")
+        else:
+            _say("Interrupted before any upload was created; nothing to resume.")
+        if args.json:
+            _emit_json(entries)
+        return EXIT_INTERRUPTED
+    finally:
+        if "service" in state:
+            state["service"].store.close()
+    if args.json:
+        _emit_json(entries)
+    failed = any(e["error"] or e["status"] in ("error", "failed") for e in entries)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _summary(result) -> str:
+    import json
+
+    from scenario_tui.core.inert import inert_text
+
+    name = result.file
+    size = format_size(result.file_size or 0)
+    if result.status == "dry-run":
+        estimate = json.dumps(result.estimate, separators=(",", ":"))
+        text = (f"{name}: dry run, {size} in {result.parts_total} part(s) as {result.kind} "
+                f"({result.content_type}); the API estimates {estimate}. Nothing was uploaded.")
+        return inert_text(text, one_line=True)
+    rate = ""
+    if result.seconds > 0 and result.parts_sent:
+        rate = f" in {result.seconds:.1f} s"
+    sent = f"{result.parts_sent} part(s) sent"
+    if result.parts_skipped:
+        sent += f", {result.parts_skipped} already sent before"
+    text = f"{name}: {result.upload_id}, {size}, {sent}{rate}; now {result.status}."
+    if result.problem:
+        text += f" {result.problem}"
+    elif result.status == "pending" and result.complete is None and result.parts_total:
+        text += f" Not completed: complete it with scenario-tui complete {result.upload_id} --yes"
+    return inert_text(text, one_line=True)
+
+
+def _result_entry(result) -> dict[str, Any]:
+    upload = result.upload
+    entry = _entry(result.file, result.upload_id, result.status)
+    entry.update(
+        fileName=upload.file_name if upload else None, kind=result.kind,
+        contentType=result.content_type, fileSize=result.file_size, parts=result.parts_total,
+        partsSent=result.parts_sent, partsSkipped=result.parts_skipped,
+        entityId=upload.entity_id if upload else None,
+        errorMessage=upload.error_message if upload else None, estimate=result.estimate,
+    )
+    if result.problem:
+        entry["error"] = {"title": "Not finished", "message": result.problem}
+    return entry
+
+
+def _entry(file: str, upload_id: str | None, status: str, *, error=None) -> dict[str, Any]:
+    return {
+        "id": upload_id, "status": status, "file": file, "fileName": None, "kind": None,
+        "contentType": None, "fileSize": None, "parts": None, "partsSent": None,
+        "partsSkipped": None, "entityId": None, "errorMessage": None, "estimate": None,
+        "error": {"title": error.title, "message": error.message} if error else None,
+    }
+
+
+def _print_line(entry: dict[str, Any]) -> None:
+    import json
+
+    from scenario_tui.core.inert import inert_text
+
+    fields = [entry["id"] or "-", entry["status"] or "unknown", entry["file"]]
+    if entry["estimate"] is not None:
+        fields.append(json.dumps(entry["estimate"], separators=(",", ":")))
+    print("\t".join(inert_text(f, one_line=True) for f in fields), flush=True)
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def cmd_import(args, settings) -> int:
+    import asyncio
+
+    from scenario_tui.cli.main import build_service
+    from scenario_tui.service.transfers import Uploader, UploadIncompleteError
+
+    sources = [s for s in (args.url, args.huggingface, args.civitai) if s]
+    if len(sources) != 1:
+        raise errors.ConfigError("Give exactly one of URL (with --kind), --huggingface NAME or "
+                                 "--civitai URL.")
+    if args.url and not args.kind:
+        raise errors.ConfigError("An import by URL needs --kind (image, audio, video, 3d ...).")
+    if settings.read_only:
+        raise errors.ReadOnlyError("Cannot import files: scenario-tui runs with --read-only.")
+    entries: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        service = build_service(settings)
+        try:
+            async with service.client:
+                uploader = Uploader(service.client, service.store, service=service,
+                                    poll_min=settings.poll_min_seconds,
+                                    poll_max=settings.poll_max_seconds)
+                on_update = _update_printer(None)
+                try:
+                    if args.huggingface:
+                        result = await uploader.import_huggingface(
+                            args.huggingface, note=args.note, wait=args.wait, on_update=on_update)
+                    elif args.civitai:
+                        result = await uploader.import_civitai(
+                            args.civitai, note=args.note, wait=args.wait, on_update=on_update)
+                    else:
+                        result = await uploader.import_url(
+                            args.url, args.kind, note=args.note, wait=args.wait,
+                            on_update=on_update)
+                except UploadIncompleteError as exc:
+                    _report(exc)
+                    entries.append(_entry(exc.upload_id, exc.upload_id, exc.status or "error",
+                                          error=exc))
+                    return
+        finally:
+            service.store.close()
+        entry = _result_entry(result)
+        entry["file"] = result.upload.file_name if result.upload else result.file
+        entries.append(entry)
+        extra = f" ({result.problem})" if result.problem else ""
+        _say(f"{entry['file']}: {result.upload_id} ({result.upload.source if result.upload else ''}"
+             f" import), now {result.status}.{extra}")
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        _say("Interrupted.")
+        return EXIT_INTERRUPTED
+    if args.json:
+        _emit_json(entries[0] if len(entries) == 1 else entries)
+    else:
+        for entry in entries:
+            _print_line(entry)
+    failed = any(e["error"] or e["status"] in ("error", "failed") for e in entries)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# --- output helpers ----------------------------------------------------------------------------
+
+
+class ProgressLine:
+    """A single progress line on ``stream``, redrawn with ``\\r`` at most 10 times a second;
+    silent when ``stream`` is not a terminal."""
+
+    def __init__(self, stream: TextIO, *, interval: float = 0.1) -> None:
+        self.stream = stream
+        try:
+            self.enabled = stream.isatty()
+        except (AttributeError, ValueError):
+            self.enabled = False
+        self.interval = interval
+        self._last = 0.0
+        self._shown = 0
+
+    def update(self, progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < self.interval and progress.bytes_sent < progress.total:
+            return
+        self._last = now
+        self.draw(format_progress(progress))
+
+    def draw(self, text: str) -> None:
+        import shutil
+
+        width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+        text = text[:width]
+        self.stream.write("\r" + text + " " * max(0, self._shown - len(text)))
+        self.stream.flush()
+        self._shown = len(text)
+
+    def clear(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\r" + " " * self._shown + "\r")
+            self.stream.flush()
+            self._shown = 0
+
+
+def format_progress(p) -> str:
+    """``name: 12.0 MiB / 64.0 MiB 18% 30.1 MiB/s ETA 2s (part 1/8)``."""
+    from scenario_tui.core.inert import inert_text
+
+    eta = "?" if p.eta_s is None else _duration(p.eta_s)
+    return (f"{inert_text(p.file_name, one_line=True, limit=40)}: {format_size(p.bytes_sent)} / "
+            f"{format_size(p.total)} {p.fraction * 100:3.0f}% {format_size(p.rate_bps)}/s "
+            f"ETA {eta} ({p.parts_done}/{p.parts_total} parts)")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _update_printer(line: ProgressLine | None):
+    from scenario_tui.core.inert import inert_text
+
+    def on_update(upload) -> None:
+        if line is not None:
+            line.clear()
+        extra = f" ({upload.error_message})" if upload.error_message else ""
+        _say(inert_text(f"{upload.id}: {upload.status}{extra}", one_line=True))
+
+    return on_update
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _report(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
+    from scenario_tui.core.inert import inert_text
+
+    _say(inert_text(f"{prefix}{exc.title}: {exc.message}"))
+
+
+def _emit_json(data: Any) -> None:
+    from scenario_tui.cli.main import emit_json
+
+    emit_json(data)

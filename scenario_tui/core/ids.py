@@ -1,0 +1,78 @@
+"""Upload IDs: validation before an ID goes anywhere near a URL, and parsing pasted lists.
+
+Scenario IDs are short tokens of letters, digits, ``_`` and ``-``. Anything else (a slash, a dot
+segment, a percent sign, a query or fragment character, whitespace, control characters, non-ASCII)
+is refused with a message naming what is wrong, so no ID can reach another endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from scenario_tui.core.errors import InvalidUploadIdError
+
+MAX_ID_LENGTH = 128
+_ALLOWED = re.compile(r"[A-Za-z0-9_.:-]+")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _describe(ch: str) -> str:
+    if ch.isspace():
+        return "whitespace"
+    if unicodedata.category(ch).startswith("C"):
+        return f"a control character (U+{ord(ch):04X})"
+    return f"the character {ch!r}"
+
+
+def validate_upload_id(raw: str) -> str:
+    """Return ``raw`` if it is a well-formed upload ID, else raise ``InvalidUploadIdError``."""
+    shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    shown = "".join(c if c.isprintable() else "?" for c in shown)
+    if not raw:
+        raise InvalidUploadIdError("An upload ID cannot be empty.")
+    if len(raw) > MAX_ID_LENGTH:
+        raise InvalidUploadIdError(
+            f"{shown!r} is {len(raw)} characters long; upload IDs have at most {MAX_ID_LENGTH}."
+        )
+    if not _ALLOWED.fullmatch(raw):
+        bad = next(c for c in raw if not _ALLOWED.fullmatch(c))
+        raise InvalidUploadIdError(
+            f"{shown!r} contains {_describe(bad)}; upload IDs use only letters, digits, "
+            "'_', '-', '.' and ':'."
+        )
+    if raw.startswith(".") or ".." in raw:
+        raise InvalidUploadIdError(f"{shown!r} contains a dot segment; that is not an upload ID.")
+    return raw
+
+
+def split_ids(text: str) -> list[str]:
+    """Split pasted text on newlines, spaces, commas and semicolons, dropping blanks."""
+    return [tok for tok in _SEPARATORS.split(text) if tok]
+
+
+class ParsedIds:
+    """The outcome of parsing a pasted list: valid IDs in order, duplicates, and refusals."""
+
+    def __init__(self) -> None:
+        self.valid: list[str] = []
+        self.duplicates: list[str] = []
+        self.invalid: list[tuple[str, str]] = []
+
+
+def parse_ids(tokens: list[str]) -> ParsedIds:
+    """Validate each token; keep the first of duplicates, report the rest and the invalid ones."""
+    parsed = ParsedIds()
+    seen: set[str] = set()
+    for tok in tokens:
+        try:
+            upload_id = validate_upload_id(tok)
+        except InvalidUploadIdError as exc:
+            parsed.invalid.append((tok, exc.message))
+            continue
+        if upload_id in seen:
+            parsed.duplicates.append(upload_id)
+        else:
+            seen.add(upload_id)
+            parsed.valid.append(upload_id)
+    return parsed

@@ -1,0 +1,327 @@
+"""Turn uploads, jobs and assets into labelled, display-safe text.
+
+Shared by the CLI's ``show`` and the TUI's detail pane, so both show the same fields the same
+way. Every value that came from the server passes through ``inert_text``; URLs lose their query
+strings (presigned credentials).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from scenario_tui.core.inert import inert_text
+from scenario_tui.core.redact import strip_query
+
+if TYPE_CHECKING:  # pydantic loads after the first paint
+    from scenario_tui.core.models import Asset, Job, Upload
+
+STATUS_SYMBOLS = {
+    "pending": "○",
+    "validating": "◔",
+    "complete": "◔",
+    "validated": "◑",
+    "imported": "●",
+    "failed": "✗",
+    None: "?",
+}
+_KNOWN_UPLOAD_FIELDS = {
+    "id", "status", "file_name", "kind", "source", "author_id", "owner_id", "created_at",
+    "updated_at", "asset_options", "config", "content_type", "entity_id", "error_message",
+    "file_size", "job_id", "original_file_name", "parts", "parts_count", "provider", "url",
+}
+
+
+class Section:
+    """A titled group of (label, value) rows."""
+
+    __slots__ = ("title", "rows")
+
+    def __init__(self, title: str, rows: list[tuple[str, str]] | None = None) -> None:
+        self.title = title
+        self.rows: list[tuple[str, str]] = [] if rows is None else rows
+
+    def __repr__(self) -> str:
+        return f"Section({self.title!r}, {self.rows!r})"
+
+    def __eq__(self, other: object) -> bool:  # the detail pane skips a repaint of equal ones
+        if not isinstance(other, Section):
+            return NotImplemented
+        return self.title == other.title and self.rows == other.rows
+
+    __hash__ = None  # mutable
+
+    def add(self, label: str, value: Any) -> None:
+        if value is None or value == "" or value == []:
+            return
+        self.rows.append((label, value if isinstance(value, str) else inert_text(value)))
+
+
+def status_label(status: str | None) -> str:
+    """Status as a symbol and a word: readable without colour."""
+    symbol = STATUS_SYMBOLS.get(status, "◇")
+    return f"{symbol} {inert_text(status, one_line=True, limit=16) if status else 'unknown'}"
+
+
+def human_size(size: float | int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def relative(value: str | datetime | None, now: datetime) -> str:
+    """'3 min ago', 'in 4 min', 'just now'; '' when unknown. Clock skew under a minute is 'now'."""
+    moment = value if isinstance(value, datetime) else parse_time(value)
+    if moment is None:
+        return ""
+    try:
+        seconds = (now - moment).total_seconds()
+    except OverflowError:
+        return ""
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 45 or (future and seconds < 60):
+        return "just now"
+    minutes = round(seconds / 60)
+    hours = round(seconds / 3600)
+    days = round(seconds / 86400)
+    if minutes < 60:
+        amount = f"{minutes} min"
+    elif hours < 24:
+        amount = f"{hours} h"
+    elif days < 45:
+        amount = f"{days} d"
+    else:
+        amount = f"{round(days / 30)} mo"
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def when(value: str | None, now: datetime) -> str:
+    """Absolute and relative: '2026-11-29 04:10:00 UTC (3 min ago)'."""
+    moment = parse_time(value)
+    if moment is None:
+        return inert_text(value, one_line=True) if value else ""
+    try:
+        stamp = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError):  # at the edge of the calendar: show it as it came
+        return inert_text(value, one_line=True) if value else ""
+    return f"{stamp} ({relative(moment, now)})"
+
+
+def part_expiry(expires: str | None, now: datetime) -> str:
+    moment = parse_time(expires)
+    if moment is None:
+        return "expiry unknown"
+    try:
+        expired = moment <= now
+    except OverflowError:
+        return "expiry unknown"
+    if expired:
+        return "expired"
+    return f"expires {relative(moment, now)}"
+
+
+def _text(value: Any, limit: int = 300) -> str | None:
+    return None if value is None else inert_text(value, one_line=True, limit=limit)
+
+
+def upload_sections(
+    row, upload: Upload | None, now: datetime | None = None, follow=None
+) -> list[Section]:
+    """Grouped fields of an upload, the local data about it (``row``: KnownUpload) and, when
+    known, its job and asset (``follow``). Most useful for triage first: status and error, the
+    note, identity, what it became, then the long tail (parts, options, config, unknown fields).
+    """
+    now = now or datetime.now(timezone.utc)
+    sections: list[Section] = []
+    if row is not None:
+        local = Section("Local")
+        if upload is None:
+            local.add("ID", _text(row.id))
+        local.add("Note", _text(row.note, 1000))
+        local.add("Added", when(row.added_at, now))
+        local.add("Fetched", when(row.fetched_at, now) if row.fetched_at else "never")
+        sections.append(local)
+    if upload is not None:
+        state = Section("Status")
+        state.add("Status", status_label(upload.status))
+        state.add("Error", _text(upload.error_message, 2000))
+        state.add("Job", _text(upload.job_id))
+        state.add("Entity", _text(upload.entity_id))
+        state.add("Created", when(upload.created_at, now))
+        state.add("Updated", when(upload.updated_at, now))
+        sections.insert(0, state)
+
+        ident = Section("Identity")
+        ident.add("ID", _text(upload.id))
+        ident.add("File", _text(upload.file_name))
+        if upload.original_file_name and upload.original_file_name != upload.file_name:
+            ident.add("Original name", _text(upload.original_file_name))
+        ident.add("Kind", _text(upload.kind))
+        ident.add("Source", _text(upload.source))
+        ident.add("Provider", _text(upload.provider))
+        ident.add("Content type", _text(upload.content_type))
+        if upload.file_size is not None:
+            ident.add("Size", f"{human_size(upload.file_size)} ({int(upload.file_size):,} bytes)")
+        ident.add("Import URL", strip_query(upload.url) if upload.url else None)
+        ident.add("Owner", _text(upload.owner_id))
+        ident.add("Author", _text(upload.author_id))
+        sections.append(ident)
+        if follow is not None:
+            sections.extend(follow_through_sections(follow, now))
+
+        if upload.parts:
+            parts = Section(f"Parts ({upload.parts_count or len(upload.parts)})")
+            for part in upload.parts[:50]:
+                parts.add(
+                    f"#{_text(part.number)}",
+                    f"{strip_query(part.url)}  {part_expiry(part.expires, now)}",
+                )
+            if len(upload.parts) > 50:
+                parts.add("…", f"{len(upload.parts) - 50} more parts")
+            sections.append(parts)
+        elif upload.parts_count:
+            sections.append(Section("Parts", [("Count", _text(upload.parts_count))]))
+
+        if upload.asset_options is not None:
+            opts = Section("Asset options")
+            opts.add("Collections", _text(", ".join(upload.asset_options.collection_ids or [])))
+            opts.add("Hidden", _text(upload.asset_options.hide))
+            opts.add("Parent", _text(upload.asset_options.parent_id))
+            sections.append(opts)
+        if upload.config is not None:
+            sections.append(Section("Config", [("JSON", _json(upload.config))]))
+        extra = upload.extra_fields()
+        if extra:
+            unknown = Section("Other fields")
+            for key, value in extra.items():
+                unknown.add(_text(key, 60) or "?", _json(value) if not isinstance(value, str) else _text(value))
+            sections.append(unknown)
+    return sections
+
+
+def follow_through_sections(found, now: datetime | None = None) -> list[Section]:
+    """The upload's job and what it became."""
+    now = now or datetime.now(timezone.utc)
+    sections: list[Section] = []
+    if found.job is not None:
+        job: Job = found.job
+        sec = Section("Job")
+        sec.add("Job", _text(job.job_id))
+        sec.add("Status", _text(job.status))
+        if job.progress is not None:
+            sec.add("Progress", f"{progress_bar(job.progress)} {job.progress * 100:.0f}%")
+        meta = job.metadata
+        if meta is not None:
+            sec.add("Error", _text(meta.error, 2000))
+            sec.add("Hint", _text(meta.hint, 2000))
+            sec.add("Assets", _text(", ".join(meta.asset_ids or [])))
+        for entry in job.status_history:
+            sec.add("  " + (_text(entry.status) or "?"), when(entry.date, now))
+        sections.append(sec)
+    elif found.job_error is not None:
+        sections.append(Section("Job", [("Error", _text(found.job_error.message))]))
+    if found.asset is not None:
+        asset: Asset = found.asset
+        sec = Section("Asset")
+        sec.add("Asset", _text(asset.id))
+        sec.add("Status", _text(asset.status))
+        sec.add("Kind", _text(asset.kind))
+        sec.add("MIME type", _text(asset.mime_type))
+        props = asset.properties or {}
+        if props.get("size") is not None:
+            sec.add("Size", human_size(props.get("size")))
+        if props.get("width") and props.get("height"):
+            sec.add("Dimensions", _text(f"{props['width']} x {props['height']}"))
+        if props.get("duration") is not None:
+            sec.add("Duration", _text(f"{props['duration']} s"))
+        sec.add("Privacy", _text(asset.privacy))
+        sec.add("Tags", _text(", ".join(asset.tags or [])))
+        sec.add("Collections", _text(", ".join(asset.collection_ids or [])))
+        sec.add("URL", strip_query(asset.url) if asset.url else None)
+        sections.append(sec)
+    elif found.asset_error is not None:
+        sections.append(Section("Asset", [("Error", _text(found.asset_error.message))]))
+    if found.model_id:
+        sections.append(Section("Model", [("Model ID", _text(found.model_id))]))
+    return sections
+
+
+def progress_bar(fraction: float, width: int = 20) -> str:
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = round(fraction * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def _json(value: Any) -> str:
+    try:
+        import json  # not before the first frame
+
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return inert_text(text, limit=4000)
+
+
+def sections_to_lines(sections: list[Section]) -> list[str]:
+    lines: list[str] = []
+    for section in sections:
+        lines.append(f"{section.title}")
+        width = max((len(label) for label, _ in section.rows), default=0)
+        for label, value in section.rows:
+            first, *rest = value.split("\n")
+            lines.append(f"  {label.ljust(width)}  {first}")
+            lines.extend(f"  {' ' * width}  {more}" for more in rest)
+    return lines
+
+
+def public_upload_json(upload: Upload) -> dict[str, Any]:
+    """The upload's wire JSON with credentials (presigned query strings) removed."""
+    data = upload.to_wire()
+    for part in data.get("parts") or []:
+        if isinstance(part, dict) and isinstance(part.get("url"), str):
+            part["url"] = strip_query(part["url"])
+    if isinstance(data.get("url"), str):
+        data["url"] = strip_query(data["url"])
+    return data
+
+
+def to_public_json(row, upload: Upload | None, found) -> dict[str, Any]:
+    """The stable ``show --json`` document."""
+    doc: dict[str, Any] = {
+        "id": row.id if row is not None else (upload.id if upload else None),
+        "known": row is not None,
+        "note": row.note if row is not None else None,
+        "addedAt": row.added_at if row is not None else None,
+        "fetchedAt": row.fetched_at if row is not None else None,
+        "upload": public_upload_json(upload) if upload is not None else None,
+    }
+    if found is not None:
+        doc["job"] = found.job.to_wire() if found.job else None
+        if found.asset is not None:
+            asset = found.asset.to_wire()
+            if isinstance(asset.get("url"), str):
+                asset["url"] = strip_query(asset["url"])
+            thumb = asset.get("thumbnail")
+            if isinstance(thumb, dict) and isinstance(thumb.get("url"), str):
+                thumb["url"] = strip_query(thumb["url"])
+            doc["asset"] = asset
+        else:
+            doc["asset"] = None
+        doc["modelId"] = found.model_id
+    return doc

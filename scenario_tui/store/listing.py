@@ -1,0 +1,157 @@
+"""A paged, filtered, sorted window onto the known uploads, read from the store on demand.
+
+The TUI's upload list renders only the rows on screen; this object fetches them a page at a time
+(filtering and sorting happen in SQLite), so 100,000 known uploads cost no more than 100.
+
+Unfiltered, a page is an indexed ``LIMIT/OFFSET`` read. Filtered by a search, one scan lists the
+matching rows' ``seq`` in order, and a page is read by ``seq``: a keystroke in the filter costs
+one scan, not a count plus an offset scan per page. That list stops at ``SEQ_PREFIX`` entries (a
+one-letter search can match most rows, and listing them all costs more than counting them):
+then the count is one more scan, and the full list is read only if the user scrolls past it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+from scenario_tui.store.sqlite import KnownUpload, Store
+
+#: (sort key, newest/largest first?, label shown to the user)
+SORTS: tuple[tuple[str, bool, str], ...] = (
+    ("added", True, "recently added"),
+    ("status", False, "status"),
+    ("updated", True, "last update"),
+    ("id", False, "ID"),
+    ("file_name", False, "file name"),
+    ("size", True, "size"),
+)
+
+
+class ListQuery(NamedTuple):  # a named tuple: made in a sixth of a dataclass's start-up time
+    search: str = ""
+    status: str | None = None
+    sort: str = "added"
+    descending: bool = True
+
+    def next_sort(self) -> "ListQuery":
+        keys = [key for key, _, _ in SORTS]
+        index = (keys.index(self.sort) + 1) % len(SORTS) if self.sort in keys else 0
+        key, descending, _ = SORTS[index]
+        return self._replace(sort=key, descending=descending)
+
+    @property
+    def sort_label(self) -> str:
+        return next((label for key, _, label in SORTS if key == self.sort), self.sort)
+
+
+class Listing:
+    """Rows of the store under ``query``; pages are cached until ``invalidate``."""
+
+    PAGE_SIZE = 100
+    SEQ_PREFIX = 1000  # matches listed at once by a search; the rest when scrolled to
+
+    def __init__(self, store: Store, query: ListQuery | None = None, *,
+                 defer_count: bool = False) -> None:
+        self.store = store
+        self.query = query or ListQuery()
+        #: until ``finish_count``, a search's count is the matches read so far (its first page
+        #: shows without scanning every row); ``invalidate`` ends that
+        self._defer_count = defer_count
+        self._count: int | None = None
+        self._seqs: list[int] | None = None  # a search's matching rows, in order
+        self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
+        self._pages: dict[int, list[KnownUpload | None]] = {}
+        self._lock = threading.Lock()
+
+    def _filters(self) -> dict:
+        return {"search": self.query.search or None, "status": self.query.status}
+
+    def _searched(self, upto: int = 0) -> list[int] | None:
+        """The matching ``seq`` list when the query has a search, else None: its first
+        ``SEQ_PREFIX`` entries at first, every one once ``upto`` is past them."""
+        if not self.query.search:
+            return None
+        if self._seqs is None or (upto >= len(self._seqs) and not self._all_seqs):
+            limit = self.SEQ_PREFIX if self._seqs is None and upto < self.SEQ_PREFIX else None
+            self._seqs = self.store.search_seqs(
+                **self._filters(), sort=self.query.sort, descending=self.query.descending,
+                limit=limit)
+            self._all_seqs = limit is None or len(self._seqs) < limit
+        return self._seqs
+
+    def count(self) -> int:
+        if self._count is None:
+            seqs = self._searched()
+            if seqs is not None and self._all_seqs:
+                self._count = len(seqs)
+            elif seqs is not None and self._defer_count:
+                return len(seqs)  # at least these; finish_count() reads the rest
+            else:
+                self._count = self.store.count(**self._filters())
+        return self._count
+
+    @property
+    def count_known(self) -> bool:
+        return self._count is not None or not self._defer_count or (
+            self._seqs is not None and self._all_seqs)
+
+    def finish_count(self) -> int:
+        """Read every match (blocking: call from a worker thread), so ``count`` is exact; the
+        store keeps the answer, so a longer search typed next narrows it down."""
+        with self._lock:
+            seqs = self._searched(upto=self.SEQ_PREFIX)
+            self._count = len(seqs) if seqs is not None else self.store.count(**self._filters())
+            self._defer_count = False
+        return self._count
+
+    def row(self, index: int) -> KnownUpload | None:
+        if index < 0:
+            return None
+        page_no, offset = divmod(index, self.PAGE_SIZE)
+        with self._lock:
+            page = self._pages.get(page_no)
+            if page is None:
+                start = page_no * self.PAGE_SIZE
+                seqs = self._searched(upto=start + self.PAGE_SIZE - 1)
+                if seqs is not None:
+                    page = self.store.rows_by_seq(seqs[start:start + self.PAGE_SIZE])
+                else:
+                    page = self.store.list(
+                        **self._filters(), sort=self.query.sort,
+                        descending=self.query.descending, limit=self.PAGE_SIZE, offset=start,
+                    )
+                if len(self._pages) > 64:
+                    self._pages.clear()
+                self._pages[page_no] = page
+        return page[offset] if offset < len(page) else None
+
+    def cached_index_of(self, upload_id: str) -> int | None:
+        """Where ``upload_id`` is among the pages already read, if it is."""
+        with self._lock:
+            for page_no, page in self._pages.items():
+                for offset, row in enumerate(page):
+                    if row is not None and row.id == upload_id:
+                        return page_no * self.PAGE_SIZE + offset
+        return None
+
+    def ids(self) -> list[str]:
+        """Every ID under the query (for 'mark all visible')."""
+        return self.store.ids(
+            **self._filters(), sort=self.query.sort, descending=self.query.descending
+        )
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._defer_count = False  # re-read after a change: counted exactly, as it is used
+            self._count = None
+            self._seqs = None
+            self._all_seqs = False
+            self._pages.clear()
+
+    def prime(self) -> "Listing":
+        """Read the first page and the count now (call from a worker thread); with
+        ``defer_count``, a search counts only the matches read so far."""
+        self.count()
+        self.row(0)
+        return self

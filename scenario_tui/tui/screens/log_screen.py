@@ -1,0 +1,138 @@
+"""The activity log: what was done from this machine, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from scenario_tui.core.inert import inert_text
+from scenario_tui.core.present import parse_time
+from scenario_tui.tui.widgets.key_bar import KeyBar
+
+MESSAGE_WIDTH = 60
+"""Messages are cut to this in the table; the highlighted row's whole message is shown below it."""
+
+_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _cell(value: Any, limit: int = 80) -> Text:
+    return Text("" if value is None else inert_text(value, one_line=True, limit=limit))
+
+
+def _time(value: Any) -> str:
+    moment = parse_time(value) if isinstance(value, str) else value
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else inert_text(value, one_line=True, limit=25)
+
+
+def _sort_key(event: Any) -> datetime:
+    at = getattr(event, "at", None)
+    moment = parse_time(at) if isinstance(at, str) else at
+    if not isinstance(moment, datetime):
+        return _OLDEST
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class ActivityLogScreen(Screen[None]):
+    """A full screen table of activity events; escape, ``L`` or ``q`` go back.
+
+    ``events`` are objects with ``at``, ``profile``, ``upload_id``, ``action``, ``outcome``,
+    ``http_status`` and ``message`` attributes (the store's ``ActivityEvent``).
+    """
+
+    DEFAULT_CSS = """
+    ActivityLogScreen {
+        layout: vertical;
+    }
+    ActivityLogScreen #log-title {
+        height: auto;
+        padding: 0 1;
+        text-style: bold;
+    }
+    ActivityLogScreen #log-table {
+        height: 1fr;
+    }
+    ActivityLogScreen #log-detail {
+        height: auto;
+        max-height: 5;
+        padding: 0 1;
+        border-top: solid $primary;
+    }
+    """
+
+    AUTO_FOCUS = "#log-table"
+
+    BINDINGS = [
+        Binding("escape,L,q", "close", "Back", key_display="esc/L/q", id="log.close"),
+    ]
+
+    def __init__(self, events: list) -> None:
+        super().__init__()
+        # Stable sort: events with equal times keep the order they came in (the store's newest
+        # first).
+        self.events = sorted(events, key=_sort_key, reverse=True)
+        self._done = False
+
+    def compose(self) -> ComposeResult:
+        count = len(self.events)
+        yield Static(
+            f"Activity log: {count} {'entry' if count == 1 else 'entries'}, newest first "
+            "(times in UTC)",
+            id="log-title",
+            markup=False,
+        )
+        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("No activity recorded yet."), id="log-detail", markup=False)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#log-table", DataTable)
+        table.add_columns("Time", "Upload", "Action", "Outcome", "HTTP", "Message")
+        table.add_rows(
+            [
+                Text(_time(getattr(event, "at", None))),
+                _cell(getattr(event, "upload_id", None), 60),
+                _cell(getattr(event, "action", None), 30),
+                _cell(getattr(event, "outcome", None), 30),
+                _cell(getattr(event, "http_status", None), 5),
+                _cell(getattr(event, "message", None), MESSAGE_WIDTH),
+            ]
+            for event in self.events
+        )
+        if self.events:
+            self._show_detail(0)
+
+    @on(DataTable.RowHighlighted, "#log-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, index: int) -> None:
+        if not 0 <= index < len(self.events):
+            return
+        event = self.events[index]
+        parts = [
+            _time(getattr(event, "at", None)),
+            inert_text(getattr(event, "profile", None) or "", one_line=True, limit=40),
+            inert_text(getattr(event, "upload_id", None) or "", one_line=True, limit=128),
+        ]
+        detail = Text(" · ".join(part for part in parts if part))
+        message = getattr(event, "message", None)
+        if message:
+            detail.append("\n" + inert_text(message, one_line=True, limit=2000))
+        self.query_one("#log-detail", Static).update(detail)
+
+    def action_close(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self.dismiss(None)

@@ -1,0 +1,83 @@
+"""Edit the local note of one upload."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from scenario_tui.core.inert import inert_text
+from scenario_tui.tui.screens.dialog import Dialog
+from scenario_tui.tui.widgets.key_bar import KeyBar
+
+MAX_NOTE_LENGTH = 1000
+
+
+class NoteScreen(Dialog[str | None]):
+    """A one-line note editor; enter answers the new note (stripped; empty clears it), escape None.
+
+    The note is shown on one line with control characters removed, so saving an old note that
+    held newlines or escape sequences stores the cleaned text.
+    """
+
+    DEFAULT_CSS = """
+    NoteScreen #note-dialog {
+        overflow-y: auto;
+    }
+    NoteScreen #note-upload {
+        height: auto;
+    }
+    NoteScreen #note-hint {
+        height: auto;
+        color: $text-muted;
+    }
+    """
+
+    AUTO_FOCUS = "#note-input"
+
+    BINDINGS = [
+        Binding("enter", "save", "Save", id="note.save"),
+        Binding("escape", "cancel", "Cancel", key_display="esc", id="note.cancel"),
+    ]
+
+    def __init__(self, upload_id: str, note: str) -> None:
+        super().__init__()
+        self.upload_id = upload_id
+        self.note = inert_text(note or "", one_line=True)[:MAX_NOTE_LENGTH]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog", classes="dialog") as dialog:
+            dialog.border_title = "Note"
+            yield Static(
+                Text("Upload: ") + Text(inert_text(self.upload_id, one_line=True, limit=200)),
+                id="note-upload",
+                markup=False,
+            )
+            yield Input(
+                value=self.note,
+                placeholder="a note for yourself (kept only on this machine)",
+                max_length=MAX_NOTE_LENGTH,
+                id="note-input",
+            )
+            yield Static(
+                f"Enter saves (an empty note clears it). Esc cancels. At most {MAX_NOTE_LENGTH} "
+                "characters.",
+                id="note-hint",
+                markup=False,
+            )
+        yield KeyBar()
+
+    @on(Input.Submitted, "#note-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.answer(event.value.strip())
+
+    def action_save(self) -> None:
+        self.answer(self.query_one("#note-input", Input).value.strip())
+
+    def action_cancel(self) -> None:
+        self.answer(None)
+

@@ -1,0 +1,135 @@
+"""Choose a local file to upload (path with completion, kind guessed and changeable)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.suggester import Suggester
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from scenario_tui.core.inert import inert_text
+from scenario_tui.tui.screens.dialog import Dialog
+from scenario_tui.core.vocabulary import UPLOAD_KINDS
+from scenario_tui.tui.widgets.key_bar import KeyBar
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    path: str
+    kind: str | None  # None: guess from the file
+    complete: bool
+
+
+class PathSuggester(Suggester):
+    """Completes the last path segment from the directory's entries (first match)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, prefix = os.path.split(expanded)
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and name != prefix and not name.startswith("."):
+                full = os.path.join(folder, name)
+                suffix = "/" if os.path.isdir(full) else ""
+                return value + name[len(prefix):] + suffix
+        return None
+
+
+def guessed_kind(path: str) -> str | None:
+    from scenario_tui.service.transfers import guess_content_type, guess_kind
+
+    name = Path(path).name
+    if not name:
+        return None
+    try:
+        return guess_kind(name, guess_content_type(name))
+    except Exception:  # an unknown extension: the user must pick a kind
+        return None
+
+
+class UploadScreen(Dialog[UploadRequest | None]):
+    """Path, kind and whether to complete; enter/F2 starts, escape cancels."""
+
+    DEFAULT_CSS = """
+    UploadScreen #upload-dialog {
+        width: 100%; max-width: 76; height: auto; max-height: 90%;
+        padding: 0 1; border: heavy $primary; background: $surface;
+    }
+    UploadScreen #upload-guess { height: auto; color: $text-muted; }
+    UploadScreen #upload-buttons { height: auto; align-horizontal: right; }
+    """
+    AUTO_FOCUS = "#upload-path"
+    BINDINGS = [
+        Binding("tab", "complete_path", "Complete path", show=False, id="upload.complete_path"),
+        Binding("f2", "submit", "Upload", id="upload.submit"),
+        Binding("escape", "cancel", "Cancel", key_display="esc", id="upload.cancel"),
+    ]
+
+    def __init__(self, start_dir: str | None = None) -> None:
+        super().__init__()
+        self.start_dir = start_dir
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="upload-dialog", classes="dialog") as dialog:
+            dialog.border_title = "Upload a file"
+            yield Static(Text("File (tab completes the suggestion):"))
+            start = (self.start_dir.rstrip("/") + "/") if self.start_dir else ""
+            yield Input(value=start, suggester=PathSuggester(), id="upload-path")
+            yield Static(Text(""), id="upload-guess")
+            options = [("auto: guess from the file", AUTO)] + [(k, k) for k in UPLOAD_KINDS]
+            yield Select(options, value=AUTO, allow_blank=False, id="upload-kind")
+            yield Checkbox("Send complete when the parts are up", value=True, id="upload-complete")
+            with Horizontal(id="upload-buttons"):
+                yield Button("Upload (F2)", variant="primary", id="upload-go")
+                yield Button("Cancel (esc)", id="upload-cancel")
+        yield KeyBar()
+
+    def action_complete_path(self) -> None:
+        """Tab takes the path suggestion, like a shell; with none, it moves focus on."""
+        path = self.query_one("#upload-path", Input)
+        suggestion = path._suggestion
+        if path.has_focus and suggestion and len(suggestion) > len(path.value):
+            path.value = suggestion
+            path.cursor_position = len(suggestion)
+        else:
+            self.focus_next()
+
+    @on(Input.Changed, "#upload-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        kind = guessed_kind(event.value.strip())
+        label = f"Guessed kind: {kind}" if kind else "Kind: pick one below (not guessable)"
+        self.query_one("#upload-guess", Static).update(Text(inert_text(label, one_line=True)))
+
+    @on(Input.Submitted, "#upload-path")
+    @on(Button.Pressed, "#upload-go")
+    def action_submit(self) -> None:
+        if self.answered:
+            return
+        path = os.path.expanduser(self.query_one("#upload-path", Input).value.strip())
+        if not path:
+            self.notify("Type the path of a file to upload.", severity="warning", markup=False)
+            return
+        kind = self.query_one("#upload-kind", Select).value
+        complete = self.query_one("#upload-complete", Checkbox).value
+        self.answer(UploadRequest(path, None if kind == AUTO else str(kind), bool(complete)))
+
+    @on(Button.Pressed, "#upload-cancel")
+    def action_cancel(self) -> None:
+        self.answer(None)

@@ -1,0 +1,283 @@
+"""The list of known uploads: a line-API widget that renders only the rows on screen.
+
+It reads rows from a ``Listing`` (pages from the store), so its cost does not grow with the
+number of known uploads. It owns the cursor; the screen owns marks and in-flight state and sets
+them as attributes. Moving the cursor posts ``UploadTable.Highlighted``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from scenario_tui.core.inert import inert_text
+from scenario_tui.store.listing import Listing
+from scenario_tui.core.present import human_size, relative, status_label
+from scenario_tui.store.sqlite import KnownUpload
+from scenario_tui.tui.widgets.scrolling import set_virtual_size
+
+BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
+class UploadTable(ScrollView, can_focus=True):
+    """Rows of known uploads with a cursor, marks and in-flight markers."""
+
+    COMPONENT_CLASSES = {
+        "upload-table--header",
+        "upload-table--cursor",
+        "upload-table--marked",
+        "upload-table--failed",
+        "upload-table--pending",
+        "upload-table--done",
+        "upload-table--stale",
+    }
+    DEFAULT_CSS = """
+    UploadTable { background: $surface; overflow-x: hidden; overflow-y: scroll; }
+    UploadTable > .upload-table--header { text-style: bold; background: $panel; }
+    UploadTable > .upload-table--cursor { background: $accent 40%; text-style: bold; }
+    UploadTable:focus > .upload-table--cursor { background: $accent; color: $text; }
+    UploadTable > .upload-table--marked { text-style: bold; color: $warning; }
+    UploadTable > .upload-table--failed { color: $error; }
+    UploadTable > .upload-table--pending { color: $warning; }
+    UploadTable > .upload-table--done { color: $success; }
+    UploadTable > .upload-table--stale { text-style: dim; }
+    """
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "edge(0)", "First", show=False, id="table.first"),
+        Binding("end,G", "edge(1)", "Last", show=False, id="table.last"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved onto another upload (``upload_id`` None when the list is empty)."""
+
+        def __init__(self, upload_id: str | None, row: KnownUpload | None) -> None:
+            super().__init__()
+            self.upload_id = upload_id
+            self.row = row
+
+    def __init__(self, listing: Listing, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.listing = listing
+        self.marked: set[str] = set()
+        self.busy: dict[str, str] = {}
+        self.fresh: set[str] = set()
+        self.now: datetime = datetime.now(timezone.utc)
+        self._last_highlight: str | None = None
+        #: rich styles by component (and row styles by kind), until the CSS changes: Textual
+        #: computes each one from the CSS and every ancestor's background, a quarter of the
+        #: cost of drawing a row, and the table is redrawn several times a second while a bulk
+        #: refresh answers
+        self._styles: dict[object, Style] = {}
+        self._widths: tuple[int, list[tuple[str, int]]] | None = None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def set_listing(self, listing: Listing, keep: str | None = None) -> None:
+        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present."""
+        self.listing = listing
+        index = listing.cached_index_of(keep) if keep else None
+        self._resize_virtual()
+        self.cursor = index if index is not None else 0
+        self.refresh()
+
+    def reload(self) -> None:
+        """Re-read the rows (after a snapshot, add, remove ...), keeping the highlighted ID."""
+        keep = self.highlighted_id
+        self.listing.invalidate()
+        self._resize_virtual()
+        cursor = self.cursor
+        if keep is not None:
+            self.listing.row(cursor)
+            index = self.listing.cached_index_of(keep)
+            if index is not None:
+                cursor = index
+        self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
+
+    def listing_counted(self) -> None:
+        """The listing's count became exact (a search's every match was read)."""
+        self._resize_virtual()
+        self.refresh()
+
+    def _resize_virtual(self) -> None:
+        set_virtual_size(self, Size(self.size.width, self.listing.count() + 1))
+
+    @property
+    def highlighted(self) -> KnownUpload | None:
+        return self.listing.row(self.cursor)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        row = self.highlighted
+        return row.id if row else None
+
+    def refresh_rows(self) -> None:
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        """The clock moved on to ``now``: repaint only if an age on screen reads differently
+        (ages are in minutes; a repaint each second was a frame for nothing, and a key pressed
+        just after a frame waits for Textual's next frame slot)."""
+        before, self.now = self.now, now
+        first = round(self.scroll_y)
+        shown = range(first, min(first + max(self.size.height - 1, 0), self.listing.count()))
+        for index in shown:
+            row = self.listing.row(index)
+            if row is not None and row.updated_at and (
+                    relative(row.updated_at, before) != relative(row.updated_at, now)):
+                self.refresh()
+                return
+
+    # --- cursor ----------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        count = self.listing.count()
+        return 0 if count == 0 else min(max(value, 0), count - 1)
+
+    def watch_cursor(self, value: int) -> None:
+        self._scroll_cursor_into_view()
+        row = self.listing.row(value)
+        upload_id = row.id if row else None
+        self.refresh()
+        if upload_id != self._last_highlight or upload_id is None:
+            self._last_highlight = upload_id
+            self.post_message(self.Highlighted(upload_id, row))
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = max(self.scrollable_content_region.height - 1, 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(self.scrollable_content_region.height - 2, 1)
+
+    def action_edge(self, end: int) -> None:
+        if end and not self.listing.count_known:
+            self.listing.finish_count()  # the last row is wanted now, not the last read so far
+            self.listing_counted()
+        self.cursor = self.listing.count() - 1 if end else 0
+
+    def on_resize(self) -> None:
+        self._resize_virtual()
+
+    def on_click(self, event) -> None:
+        row = round(self.scroll_y) + event.y - 1
+        if event.y >= 1 and row < self.listing.count():
+            self.cursor = row
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, component: str) -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = (
+                self.rich_style if not component else self.get_component_rich_style(component))
+        return style
+
+    def _columns(self, width: int) -> list[tuple[str, int]]:
+        if self._widths is None or self._widths[0] != width:
+            self._widths = (width, self._lay_out_columns(width))
+        return self._widths[1]
+
+    def _lay_out_columns(self, width: int) -> list[tuple[str, int]]:
+        """(name, width) for the current width; narrow terminals drop the less useful columns."""
+        cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 10}
+        for name, below in (("kind", 110), ("size", 90), ("age", 56), ("file", 44)):
+            if width < below:
+                del cols[name]
+        used = sum(w + 1 for w in cols.values())
+        if "file" in cols and width - used < 12:  # give the note some room before the file name
+            cols["file"] = max(cols["file"] - (12 - (width - used)), 16)
+            used = sum(w + 1 for w in cols.values())
+        note = width - used
+        result = list(cols.items())
+        if note >= 4:
+            result.append(("note", note))
+        return result
+
+    def _cells(self, row: KnownUpload) -> dict[str, str]:
+        busy = self.busy.get(row.id)
+        mark = "*" if row.id in self.marked else ""
+        status = status_label(row.status)
+        if busy:
+            status = f"{BUSY_SYMBOLS.get(busy, '…')}{status[1:]}"
+        return {
+            "mark": mark,
+            "status": status,
+            "id": row.id,
+            "file": inert_text(row.file_name or "", one_line=True),
+            "kind": inert_text(row.kind or "", one_line=True),
+            "size": human_size(row.file_size),
+            "age": relative(row.updated_at, self.now) if row.updated_at else "",
+            "note": inert_text(row.note or "", one_line=True),
+        }
+
+    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "file": "File",
+                 "kind": "Kind", "size": "Size", "age": "Updated", "note": "Note"}
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        cols = self._columns(width)
+        if y == 0:
+            text = " ".join(_fit(self._HEADINGS[name], w) for name, w in cols)
+            style = self._style("upload-table--header")
+            return Strip([Segment(_fit(text, width), style)]).simplify()
+        index = round(self.scroll_y) + y - 1
+        row = self.listing.row(index) if index < self.listing.count() else None
+        if row is None:
+            if index == 0 and self.listing.count() == 0:
+                empty = "No uploads match." if self.listing.query.search else (
+                    "No known uploads yet: press a to add IDs."
+                )
+                return Strip([Segment(_fit(empty, width), self._style(""))])
+            return Strip.blank(width, self._style(""))
+        cells = self._cells(row)
+        base = self._row_style(row, index == self.cursor)
+        text = " ".join(_fit(cells[name], w) for name, w in cols)
+        return Strip([Segment(_fit(text, width), base)])
+
+    def _row_style(self, row: KnownUpload, cursor: bool) -> Style:
+        kind = {"failed": "upload-table--failed", "pending": "upload-table--pending",
+                "imported": "upload-table--done"}.get(row.status or "")
+        key = (kind, row.id in self.marked, row.id not in self.fresh, cursor)
+        style = self._styles.get(key)
+        if style is None:
+            style = self._style("")
+            for component, wanted in ((kind, kind is not None), ("upload-table--marked", key[1]),
+                                      ("upload-table--stale", key[2]),
+                                      ("upload-table--cursor", cursor)):
+                if wanted:
+                    style += self._style(component)
+            self._styles[key] = style
+        return style
