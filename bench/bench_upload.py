@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scenario_tui.core.part_plan import MIB, format_size, parse_size, plan_parts  # noqa: E402
+from scenario_tui.core.part_plan import plan_parts  # noqa: E402
+from scenario_tui.core.units import MIB, human_size, parse_size  # noqa: E402
 
 SLACK_BYTES = 30_000_000
 KEY, SECRET = "bench-key", "bench-secret-value"
@@ -169,8 +170,8 @@ def main() -> int:
 
     budget = args.part_size * args.concurrency + SLACK_BYTES
     rows = [("raw httpx PUT (bytes)", raw), ("uploader (streamed)", up)]
-    print(f"bench_upload: {format_size(args.size)} file, {format_size(args.part_size)} parts "
-          f"x {args.concurrency} concurrent, {format_size(args.chunk_size)} reads, "
+    print(f"bench_upload: {human_size(args.size)} file, {human_size(args.part_size)} parts "
+          f"x {args.concurrency} concurrent, {human_size(args.chunk_size)} reads, "
           f"fake API on loopback")
     print(f"{'':24}{'seconds':>9}{'MiB/s':>10}{'peak RSS +MiB':>16}")
     for label, res in rows:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent))
 from scenario_tui.tui.app import ScenarioApp  # noqa: E402
 from scenario_tui.cli.main import build_service  # noqa: E402
 from scenario_tui.core.config import Settings  # noqa: E402
-from scenario_tui.fake.scenario import BAD_FILE_ID, FakeScenario, seeded_pending_ids  # noqa: E402
+from scenario_tui.fake.scenario import FakeScenario, seeded_pending_ids  # noqa: E402
 from scenario_tui.store.sqlite import Store  # noqa: E402
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)

@@ -16,7 +16,6 @@ import base64
 import copy
 import json
 import math
-import random
 import re
 import threading
 import time
@@ -25,7 +24,12 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
 
 from scenario_tui import __version__
-
+from scenario_tui.api.retry import (
+    MAX_HONOURED_WAIT,
+    backoff,
+    finite_seconds,
+    retry_after,
+)
 from scenario_tui.core import errors
 from scenario_tui.core.ids import validate_upload_id
 from scenario_tui.core.inert import inert_text
@@ -37,9 +41,6 @@ if TYPE_CHECKING:
     from scenario_tui.core.models import Asset, Job, Upload
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
-INITIAL_RETRY_DELAY = 0.5
-MAX_RETRY_DELAY = 8.0
-MAX_HONOURED_WAIT = 60.0
 #: JSON nested deeper than this is refused (no wire object is remotely this deep; deeper values
 #: overflow the parser's recursion and pydantic's serializer)
 MAX_JSON_DEPTH = 100
@@ -326,7 +327,7 @@ class ScenarioClient:
                 response, body = await self._send(method, path, params, json_body)
                 return _check(response, body)
             except errors.ApiError as exc:
-                delay = _backoff(attempt, exc.wait_hint)
+                delay = backoff(attempt, exc.wait_hint)
                 if isinstance(exc, errors.RateLimitedError):
                     self.last_rate_limited = max(self.last_rate_limited, number)
                     # one shared cooldown, with or without a hint: every request of this client
@@ -505,10 +506,10 @@ def _check(response: httpx.Response, raw: bytes) -> Any:
     trace_id = inert_text(scrub(trace_id), one_line=True, limit=100) if trace_id else None
     cls = _STATUS_ERRORS.get(status) or (errors.ServerError if status >= 500 else errors.ApiError)
     kwargs: dict[str, Any] = {"status": status, "trace_id": trace_id}
-    wait = _retry_after(response.headers)
+    wait = retry_after(response.headers)
     if cls is errors.RateLimitedError:
         if wait is None and isinstance(parsed, dict):
-            wait = _number(parsed.get("remainingSeconds"))
+            wait = finite_seconds(parsed.get("remainingSeconds"))
         exc: errors.ApiError = errors.RateLimitedError(message, retry_after=wait, **kwargs)
     else:
         exc = cls(f"{message} (HTTP {status})", **kwargs)
@@ -597,38 +598,6 @@ def _describe_body(response: httpx.Response, raw: bytes) -> str:
     if not raw:
         return "empty body"
     return f"{ctype}, {len(raw)} bytes"
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    ms = _number(headers.get("retry-after-ms"))
-    if ms is not None:
-        return ms / 1000
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    seconds = _number(value)
-    if seconds is not None:
-        return seconds
-    from email.utils import parsedate_to_datetime  # 12 ms to import; HTTP dates are rare
-
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 and number == number and number != float("inf") else None
-
-
-def _backoff(attempt: int, wait_hint: float | None) -> float:
-    if wait_hint is not None and 0 < wait_hint <= MAX_HONOURED_WAIT:
-        return wait_hint
-    return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
 
 
 def _unwrap(body: Any, key: str) -> Any:

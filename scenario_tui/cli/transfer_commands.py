@@ -19,7 +19,8 @@ import time
 from typing import Any, TextIO
 
 from scenario_tui.core import errors
-from scenario_tui.core.part_plan import check_part_size, format_size, parse_size
+from scenario_tui.core.part_plan import check_part_size
+from scenario_tui.core.units import human_size, parse_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -162,7 +163,7 @@ def _summary(result) -> str:
     from scenario_tui.core.inert import inert_text
 
     name = result.file
-    size = format_size(result.file_size or 0)
+    size = human_size(result.file_size or 0)
     if result.status == "dry-run":
         estimate = json.dumps(result.estimate, separators=(",", ":"))
         text = (f"{name}: dry run, {size} in {result.parts_total} part(s) as {result.kind} "
@@ -330,8 +331,8 @@ def format_progress(p) -> str:
     from scenario_tui.core.inert import inert_text
 
     eta = "?" if p.eta_s is None else _duration(p.eta_s)
-    return (f"{inert_text(p.file_name, one_line=True, limit=40)}: {format_size(p.bytes_sent)} / "
-            f"{format_size(p.total)} {p.fraction * 100:3.0f}% {format_size(p.rate_bps)}/s "
+    return (f"{inert_text(p.file_name, one_line=True, limit=40)}: {human_size(p.bytes_sent)} / "
+            f"{human_size(p.total)} {p.fraction * 100:3.0f}% {human_size(p.rate_bps)}/s "
             f"ETA {eta} ({p.parts_done}/{p.parts_total} parts)")
 
 

@@ -1,4 +1,4 @@
-"""How a file is cut into the parts of a multipart upload, and how sizes are written.
+"""How a file is cut into the parts of a multipart upload.
 
 Scenario stores uploads in S3-style multipart storage, so its rules are S3's:
 
@@ -15,31 +15,16 @@ bytes (pure arithmetic); the uploader refuses empty files, because the API wants
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from scenario_tui.core.errors import ConfigError
+from scenario_tui.core.units import GIB, MIB, human_size
 
-KIB = 1024
-MIB = 1024 * KIB
-GIB = 1024 * MIB
-TIB = 1024 * GIB
 MIN_PART_SIZE = 5 * MIB
 DEFAULT_PART_SIZE = 8 * MIB
 MAX_PART_SIZE = 5 * GIB
 MAX_PARTS = 10_000
 MAX_FILE_SIZE = MAX_PARTS * MAX_PART_SIZE
-
-_UNITS = {
-    "": 1, "b": 1,
-    "k": KIB, "kib": KIB, "kb": 1000,
-    "m": MIB, "mib": MIB, "mb": 1000**2,
-    "g": GIB, "gib": GIB, "gb": 1000**3,
-    "t": TIB, "tib": TIB, "tb": 1000**4,
-}
-_SIZE_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Part:
@@ -54,53 +39,16 @@ class Part:
         return self.offset + self.size
 
 
-def parse_size(text: str | int) -> int:
-    """Bytes from ``"8MiB"``, ``"16MB"``, ``"1048576"``, ``"1.5GiB"`` (case-insensitive).
-
-    KiB/MiB/GiB/TiB and the bare K/M/G/T are powers of 1024; KB/MB/GB/TB powers of 1000.
-    Fractions are rounded down to whole bytes. Anything else raises ``ConfigError``.
-    """
-    if isinstance(text, int) and not isinstance(text, bool):
-        if text < 0:
-            raise ConfigError(f"A size cannot be negative: {text}.")
-        return text
-    raw = str(text)
-    match = _SIZE_RE.fullmatch(raw)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in _UNITS:
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        raise ConfigError(
-            f"{shown!r} is not a size: write a number of bytes with an optional unit, such as "
-            "1048576, 8MiB, 16MB or 1.5GiB."
-        )
-    try:
-        value = Decimal(match.group(1)) * _UNITS[unit]
-    except InvalidOperation:  # pragma: no cover - the regex only lets digits through
-        raise ConfigError(f"{raw!r} is not a size.") from None
-    return int(value)
-
-
-def format_size(size: float) -> str:
-    """A short human size: ``512 B``, ``8.0 MiB``, ``1.50 GiB``."""
-    if size < KIB:
-        return f"{size:.0f} B"
-    for unit, scale in (("TiB", TIB), ("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.2f} {unit}" if value < 10 else f"{value:.1f} {unit}"
-    return f"{size:.0f} B"  # pragma: no cover
-
-
 def check_part_size(part_size: int) -> int:
     """``part_size`` if it is allowed (5 MiB to 5 GiB), else ``ConfigError`` saying why."""
     if part_size < MIN_PART_SIZE:
         raise ConfigError(
-            f"The part size {format_size(part_size)} is below the storage minimum of 5 MiB "
+            f"The part size {human_size(part_size)} is below the storage minimum of 5 MiB "
             f"({MIN_PART_SIZE} bytes); use 5MiB or more (8MiB to 32MiB is usual)."
         )
     if part_size > MAX_PART_SIZE:
         raise ConfigError(
-            f"The part size {format_size(part_size)} is above the storage maximum of 5 GiB."
+            f"The part size {human_size(part_size)} is above the storage maximum of 5 GiB."
         )
     return part_size
 
@@ -118,8 +66,8 @@ def plan_parts(file_size: int, part_size: int = DEFAULT_PART_SIZE) -> list[Part]
         return [Part(1, 0, 0)]
     if file_size > MAX_FILE_SIZE:
         raise ConfigError(
-            f"The file is {format_size(file_size)}; a multipart upload holds at most "
-            f"{MAX_PARTS:,} parts of 5 GiB ({format_size(MAX_FILE_SIZE)})."
+            f"The file is {human_size(file_size)}; a multipart upload holds at most "
+            f"{MAX_PARTS:,} parts of 5 GiB ({human_size(MAX_FILE_SIZE)})."
         )
     if math.ceil(file_size / part_size) > MAX_PARTS:
         part_size = math.ceil(file_size / MAX_PARTS / MIB) * MIB

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import strip_query
+from scenario_tui.core.timestamps import parse_time
+from scenario_tui.core.units import human_size
 
 if TYPE_CHECKING:  # pydantic loads after the first paint
     from scenario_tui.core.models import Asset, Job, Upload
@@ -63,25 +65,9 @@ def status_label(status: str | None) -> str:
     return f"{symbol} {inert_text(status, one_line=True, limit=16) if status else 'unknown'}"
 
 
-def human_size(size: float | int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def plural(count: int, word: str) -> str:
+    """``1 upload``, ``2 uploads``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def relative(value: str | datetime | None, now: datetime) -> str:

@@ -35,10 +35,12 @@ import threading
 import time
 from base64 import b64decode
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
+from scenario_tui.core.part_plan import MAX_PARTS
+from scenario_tui.core.timestamps import to_iso
+from scenario_tui.core.vocabulary import UPLOAD_KINDS
 from scenario_tui.fake.server import (
     FAULT_KINDS,
     FakeResponse,
@@ -61,8 +63,6 @@ DEFAULT_BASE_URL = "http://fake-scenario.invalid/v1"
 DEFAULT_OWNER_ID = "proj_fakeDemoProject01"
 AUTHOR_ID = "5cde0f7a1b2c3d4e5f60718293a4b5c6"
 SEED_EPOCH = 1_748_854_800.0  # 2025-06-02T09:00:00Z
-KINDS = ("3d", "asset", "audio", "avatar", "image", "model", "text", "video")
-MAX_PARTS = 10_000
 _ID_CHARS = string.ascii_letters + string.digits
 _ID_SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _ASSET_KIND = {"3d": "3d", "audio": "audio", "video": "video", "text": "text"}  # else image
@@ -71,11 +71,6 @@ _ASSET_TYPE = {"3d": "uploaded-3d", "audio": "uploaded-audio", "video": "uploade
 _DEFAULT_MIME = {"3d": "model/gltf-binary", "audio": "audio/wav", "video": "video/mp4",
                  "text": "text/plain", "model": "application/octet-stream"}  # else image/png
 
-
-def iso(ts: float) -> str:
-    """ISO 8601, UTC, milliseconds, ``Z`` (the API's format)."""
-    dt = datetime.fromtimestamp(ts, timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 class _Reject(Exception):
@@ -517,7 +512,7 @@ class FakeScenario:
                 "number": n,
                 "url": f"{self.root_url}/_parts/{upload.id}/{n}?expires={expires}"
                        f"&signature={self._sign(upload.id, n, expires)}",
-                "expires": iso(expires),
+                "expires": to_iso(expires),
             }
             for n in range(1, (upload.parts_count or 0) + 1)
         ]
@@ -566,7 +561,7 @@ class FakeScenario:
     def _upload_wire(self, u: _Upload, now: float) -> dict[str, Any]:
         wire: dict[str, Any] = {
             "id": u.id, "authorId": AUTHOR_ID, "ownerId": u.owner_id,
-            "createdAt": iso(u.created_at), "updatedAt": iso(u.updated_at), "fileName": u.file_name,
+            "createdAt": to_iso(u.created_at), "updatedAt": to_iso(u.updated_at), "fileName": u.file_name,
             "originalFileName": u.file_name, "kind": u.kind, "source": u.source,
             "status": u.status, "contentType": u.content_type, "fileSize": u.file_size,
             "partsCount": u.parts_count, "provider": u.provider, "url": u.url,
@@ -589,8 +584,8 @@ class FakeScenario:
                 properties.update(width=1920, height=1080, frameRate=24)
         wire: dict[str, Any] = {
             "id": a.id, "authorId": AUTHOR_ID, "ownerId": a.owner_id,
-            "collectionIds": a.collection_ids, "createdAt": iso(a.created_at),
-            "updatedAt": iso(a.created_at),
+            "collectionIds": a.collection_ids, "createdAt": to_iso(a.created_at),
+            "updatedAt": to_iso(a.created_at),
             "editCapabilities": ["DETECTION", "REFINE", "REMOVE_BACKGROUND", "UPSCALE"]
             if a.kind == "image" else [],
             "kind": a.kind,
@@ -667,8 +662,8 @@ def _job_wire(job: _Job) -> dict[str, Any]:
     return {
         "jobId": job.job_id, "jobType": "upload", "status": job.status,
         "progress": job.progress, "metadata": metadata,
-        "statusHistory": [{"date": iso(at), "status": status} for at, status in job.history],
-        "createdAt": iso(job.created_at), "updatedAt": iso(job.updated_at),
+        "statusHistory": [{"date": to_iso(at), "status": status} for at, status in job.history],
+        "createdAt": to_iso(job.created_at), "updatedAt": to_iso(job.updated_at),
         "authorId": AUTHOR_ID, "ownerId": job.owner_id,
     }
 
@@ -702,8 +697,8 @@ def _parse_create(data: dict[str, Any]) -> dict[str, Any]:
     if len(sources) > 1:
         raise _Reject(400, "Set only one of url, civitaiModelUrl and huggingFaceModelName")
     kind = data.get("kind")
-    if kind is not None and kind not in KINDS:
-        raise _Reject(400, f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if kind is not None and kind not in UPLOAD_KINDS:
+        raise _Reject(400, f"kind must be one of {', '.join(UPLOAD_KINDS)}; got {kind!r}")
     if "huggingFaceModelName" in data:
         name = data["huggingFaceModelName"]
         if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+/[\w.-]+", name):

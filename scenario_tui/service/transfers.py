@@ -23,14 +23,12 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
-import random
 import re
 import shlex
 import stat
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, BinaryIO, Callable
 from urllib.parse import urlsplit
@@ -38,17 +36,23 @@ from urllib.parse import urlsplit
 import httpx
 
 from scenario_tui import __version__
-
-from scenario_tui.core import errors
 from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.retry import backoff, retry_after
+from scenario_tui.core import errors
 from scenario_tui.core.ids import validate_upload_id
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.models import Upload
 from scenario_tui.core.part_plan import (
-    DEFAULT_PART_SIZE, MIB, MIN_PART_SIZE, Part, plan_for_count, plan_parts,
+    DEFAULT_PART_SIZE,
+    MIN_PART_SIZE,
+    Part,
+    plan_for_count,
+    plan_parts,
 )
 from scenario_tui.core.redact import scrub, strip_query
-from scenario_tui.service.uploads import CompleteResult, UploadService
+from scenario_tui.core.timestamps import parse_time
+from scenario_tui.core.units import MIB
+from scenario_tui.service.uploads import CompleteResult, UpdateCallback, UploadService
 from scenario_tui.store.sqlite import Store
 
 CHUNK_SIZE = 1 * MIB
@@ -74,7 +78,6 @@ _S3_FIELD = re.compile(r"<(Code|Message)>([^<]{0,300})</\1>")
 _HF_NAME = re.compile(r"[\w.-]+/[\w.-]+")
 
 ProgressCallback = Callable[["Progress"], None]
-UpdateCallback = Callable[[Upload], Awaitable[None] | None]
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -534,7 +537,7 @@ class Uploader:
                     error = PartUploadError(
                         f"Storage refused {where}: {_storage_reason(response)}.", status=status)
                     error.retryable = status in _RETRY_STATUSES or status >= 500
-                    error.wait_hint = _retry_after(response)
+                    error.wait_hint = retry_after(response.headers)
                 finally:
                     run.inflight.pop(part.number, None)
                 attempt += 1
@@ -542,7 +545,7 @@ class Uploader:
                     if attempt > 1:
                         error.message += f" (after {attempt} attempts)"
                     raise error
-                await self._sleep(_backoff(attempt - 1, error.wait_hint))
+                await self._sleep(backoff(attempt - 1, error.wait_hint, cap=MAX_PART_WAIT))
 
     async def _read_slice(self, handle: BinaryIO, part: Part, run: _Run) -> AsyncIterator[bytes]:
         """Yield the part's bytes in ``chunk_size`` reads (never the whole part at once)."""
@@ -709,20 +712,17 @@ def _resume_plan(size: int, count: int, sent: dict[int, int], part_size: int | N
     return plan_for_count(size, count)
 
 
+def _timestamp(value: str | None) -> float | None:
+    moment = parse_time(value)
+    return moment.timestamp() if moment else None
+
+
 def _part_urls(upload: Upload) -> dict[int, tuple[str, float | None]]:
     urls: dict[int, tuple[str, float | None]] = {}
     for part in upload.parts or ():
-        urls[int(part.number)] = (part.url, _parse_time(part.expires))
+        urls[int(part.number)] = (part.url, _timestamp(part.expires))
     return urls
 
-
-def _parse_time(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _storage_reason(response: httpx.Response) -> str:
@@ -732,18 +732,6 @@ def _storage_reason(response: httpx.Response) -> str:
     return inert_text(scrub(text), one_line=True, limit=300)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        value = float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    return value if 0 <= value <= MAX_PART_WAIT else None
-
-
-def _backoff(attempt: int, hint: float | None) -> float:
-    if hint is not None:
-        return hint
-    return min(0.5 * 2**attempt, 8.0) * (1 - 0.25 * random.random())
 
 
 def _reason(exc: BaseException) -> str:

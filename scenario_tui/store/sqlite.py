@@ -37,6 +37,7 @@ from scenario_tui.core.errors import (
     StoreCorruptError, StoreError, StoreLockedError, StoreVersionError, StoreWriteError,
 )
 from scenario_tui.core.redact import strip_query
+from scenario_tui.core.timestamps import to_iso
 
 if TYPE_CHECKING:
     from scenario_tui.core.models import Upload
@@ -519,7 +520,7 @@ class Store:
     # --- plumbing ------------------------------------------------------------------------------
 
     def _now(self) -> str:
-        return _iso(self._clock())
+        return to_iso(self._clock())
 
     def _select(self, columns: str, search: str | None, status: str | None, sort: str,
                 descending: bool, limit: int | None, offset: int) -> list[tuple]:
@@ -608,7 +609,7 @@ class Store:
 
     def _save_snapshots(self, action: str, snapshots: list[tuple[str, dict[str, Any]]],
                         fetched_at: datetime | None) -> list[bool]:
-        at = _iso(fetched_at or self._clock())
+        at = to_iso(fetched_at or self._clock())
         rows = [self._snapshot_row(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
         if not rows:
             return []
@@ -802,12 +803,6 @@ def _dumps(value: object) -> str:
 
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
-
-def _iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a 'Z' and milliseconds, like the API's own timestamps."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _text(value: object) -> str | None:

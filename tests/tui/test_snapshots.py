@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 
 from scenario_tui.tui.app import ScenarioApp
 from scenario_tui.cli.main import build_service

@@ -14,6 +14,7 @@ from textual.widgets import Button, Static, TextArea
 
 from scenario_tui.core.ids import parse_ids, split_ids
 from scenario_tui.core.inert import inert_text
+from scenario_tui.core.present import plural
 from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
@@ -22,9 +23,6 @@ SHOWN_INVALID = 3
 
 _NEWLINES = re.compile(r"\r\n?")
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _visible(text: str) -> str:
@@ -153,7 +151,7 @@ class AddIdsScreen(Dialog[str | None]):
                 line += " (could not check which are already known)"
             else:
                 line += f" ({len(parsed.valid) - already} new, {already} already known)"
-        line += f", {_plural(len(parsed.duplicates), 'duplicate')}, {len(parsed.invalid)} invalid"
+        line += f", {plural(len(parsed.duplicates), 'duplicate')}, {len(parsed.invalid)} invalid"
         report = Text(line)
         for token, reason in parsed.invalid[:SHOWN_INVALID]:
             report.append("\n✗ " + inert_text(reason or token, one_line=True, limit=150))

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import status_label
+from scenario_tui.core.present import plural, status_label
 from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
@@ -29,9 +29,6 @@ class CompleteItem:
     file_name: str | None = None
     reason: str | None = None
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 class CompleteConfirmScreen(Dialog[list[str] | None]):
@@ -87,7 +84,7 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
             return "No uploads were chosen: nothing to send."
         if not sent:
             return f"Nothing can be sent the complete action: {skipped} skipped."
-        text = f"{_plural(sent, 'upload')} will be sent the complete action"
+        text = f"{plural(sent, 'upload')} will be sent the complete action"
         return f"{text}, {skipped} skipped." if skipped else f"{text}."
 
     def item_lines(self) -> Text:

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import parse_time
+from scenario_tui.core.timestamps import parse_time
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 MESSAGE_WIDTH = 60

@@ -23,7 +23,7 @@ from scenario_tui.core import errors
 from scenario_tui.tui.idle_gc import IdleCollections
 from scenario_tui.core.inert import inert_text
 from scenario_tui.store.listing import Listing, ListQuery
-from scenario_tui.core.present import human_size
+from scenario_tui.core.units import human_size
 from scenario_tui.service.refresh_thread import RefreshThread
 from scenario_tui.tui.screens.complete_flows import CompleteFlows
 from scenario_tui.tui.screens.refresh_flows import RefreshFlows

@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 
 from scenario_tui.core import errors
 from scenario_tui.store.listing import ListQuery
-from scenario_tui.core.present import parse_time
+from scenario_tui.core.timestamps import parse_time
 
 if TYPE_CHECKING:
     from scenario_tui.core.models import Upload

@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import human_size, progress_bar
+from scenario_tui.core.present import progress_bar
+from scenario_tui.core.units import human_size
 
 
 def describe(progress) -> str:

@@ -20,7 +20,8 @@ from textual.strip import Strip
 
 from scenario_tui.core.inert import inert_text
 from scenario_tui.store.listing import Listing
-from scenario_tui.core.present import human_size, relative, status_label
+from scenario_tui.core.present import relative, status_label
+from scenario_tui.core.units import human_size
 from scenario_tui.store.sqlite import KnownUpload
 from scenario_tui.tui.widgets.scrolling import set_virtual_size
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from scenario_tui.core.part_plan import MIB
+from scenario_tui.core.units import MIB
 
 
 def run(env, *args, timeout: float = 60):

@@ -459,7 +459,7 @@ async def test_fault_filters_count_and_order(fake, client):
     fake.faults.add(status=500, count=2, path="/action", method="post")
     fake.faults.add(status=502, path="/jobs/")
     assert (await client.get(f"uploads/{SEEDED_IDS[0]}")).status_code == 200
-    assert (await client.get(f"jobs/job_demo_pending_1")).status_code == 502
+    assert (await client.get("jobs/job_demo_pending_1")).status_code == 502
     assert (await complete(client, SEEDED_PENDING_IDS[0])).status_code == 500
     assert (await complete(client, SEEDED_PENDING_IDS[0])).status_code == 500
     assert (await complete(client, SEEDED_PENDING_IDS[0])).status_code == 200

@@ -15,9 +15,9 @@ from scenario_tui.service import transfers as uploader_module
 from scenario_tui.cli.main import build_service
 from scenario_tui.fake.scenario import FakeScenario
 from scenario_tui.core.part_plan import (
-    DEFAULT_PART_SIZE, GIB, MAX_FILE_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE, TIB, Part,
-    parse_size, plan_for_count, plan_parts,
+    DEFAULT_PART_SIZE, MAX_FILE_SIZE, MAX_PARTS, MIN_PART_SIZE, Part, plan_for_count, plan_parts,
 )
+from scenario_tui.core.units import GIB, MIB, TIB, parse_size
 from scenario_tui.service.transfers import (
     LocalFileError, PartUploadError, UnknownKindError, Uploader, UploadIncompleteError,
     guess_content_type, guess_kind,
@@ -544,7 +544,7 @@ async def test_bad_import_references_are_refused_locally(uploader, fake, call):
 
 def test_resume_plan_from_the_last_part_alone():
     """When only the (short) last part was recorded, the others' size follows from it."""
-    from scenario_tui.core.part_plan import MIB
+    from scenario_tui.core.units import MIB
     from scenario_tui.service.transfers import _resume_plan
 
     plan = _resume_plan(12 * MIB, 3, {3: 2 * MIB}, None)
