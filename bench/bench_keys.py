@@ -28,7 +28,18 @@ import time
 from pathlib import Path
 
 from benchlib import (
-    KEY, SECRET, FakeProcess, check_line, fill_store, machine, median, ms, percentile, ratio_line,
+    HOOKS,
+    KEY,
+    SECRET,
+    FakeProcess,
+    check_line,
+    fill_store,
+    machine,
+    median,
+    ms,
+    percentile,
+    ratio_line,
+    switch_off,
 )
 
 FILTER_P95_LIMIT = 0.050
@@ -38,9 +49,9 @@ QUERIES = ["render_0420", "ticket #77", "{id}", "zq"]  # {id}: 8 characters of a
 async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[str, list[float]]:
     from pilotlib import FrameWatch, settle, workers_done
 
-    from scenario_tui.tui.app import ScenarioApp
-    from scenario_tui.cli.main import build_service
+    from scenario_tui.cli.wiring import build_service
     from scenario_tui.core.config import Settings
+    from scenario_tui.tui.app import ScenarioApp
 
     settings = Settings(base_url=base_url, api_key=KEY, api_secret=SECRET,
                         store_path=store_path, profile="bench")
@@ -57,7 +68,7 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
 
         for _ in range(args.idle_keys):
             before = table.cursor
-            idle.append(await watch.press("down", lambda: table.cursor == before + 1))
+            idle.append(await watch.press("down", lambda b=before: table.cursor == b + 1))
             await settle(pilot, args.gap)
 
         queries = [q.format(id=some_id[5:13]) for q in QUERIES[: 1 if args.quick else None]]
@@ -71,8 +82,9 @@ async def measure(store_path: Path, base_url: str, args, some_id: str) -> dict[s
             for key in keys:
                 text = text[:-1] if key == "backspace" else "" if key == "escape" else text + key
                 old = table.listing  # the screen applies the stripped text as a new listing
+                want = text.strip()
 
-                def shown(old=old, want=text.strip(), typed=text) -> bool:
+                def shown(old=old, want=want, typed=text, filt=filt) -> bool:
                     if want == old.query.search:  # the same search (a trailing space): the
                         return filt.value == typed  # list stands, the input shows the key
                     return table.listing is not old and table.listing.query.search == want
@@ -92,7 +104,11 @@ def main() -> int:
     parser.add_argument("--idle-keys", type=int, default=30)
     parser.add_argument("--gap", type=float, default=0.3, help="seconds of rest between keys")
     parser.add_argument("--quick", action="store_true", help="small sizes, no thresholds")
+    parser.add_argument("--without", default="", metavar="HOOK,...",
+                        help="switch performance hooks off, to re-measure them: "
+                        + ", ".join(HOOKS))
     args = parser.parse_args()
+    off = switch_off(args.without)
     if args.quick:
         args.uploads, args.idle_keys, args.gap = 3_000, 5, 0.1
 
@@ -105,6 +121,8 @@ def main() -> int:
         filled = time.perf_counter() - started
         result = asyncio.run(measure(store, server.base_url, args, ids[len(ids) // 3]))
 
+    if off:
+        print(f"bench_keys: hooks switched off: {', '.join(off)}")
     print(f"bench_keys: {machine()}; {args.uploads:,} uploads (filled in {filled:.1f} s), "
           f"80x24 run_test, key event to first frame showing the new state, {args.gap:g} s "
           f"rest between keys")

@@ -34,7 +34,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchlib import KEY, SECRET, FakeProcess, machine, median, ms, percentile, ratio_line
+from benchlib import (
+    HOOKS,
+    KEY,
+    SECRET,
+    FakeProcess,
+    machine,
+    median,
+    ms,
+    percentile,
+    ratio_line,
+    switch_off,
+)
 
 IDEAL_LIMIT, SDK_SPEEDUP, KEY_LIMIT = 1.15, 10.0, 1.5
 
@@ -78,7 +89,7 @@ def settings_for(base_url: str, store: Path, concurrency: int | None = None):
 async def service_refresh(base_url: str, store: Path, ids: list[str],
                           concurrency: int | None = None) -> tuple[float, int, str]:
     """Seconds, failures, and what the adaptive window did (``RefreshWindow``)."""
-    from scenario_tui.cli.main import build_service
+    from scenario_tui.cli.wiring import build_service
 
     settings = settings_for(base_url, store, concurrency)
     service = build_service(settings)
@@ -111,13 +122,12 @@ def sdk_loop(base_url: str, ids: list[str]) -> float:
 async def tui_keys(base_url: str, store: Path, args) -> dict:
     from pilotlib import FrameWatch, settle, until, workers_done
 
+    from scenario_tui.cli.wiring import build_service
     from scenario_tui.tui.app import ScenarioApp
-    from scenario_tui.cli.main import build_service
-
-    from scenario_tui.tui.screens import refresh_flows
+    from scenario_tui.tui.screens import refresh_actions
 
     if args.quick:  # 100 uploads: ask before refreshing them, as for the full run's 1,000
-        refresh_flows.BULK_REFRESH_CONFIRM = 50
+        refresh_actions.BULK_REFRESH_CONFIRM = 50
     settings = settings_for(base_url, store, args.concurrency)
     service = build_service(settings)
     app = ScenarioApp(service, settings)
@@ -188,7 +198,7 @@ async def tui_keys(base_url: str, store: Path, args) -> dict:
                 i += 1
             await worker.wait()
             seconds.append(time.perf_counter() - started)
-            line = screen.app_line
+            line = screen.states.app_line
             await workers_done(app)
             await settle(pilot, args.gap)
     service.store.close()
@@ -212,7 +222,11 @@ def main() -> int:
     parser.add_argument("--wider", type=int, default=0, metavar="N",
                         help="also time refresh_many with concurrency N, for information (0: no)")
     parser.add_argument("--quick", action="store_true", help="small sizes, no thresholds")
+    parser.add_argument("--without", default="", metavar="HOOK,...",
+                        help="switch performance hooks off, to re-measure them: "
+                        + ", ".join(HOOKS))
     args = parser.parse_args()
+    off = switch_off(args.without)
     if args.quick:
         args.uploads, args.latency, args.keys, args.gap, args.rounds = 100, 0.02, 4, 0.05, 1
 
@@ -238,6 +252,8 @@ def main() -> int:
 
     concurrency = args.concurrency or DEFAULT_REFRESH_CONCURRENCY
     ideal = len(ids) * args.latency / concurrency
+    if off:
+        print(f"bench_refresh: hooks switched off: {', '.join(off)}")
     print(f"bench_refresh: {machine()}; {len(ids):,} uploads, fake on loopback with "
           f"{args.latency * 1000:g} ms latency per request, refresh_concurrency {concurrency}")
     print(f"  fake concurrency check: 16 simultaneous GETs took {ms(concurrent)} "

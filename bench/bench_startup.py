@@ -31,7 +31,15 @@ import time
 from pathlib import Path
 
 from benchlib import (
-    ROOT, FakeProcess, bench_env, fill_store, machine, median, ms, proc_memory, ratio_line,
+    ROOT,
+    FakeProcess,
+    bench_env,
+    fill_store,
+    machine,
+    median,
+    ms,
+    proc_memory,
+    ratio_line,
 )
 from tmuxlib import TmuxLab, have_tmux
 
@@ -98,7 +106,7 @@ def main() -> int:
         order = list(variants)
         rng = random.Random(7)
         with TmuxLab() as lab:
-            for name, (argv, marker) in [] if args.quick else variants.items():
+            for argv, marker in [] if args.quick else variants.values():
                 # warm-up: page cache, .pyc files
                 launch = lab.launch(argv, env, marker, cwd=str(ROOT))
                 lab.stop()

@@ -57,7 +57,8 @@ def peak_rss() -> int:
 async def child_raw(args) -> dict:
     import httpx
 
-    from scenario_tui.api.client import Credentials, ScenarioClient
+    from scenario_tui.api.client import ScenarioClient
+    from scenario_tui.api.credentials import Credentials
 
     size = os.path.getsize(args.file)
     plan = plan_parts(size, args.part_size)
@@ -88,9 +89,10 @@ async def child_raw(args) -> dict:
 
 
 async def child_uploader(args) -> dict:
-    from scenario_tui.api.client import Credentials, ScenarioClient
+    from scenario_tui.api.client import ScenarioClient
+    from scenario_tui.api.credentials import Credentials
+    from scenario_tui.service.uploader import Uploader
     from scenario_tui.store.sqlite import Store
-    from scenario_tui.service.transfers import Uploader
 
     size = os.path.getsize(args.file)
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:

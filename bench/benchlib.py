@@ -254,3 +254,30 @@ class Stopwatch:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.started
+
+
+#: the performance hooks a benchmark can switch off (``--without NAME,...``), each a module flag
+#: that the product reads; each must keep earning its place in RESULTS.md
+HOOKS = {
+    "key-handover": ("scenario_tui.tui.internals", "KEY_HANDOVER"),
+    "frame-resume": ("scenario_tui.tui.internals", "FRAME_RESUME"),
+    "quiet-scroll": ("scenario_tui.tui.internals", "QUIET_SCROLL_SIZE"),
+    "quiet-input": ("scenario_tui.tui.internals", "QUIET_INPUT_SIZE"),
+    "idle-gc": ("scenario_tui.tui.idle_gc", "ENABLED"),
+    "transport": ("scenario_tui.api.httpx_client", "ASYNCIO_TRANSPORT"),
+    "cookieless": ("scenario_tui.api.httpx_client", "COOKIELESS"),
+}
+
+
+def switch_off(names: str) -> list[str]:
+    """Turn off the hooks named (comma-separated) in this process; the names switched off."""
+    import importlib
+
+    off = [name for name in names.split(",") if name]
+    unknown = sorted(set(off) - set(HOOKS))
+    if unknown:
+        raise SystemExit(f"unknown hook(s) {unknown}; known: {', '.join(HOOKS)}")
+    for name in off:
+        module, flag = HOOKS[name]
+        setattr(importlib.import_module(module), flag, False)
+    return off

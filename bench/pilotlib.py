@@ -73,7 +73,9 @@ class FrameWatch:
         try:
             done = await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            raise TimeoutError(f"no frame showed the effect of {key!r} within {timeout:g} s")
+            raise TimeoutError(
+                f"no frame showed the effect of {key!r} within {timeout:g} s"
+            ) from None
         return done - started
 
 

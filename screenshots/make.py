@@ -15,11 +15,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from scenario_tui.tui.app import ScenarioApp  # noqa: E402
-from scenario_tui.cli.main import build_service  # noqa: E402
+from scenario_tui.cli.wiring import build_service  # noqa: E402
 from scenario_tui.core.config import Settings  # noqa: E402
-from scenario_tui.fake.scenario import FakeScenario, seeded_pending_ids  # noqa: E402
+from scenario_tui.fake.scenario import FakeScenario  # noqa: E402
+from scenario_tui.fake.seeds import seeded_pending_ids  # noqa: E402
 from scenario_tui.store.sqlite import Store  # noqa: E402
+from scenario_tui.tui.app import ScenarioApp  # noqa: E402
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 SIZE = (100, 30)
@@ -73,7 +74,7 @@ async def completing(pilot, fake) -> None:
     await pilot.press("c", "y")
     for _ in range(200):  # until the POST has been answered; the follow-up poll keeps going
         await pilot.pause(0.02)
-        if pilot.app.main_screen.busy.get(upload_id) == "polling":
+        if pilot.app.main_screen.states.busy(upload_id) == "polling":
             break
 
 

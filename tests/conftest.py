@@ -1,5 +1,5 @@
 """Shared fixtures: a fake Scenario API (in-process or on loopback), settings on a temp store,
-and the app's real wiring (``cli.build_service``) on top of them."""
+and the app's real wiring (``cli.wiring.build_service``) on top of them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scenario_tui.cli.main import build_service
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core.config import Settings
 from scenario_tui.fake.scenario import FakeScenario
 from scenario_tui.fake.server import serve

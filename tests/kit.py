@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scenario_tui.cli import main as cli
-from scenario_tui.fake.scenario import FakeScenario, seeded_pending_ids
+from scenario_tui.fake.scenario import FakeScenario
+from scenario_tui.fake.seeds import seeded_pending_ids
 
 # --- credentials the tests plant, and the needles that must never show up ---------------------
 

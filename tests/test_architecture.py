@@ -53,7 +53,8 @@ def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
     importing pydantic or httpx; those load in a thread after the first frame."""
     code = (
         "import sys, tempfile\nfrom pathlib import Path\n"
-        "from scenario_tui.cli.main import build_service, _tui_only_args\n"
+        "from scenario_tui.cli.parser import tui_only_args\n"
+        "from scenario_tui.cli.wiring import build_service\n"
         "from scenario_tui.core.config import Settings\n"
         "from scenario_tui.tui.app import ScenarioApp\n"
         "from scenario_tui.store.listing import Listing\n"
@@ -66,7 +67,7 @@ def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
         "app = ScenarioApp(service, settings)\n"
         "rows = [Listing(service.store).row(i) for i in range(2)]\n"
         "assert [r.status for r in rows] == [None, 'pending'], rows\n"
-        "assert _tui_only_args(['--store', 'x']) is not None\n"
+        "assert tui_only_args(['--store', 'x']) is not None\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'httpx'))\n"
         "assert not bad, bad\n"
         "service.warm_up()\n"

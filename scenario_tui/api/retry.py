@@ -1,8 +1,9 @@
 """When to try a request again: the one backoff and ``Retry-After`` reading, for the API client
-and for part uploads alike (the SDK's schedule: 0.5 s doubling to 8 s, jitter 0.75 to 1)."""
+and for part uploads alike (the official SDK's schedule: doubling, capped, with jitter)."""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -33,9 +34,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     seconds = finite_seconds(value)
     if seconds is not None:
         return seconds
-    from email.utils import (
-        parsedate_to_datetime,  # 12 ms to import; HTTP dates are rare
-    )
+    from email.utils import parsedate_to_datetime  # slow to import, and HTTP dates are rare
 
     try:
         return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
@@ -49,4 +48,4 @@ def finite_seconds(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number >= 0 and number == number and number != float("inf") else None
+    return number if number >= 0 and math.isfinite(number) else None

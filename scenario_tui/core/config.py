@@ -100,8 +100,8 @@ class Settings(NamedTuple):
         return self._replace(**changes)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self)
-                          if name not in _UNSHOWN)
+        pairs = zip(self._fields, self, strict=True)
+        shown = ", ".join(f"{name}={value!r}" for name, value in pairs if name not in _UNSHOWN)
         return f"Settings({shown})"
 
 
@@ -247,7 +247,9 @@ def load_settings(
             try:
                 tuning[key] = kind(value)
             except (TypeError, ValueError):
-                raise ConfigError(f"Setting {key!r} must be a {kind.__name__}: {value!r}.") from None
+                raise ConfigError(
+                    f"Setting {key!r} must be a {kind.__name__}: {value!r}."
+                ) from None
             if tuning[key] < 0:
                 raise ConfigError(f"Setting {key!r} cannot be negative.")
     allow_http = bool(flags.get("allow_insecure_http", False))

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.redact import strip_query
+from scenario_tui.core.redact import strip_query, strip_upload_urls
 from scenario_tui.core.timestamps import parse_time
 from scenario_tui.core.units import human_size
 
@@ -26,11 +26,6 @@ STATUS_SYMBOLS = {
     "imported": "●",
     "failed": "✗",
     None: "?",
-}
-_KNOWN_UPLOAD_FIELDS = {
-    "id", "status", "file_name", "kind", "source", "author_id", "owner_id", "created_at",
-    "updated_at", "asset_options", "config", "content_type", "entity_id", "error_message",
-    "file_size", "job_id", "original_file_name", "parts", "parts_count", "provider", "url",
 }
 
 
@@ -51,7 +46,14 @@ class Section:
             return NotImplemented
         return self.title == other.title and self.rows == other.rows
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable
+
+    @classmethod
+    def of(cls, title: str, label: str, value: Any) -> Section:
+        """A section of one row (none when the value is empty)."""
+        section = cls(title)
+        section.add(label, value)
+        return section
 
     def add(self, label: str, value: Any) -> None:
         if value is None or value == "" or value == []:
@@ -182,7 +184,7 @@ def upload_sections(
                 parts.add("…", f"{len(upload.parts) - 50} more parts")
             sections.append(parts)
         elif upload.parts_count:
-            sections.append(Section("Parts", [("Count", _text(upload.parts_count))]))
+            sections.append(Section.of("Parts", "Count", _text(upload.parts_count)))
 
         if upload.asset_options is not None:
             opts = Section("Asset options")
@@ -191,12 +193,13 @@ def upload_sections(
             opts.add("Parent", _text(upload.asset_options.parent_id))
             sections.append(opts)
         if upload.config is not None:
-            sections.append(Section("Config", [("JSON", _json(upload.config))]))
+            sections.append(Section.of("Config", "JSON", _json(upload.config)))
         extra = upload.extra_fields()
         if extra:
             unknown = Section("Other fields")
             for key, value in extra.items():
-                unknown.add(_text(key, 60) or "?", _json(value) if not isinstance(value, str) else _text(value))
+                shown = _text(value) if isinstance(value, str) else _json(value)
+                unknown.add(_text(key, 60) or "?", shown)
             sections.append(unknown)
     return sections
 
@@ -221,7 +224,7 @@ def follow_through_sections(found, now: datetime | None = None) -> list[Section]
             sec.add("  " + (_text(entry.status) or "?"), when(entry.date, now))
         sections.append(sec)
     elif found.job_error is not None:
-        sections.append(Section("Job", [("Error", _text(found.job_error.message))]))
+        sections.append(Section.of("Job", "Error", _text(found.job_error.message)))
     if found.asset is not None:
         asset: Asset = found.asset
         sec = Section("Asset")
@@ -242,9 +245,9 @@ def follow_through_sections(found, now: datetime | None = None) -> list[Section]
         sec.add("URL", strip_query(asset.url) if asset.url else None)
         sections.append(sec)
     elif found.asset_error is not None:
-        sections.append(Section("Asset", [("Error", _text(found.asset_error.message))]))
+        sections.append(Section.of("Asset", "Error", _text(found.asset_error.message)))
     if found.model_id:
-        sections.append(Section("Model", [("Model ID", _text(found.model_id))]))
+        sections.append(Section.of("Model", "Model ID", _text(found.model_id)))
     return sections
 
 
@@ -278,13 +281,7 @@ def sections_to_lines(sections: list[Section]) -> list[str]:
 
 def public_upload_json(upload: Upload) -> dict[str, Any]:
     """The upload's wire JSON with credentials (presigned query strings) removed."""
-    data = upload.to_wire()
-    for part in data.get("parts") or []:
-        if isinstance(part, dict) and isinstance(part.get("url"), str):
-            part["url"] = strip_query(part["url"])
-    if isinstance(data.get("url"), str):
-        data["url"] = strip_query(data["url"])
-    return data
+    return strip_upload_urls(upload.to_wire())
 
 
 def to_public_json(row, upload: Upload | None, found) -> dict[str, Any]:

@@ -33,6 +33,17 @@ def strip_query(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + "?" + MASK
 
 
+def strip_upload_urls(data: dict) -> dict:
+    """An upload's wire JSON with the query strings of its URL and part URLs removed, in place."""
+    if isinstance(data.get("url"), str):
+        data["url"] = strip_query(data["url"])
+    parts = data.get("parts")
+    for part in parts if isinstance(parts, list) else []:
+        if isinstance(part, dict) and isinstance(part.get("url"), str):
+            part["url"] = strip_query(part["url"])
+    return data
+
+
 def scrub(text: str) -> str:
     """Remove registered secrets, Authorization values and URL query strings from ``text``."""
     for secret in sorted(_SECRETS, key=len, reverse=True):

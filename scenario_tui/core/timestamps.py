@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 
 def parse_time(value: object) -> datetime | None:
-    """An aware datetime from an ISO 8601 string (naive ones are taken as UTC); None if unreadable."""
+    """An aware datetime from an ISO 8601 string (naive taken as UTC); None if unreadable."""
     if not value or not isinstance(value, str):
         return None
     try:

@@ -4,11 +4,6 @@ Kept apart from the pydantic models so that the store and the screens can use th
 loading pydantic. A value not listed here is still accepted and shown as it came.
 """
 
-UPLOAD_STATUSES = ("pending", "validating", "complete", "validated", "imported", "failed")
 FINAL_UPLOAD_STATUSES = frozenset({"imported", "failed"})
 UPLOAD_KINDS = ("3d", "asset", "audio", "avatar", "image", "model", "text", "video")
-UPLOAD_SOURCES = ("civitai", "huggingface", "multipart", "other", "url")
-JOB_STATUSES = (
-    "pending", "queued", "warming-up", "in-progress", "finalizing", "success", "failure", "canceled"
-)
 FINAL_JOB_STATUSES = frozenset({"success", "failure", "canceled"})

@@ -1,9 +1,9 @@
 """Bulk refreshes on an event loop of their own, in a thread beside the caller's.
 
-A bulk refresh answers a few hundred uploads a second, and each answer costs 1 to 2 ms of
-Python (HTTP parsing, validation, the snapshot write). On the TUI's event loop that work sat
-between the dozen message hops of every key press: a key took 2 to 5 times as long while
-``R`` ran. Here the requests, their parsing and the snapshot writes run on a second event loop,
+A bulk refresh answers hundreds of uploads a second, and each answer costs Python work (HTTP
+parsing, validation, the snapshot write). On the TUI's event loop that work sat between the
+message hops of every key press, and keys slowed down while ``R`` ran (bench/RESULTS.md has
+the figures). Here the requests, their parsing and the snapshot writes run on a second event loop,
 in a daemon thread, with a sibling of the service's API client (its own connections, the same
 rate-limit pause); the caller's loop only receives ``on_result`` calls. The thread and its loop
 start at the first refresh and stop with ``close()``.
@@ -42,9 +42,9 @@ class RefreshThread:
     def step_aside(self, seconds: float) -> None:
         """Hold the refresh's Python work (at its next task step) until ``resume()``, for
         at most ``seconds``: for a key, whose handling and frame then have the GIL to
-        themselves. A thread busy parsing answers holds the GIL up to 5 ms at a time (Python's
-        switch interval), and a key's handling lets go of it several times: a key took 12 to
-        16 ms instead of 6 while a refresh ran, waiting about 5 ms at one or two of those."""
+        themselves. A thread busy parsing answers holds the GIL for up to Python's switch
+        interval at a time, and a key's handling lets go of it several times, each a chance to
+        wait that long (bench/RESULTS.md measures what a key lost to it)."""
         self._aside_until = time.monotonic() + seconds
         self._go.clear()
 
@@ -71,7 +71,9 @@ class RefreshThread:
                 thread.start()
                 self._twin = self._service.sibling()
                 self._loop, self._thread = loop, thread
-            return self._loop, self._twin
+            loop, twin = self._loop, self._twin
+        assert twin is not None  # made with the loop
+        return loop, twin
 
     async def refresh_many(self, upload_ids: list[str], *, concurrency: int,
                            on_result: ResultCallback | None = None):
@@ -84,7 +86,7 @@ class RefreshThread:
         failure: list[BaseException] = []
 
         # results cross to the caller's loop in bunches: each crossing wakes that loop, and a
-        # thread waking up waits for the GIL (up to 5 ms while this thread is busy)
+        # thread waking up waits for the GIL (up to a switch interval while this one is busy)
         queued: list[tuple] = []
         queued_lock = threading.Lock()
 
@@ -155,7 +157,7 @@ class RefreshThread:
 
 def _gated_tasks(gate):
     """A task factory whose tasks call ``gate`` (which may block) before each step: a turn of
-    the loop runs every task that became ready meanwhile (several ms while hundreds of answers
+    the loop runs every task that became ready meanwhile (a long turn while hundreds of answers
     come in), and a gate between turns came too late for a key."""
 
     def factory(loop, coro, **kwargs):  # context (3.11), and name or eager_start later

@@ -10,12 +10,14 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
 
-from scenario_tui.core import errors
 from scenario_tui.api.client import CompleteOutcome, ScenarioClient
-from scenario_tui.service.bulk_refresh import RefreshWindow, ResultCallback, SnapshotBatch
+from scenario_tui.core import errors
 from scenario_tui.core.config import DEFAULT_REFRESH_CONCURRENCY
 from scenario_tui.core.ids import ParsedIds, parse_ids
-from scenario_tui.store.sqlite import AddResult, KnownUpload, Store
+from scenario_tui.core.redact import scrub
+from scenario_tui.service.bulk_refresh import RefreshWindow, ResultCallback, SnapshotBatch
+from scenario_tui.store.rows import AddResult, KnownUpload
+from scenario_tui.store.sqlite import Store
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Asset, Job, Upload
@@ -66,7 +68,10 @@ class FollowThrough:
     asset_error: errors.ApiError | None = None
 
 
+#: hears each new status of a followed upload; may be a coroutine function
 UpdateCallback = Callable[["Upload"], "Awaitable[None] | None"]
+
+
 class UploadService:
     """The app's verbs. The store is synchronous (fast, local); the API calls are async."""
 
@@ -105,33 +110,30 @@ class UploadService:
         parsed: ParsedIds = parse_ids(list(tokens))
         report = AddReport(duplicates=parsed.duplicates, invalid=parsed.invalid)
         if parsed.valid:
-            self._refuse_if_read_only("add uploads")
+            self.refuse_if_read_only("add uploads")
             result: AddResult = self.store.add(parsed.valid, note=note)
             report.added, report.existing = result.added, result.existing
             if result.added:
-                self._log("add", "ok", None, message=f"{len(result.added)} added")
+                self.log_action("add", "ok", None, message=f"{len(result.added)} added")
         return report
 
     def remove(self, upload_ids: Iterable[str]) -> list[KnownUpload]:
-        self._refuse_if_read_only("remove uploads")
+        self.refuse_if_read_only("remove uploads")
         removed = self.store.remove(list(upload_ids))
         for row in removed:
-            self._log("remove", "ok", row.id)
+            self.log_action("remove", "ok", row.id)
         return removed
 
     def restore(self, rows: list[KnownUpload]) -> None:
-        self._refuse_if_read_only("restore uploads")
+        self.refuse_if_read_only("restore uploads")
         self.store.restore(rows)
         for row in rows:
-            self._log("restore", "ok", row.id)
+            self.log_action("restore", "ok", row.id)
 
     def set_note(self, upload_id: str, note: str) -> None:
-        self._refuse_if_read_only("edit notes")
+        self.refuse_if_read_only("edit notes")
         self.store.set_note(upload_id, note)
-        self._log("note", "ok", upload_id)
-
-    def is_completing(self, upload_id: str) -> bool:
-        return upload_id in self._completing
+        self.log_action("note", "ok", upload_id)
 
     # --- network verbs ---------------------------------------------------------------------
 
@@ -177,16 +179,17 @@ class UploadService:
                     window.release()
                     return
                 started = client.requests_sent
+                ok = False
                 try:
                     upload = await client.get_upload(upload_id)
                 except errors.ScenarioTuiError as exc:
-                    upload = None
                     batch.fail(upload_id, exc)
                 else:
+                    ok = True
                     batch.add(upload_id, upload)
                 finally:
                     window.release()
-                window.answered(client, started, upload is not None)
+                window.answered(client, started, ok)
 
         self._bulk_refreshes += 1
         tasks = [asyncio.ensure_future(worker()) for _ in range(min(window.ceiling, len(ids)))]
@@ -203,7 +206,7 @@ class UploadService:
 
     async def complete(self, upload_id: str) -> CompleteResult:
         """Complete one upload safely: re-read it, POST only if pending, never twice at once."""
-        self._refuse_if_read_only("complete uploads")
+        self.refuse_if_read_only("complete uploads")
         if upload_id in self._completing:
             raise errors.ConflictError(
                 f"A complete for {upload_id} is already in flight; wait for its answer.",
@@ -219,27 +222,28 @@ class UploadService:
         try:
             upload = await self.refresh(upload_id)
         except errors.ApiError as exc:
-            self._log("complete", "failed", upload_id, exc, note="before sending: ")
+            self.log_action("complete", "failed", upload_id, exc, note="before sending: ")
             raise
         if not upload.can_complete:
             reason = f"its status is {upload.status}; only pending uploads can be completed"
-            self._log("complete", "skipped", upload_id, message=reason)
+            self.log_action("complete", "skipped", upload_id, message=reason)
             return CompleteResult(upload_id, upload, sent=False, skipped=reason)
         try:
             outcome = await self.client.complete_upload(upload_id)
         except errors.ApiError as exc:
-            self._log("complete", "failed", upload_id, exc)
+            self.log_action("complete", "failed", upload_id, exc)
             raise
         if outcome.upload is not None:
             self.store.record_snapshot(upload_id, outcome.upload.to_wire())
         if outcome.uncertain:
             cause = outcome.uncertain_cause
-            self._log(
+            self.log_action(
                 "complete", "uncertain", upload_id, message=outcome.summary(),
                 http_status=cause.status if cause else None,
             )
         else:
-            self._log("complete", "sent", upload_id, message=outcome.summary(), http_status=200)
+            self.log_action("complete", "sent", upload_id, message=outcome.summary(),
+                            http_status=200)
         return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome)
 
     async def follow(
@@ -307,13 +311,25 @@ class UploadService:
                     found.asset_error = exc if isinstance(exc, errors.ApiError) else None
         return found
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- shared with the uploader and imports ---------------------------------------------
 
-    def _refuse_if_read_only(self, what: str) -> None:
+    def refuse_if_read_only(self, what: str) -> None:
         if self.read_only:
             raise errors.ReadOnlyError(f"Cannot {what}: scenario-tui runs with --read-only.")
 
-    def _log(
+    def remember_created(self, upload: Upload, note: str | None, action: str,
+                         message: str) -> None:
+        """Store an upload the API just created (with ``note``) and log ``action``: its ID must
+        not be lost, so a failure says to note it."""
+        try:
+            self.store.add([upload.id], note=note)
+            self.store.record_snapshot(upload.id, upload.to_wire())
+            self.log_action(action, "ok", upload.id, message=message)
+        except errors.StoreError as exc:
+            raise type(exc)(f"{exc.message} Upload {upload.id} was created but could not be "
+                            "saved in the local store: note its ID.") from None
+
+    def log_action(
         self,
         action: str,
         outcome: str,
@@ -324,10 +340,12 @@ class UploadService:
         http_status: int | None = None,
         note: str = "",
     ) -> None:
+        """Append to the activity log; from ``exc``: its title and message (after ``note``) and
+        its HTTP status. The message is scrubbed of credentials and presigned URL queries."""
         if exc is not None:
             message = f"{note}{exc.title}: {exc.message}"
             http_status = getattr(exc, "status", None)
         self.store.log_event(
             action=action, outcome=outcome, upload_id=upload_id, profile=self.profile,
-            http_status=http_status, message=message,
+            http_status=http_status, message=scrub(message) if message else None,
         )

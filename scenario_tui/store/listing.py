@@ -13,9 +13,11 @@ then the count is one more scan, and the full list is read only if the user scro
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from scenario_tui.store.sqlite import KnownUpload, Store
+from scenario_tui.store.rows import KnownUpload
+from scenario_tui.store.sqlite import Store
 
 #: (sort key, newest/largest first?, label shown to the user)
 SORTS: tuple[tuple[str, bool, str], ...] = (
@@ -61,7 +63,7 @@ class Listing:
         self._count: int | None = None
         self._seqs: list[int] | None = None  # a search's matching rows, in order
         self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
-        self._pages: dict[int, list[KnownUpload | None]] = {}
+        self._pages: dict[int, Sequence[KnownUpload | None]] = {}
         self._lock = threading.Lock()
 
     def _filters(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
@@ -13,9 +14,15 @@ from textual.worker import Worker, WorkerState
 
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
+from scenario_tui.core.redact import scrub
+from scenario_tui.tui import internals
+from scenario_tui.tui.keymap import palette_commands
 from scenario_tui.tui.screens.main_screen import MainScreen
 
 KEY_ASIDE = 0.05  # seconds background work holds itself for a key, at most (no frame came)
+#: Textual's palette commands that the main screen's own replace: its help lists every key
+#: (Textual's "Keys" panel lists only the shown ones), its quit asks first while work is in flight
+REPLACED_COMMANDS = {"Keys", "Quit"}
 
 
 class ScenarioApp(App):
@@ -34,6 +41,8 @@ class ScenarioApp(App):
         #: background work that holds itself while a key is answered (``yield_to_keys``)
         self._yielding: tuple = ()
         self._resume_at_frame = False
+        self._keys_handed_over = False  # internals.hand_over_keys is installed
+        self._frames_watched = False  # internals.resume_at_frames is installed
         #: time.monotonic() when the latest key arrived from the driver
         self.key_arrived_at = 0.0
 
@@ -44,8 +53,10 @@ class ScenarioApp(App):
 
     def on_mount(self) -> None:
         for warning in self.settings.warnings:
-            self.notify(inert_text(warning), title="Configuration", severity="warning", markup=False)
-        self._watch_key_arrivals()
+            self.notify(inert_text(warning), title="Configuration", severity="warning",
+                        markup=False)
+        self._keys_handed_over = internals.hand_over_keys(self, self._key_arrived)
+        self._frames_watched = internals.resume_at_frames(self, self._frame_drawn)
 
     # --- keys come first ----------------------------------------------------------------------
 
@@ -58,34 +69,32 @@ class ScenarioApp(App):
     def stop_yielding(self, work) -> None:
         self._yielding = tuple(w for w in self._yielding if w is not work)
 
-    def _watch_key_arrivals(self) -> None:
-        """Step aside as the driver hands a key over (from its input thread, in a terminal),
-        before the key waits in any queue: on its way to a handler, a key passes the event
-        loop four times, and each time a busy thread could keep the GIL for up to 5 ms."""
-        driver = self._driver
-        if driver is None:
-            return
-        send = driver.send_message
-
-        def send_message(message) -> None:
-            if isinstance(message, events.Key):
-                self.key_arrived_at = time.monotonic()
-                for work in self._yielding:
-                    work.step_aside(KEY_ASIDE)
-            send(message)
-
-        driver.send_message = send_message
+    def _key_arrived(self) -> None:
+        """Step aside for a key: as the driver hands it over (``internals.hand_over_keys``, in
+        the driver's input thread in a terminal), else when it reaches ``on_key``."""
+        self.key_arrived_at = time.monotonic()
+        for work in self._yielding:
+            work.step_aside(KEY_ASIDE)
 
     def on_key(self, event: events.Key) -> None:
-        # it bubbled up here after the bindings ran (``App._on_key``): the next frame shows it
-        self._resume_at_frame = bool(self._yielding)
+        # the key bubbled up to the App after its bindings ran: the next frame shows it
+        if not self._keys_handed_over:
+            self._key_arrived()
+        if not self._yielding:
+            return
+        if self._frames_watched:
+            self._resume_at_frame = True
+        else:
+            self.call_after_refresh(self._resume_work)
 
-    def _display(self, screen: Screen, renderable) -> None:
-        super()._display(screen, renderable)
-        if self._resume_at_frame and renderable is not None and not self._batch_count:
+    def _frame_drawn(self) -> None:
+        if self._resume_at_frame:
             self._resume_at_frame = False
-            for work in self._yielding:
-                work.resume()
+            self._resume_work()
+
+    def _resume_work(self) -> None:
+        for work in self._yielding:
+            work.resume()
 
     @property
     def main_screen(self) -> MainScreen:
@@ -107,33 +116,22 @@ class ScenarioApp(App):
         else:
             title = "Unexpected error"
             message = f"{type(error).__name__}: {inert_text(error, one_line=True, limit=300)}"
-        self.notify(message, title=title, severity="error", markup=False, timeout=2 * self.NOTIFICATION_TIMEOUT)
+        self.notify(message, title=title, severity="error", markup=False,
+                    timeout=2 * self.NOTIFICATION_TIMEOUT)
         try:
             main = self.main_screen
         except StopIteration:
             return
-        main.app_line = f"{title}: {message}"
-        main._update_status()
+        if isinstance(error, errors.ScenarioTuiError):
+            main.states.app_line = f"{title}: {message}"
+        else:  # a bug: kept whole for the error screen (``e``), for a report
+            trace = "".join(traceback.format_exception(error))
+            main.states.record_unexpected(title, message, scrub(trace))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in REPLACED_COMMANDS:
+                yield command
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        if main is None:
-            return
-        for key, action, title, help_ in (
-            ("c", "complete", "Complete", "Complete the highlighted or marked uploads"),
-            ("r", "refresh", "Refresh", "Refresh the highlighted upload"),
-            ("R", "refresh_all", "Refresh all", "Refresh every listed upload"),
-            ("a", "add", "Add upload IDs", "Paste one or many upload IDs"),
-            ("/", "filter", "Filter", "Filter by ID, file name, note or status"),
-            ("s", "sort", "Cycle sort", "Change the sort order"),
-            ("n", "note", "Edit note", "Edit the highlighted upload's note"),
-            ("d", "remove", "Remove", "Remove highlighted or marked uploads from the list"),
-            ("u", "undo", "Undo remove", "Put the last removed uploads back"),
-            ("y", "copy_id", "Copy ID", "Copy the highlighted ID via the terminal"),
-            ("Y", "copy_summary", "Copy summary", "Copy a plain-text summary for a ticket"),
-            ("L", "log", "Activity log", "What you did, newest first"),
-            ("?", "help", "Keys", "Every key and what it does"),
-        ):
-            if main.check_action(action, ()):
-                yield SystemCommand(f"{title} ({key})", help_, getattr(main, f"action_{action}"))
+        if main is not None:
+            yield from palette_commands(main)

@@ -18,13 +18,9 @@ from scenario_sdk.types import (
     UploadTriggerActionResponse,
 )
 
-from scenario_tui.fake.scenario import (
-    SEEDED_IDS,
-    SEEDED_PENDING_IDS,
-    SEEDED_STATUSES,
-    FakeScenario,
-    serve,
-)
+from scenario_tui.fake.scenario import FakeScenario
+from scenario_tui.fake.seeds import SEEDED_IDS, SEEDED_PENDING_IDS, SEEDED_STATUSES
+from scenario_tui.fake.server import serve
 
 AUTH = ("k", "s")
 
@@ -72,7 +68,7 @@ def test_full_multipart_flow_through_the_sdk(sdk, server):
                                                                "proj_contract")
     assert upload.asset_options is not None and upload.asset_options.collection_ids == ["col_1"]
     assert [p.number for p in upload.parts or []] == [1, 2]
-    for part, chunk in zip(upload.parts or [], [b"abcd", b"efg"]):
+    for part, chunk in zip(upload.parts or [], [b"abcd", b"efg"], strict=True):
         assert httpx.put(part.url, content=chunk).status_code == 200
 
     retrieved = sdk.uploads.retrieve(upload.id)

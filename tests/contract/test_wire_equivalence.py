@@ -12,7 +12,8 @@ import httpx
 import pytest
 from scenario_sdk import Scenario
 
-from scenario_tui.api.client import Credentials, ScenarioClient
+from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.credentials import Credentials
 
 BASE = "https://api.example.test/v1"
 UPLOAD = {
@@ -73,7 +74,9 @@ def our_client(creds, captured, project_id=None):
 
     return ScenarioClient(
         base_url=BASE,
-        credentials=Credentials(creds.get("api_key"), creds.get("api_secret"), creds.get("bearer_auth")),
+        credentials=Credentials(
+            creds.get("api_key"), creds.get("api_secret"), creds.get("bearer_auth")
+        ),
         project_id=project_id,
         transport=httpx.MockTransport(handler),
     )
@@ -108,7 +111,7 @@ async def test_requests_match_the_official_sdk(creds, project_id):
         await client.get_asset("asset_1")
 
     assert len(ours) == len(theirs) == 7
-    for mine, sdks in zip(ours, theirs):
+    for mine, sdks in zip(ours, theirs, strict=True):
         assert wire(mine) == wire(sdks)
 
 

@@ -20,9 +20,22 @@ import pytest
 
 from scenario_tui.fake import server as fake_server
 from tests.kit import (
-    ALL_CASES, CASE_IDS, PENDING, SOCKET_CASES, SOCKET_IDS, SocketFault, cli_environment,
-    clone_pending, leaks, posts, reread_after_post, reuse_default_ssl_context, run_cli,
-    store_files, store_state, unknown_values_body,
+    ALL_CASES,
+    CASE_IDS,
+    PENDING,
+    SOCKET_CASES,
+    SOCKET_IDS,
+    SocketFault,
+    cli_environment,
+    clone_pending,
+    leaks,
+    posts,
+    reread_after_post,
+    reuse_default_ssl_context,
+    run_cli,
+    store_files,
+    store_state,
+    unknown_values_body,
 )
 
 

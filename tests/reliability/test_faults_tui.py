@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.tui.app import ScenarioApp
-from scenario_tui.cli.main import build_service
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from tests.conftest import make_settings
 from tests.kit import (
-    ALL_CASES, API_KEY, PENDING, SECRET, SOCKET_CASES, Blackhole, Case, Misbehaviour, RawServer,
-    clone_pending, closed_port, leaks, posts, reread_after_post, unknown_values_body,
+    ALL_CASES,
+    API_KEY,
+    PENDING,
+    SECRET,
+    SOCKET_CASES,
+    Blackhole,
+    Case,
+    Misbehaviour,
+    RawServer,
+    clone_pending,
+    closed_port,
+    leaks,
+    posts,
+    reread_after_post,
+    unknown_values_body,
 )
 
 #: Textual shares the event loop with the client: a busy moment of drawing must not look like a
@@ -137,13 +150,13 @@ async def _dead_api(fake, tmp_path, base_url: str, title: str, says: str, **time
         await refresh_with(app, pilot, upload_id, title, says, problems, "refresh")
         assert problems == []
         before = seen(app)
-        app.main_screen.failures.clear()
+        app.main_screen.states.clear_failure(upload_id)
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("y")
         for _ in range(100):
             await settle(app, pilot)
-            if upload_id in app.main_screen.failures:
+            if app.main_screen.states.failure(upload_id):
                 break
             await pilot.pause(0.05)
         assert any(t.startswith(f"{title}: ") for t in new_toasts(app, before))
@@ -177,10 +190,11 @@ async def _bulk_complete(app, pilot, ids: list[str]) -> None:
     main = app.main_screen
     for _ in range(200):
         await settle(app, pilot)
-        if all(main.outcomes.get(i) or i in main.failures for i in ids) and not main.busy:
+        states = main.states
+        if all(states.outcome(i) or states.failure(i) for i in ids) and not states.in_flight:
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"still busy: {main.busy}")
+    raise AssertionError(f"still busy: {dict(main.states.in_flight)}")
 
 
 def record_reads(app) -> dict[str, list[str]]:
@@ -207,14 +221,14 @@ def _check_outcomes(app, fake, plan, before: int, reads: dict | None = None) -> 
     for label, upload_id, title, says, uncertain, apply in plan:
         if posts(fake, upload_id) != 1:
             problems.append(f"{label}: {posts(fake, upload_id)} POSTs "
-                            f"(failure: {main.failures.get(upload_id)})")
+                            f"(failure: {main.states.failure(upload_id)})")
         mine = [t for t in toasts if upload_id in t]
         if uncertain:
             went = fake.status_of(upload_id) != "pending"
             if not reread_after_post(fake, upload_id):
                 problems.append(f"{label}: not re-read ({(reads or {}).get(upload_id)})")
-            if "uncertain" not in main.outcomes.get(upload_id, "").lower():
-                problems.append(f"{label}: outcome {main.outcomes.get(upload_id)!r}")
+            if "uncertain" not in main.states.outcome(upload_id).lower():
+                problems.append(f"{label}: outcome {main.states.outcome(upload_id)!r}")
             if not any("uncertain" in t.lower() for t in mine):
                 problems.append(f"{label}: toasts {mine!r}")
             if went != apply:
@@ -223,8 +237,8 @@ def _check_outcomes(app, fake, plan, before: int, reads: dict | None = None) -> 
             if (stored != "pending") != went:
                 problems.append(f"{label}: stored status {stored}")
         else:
-            if main.failures.get(upload_id, ("",))[0] != title:
-                problems.append(f"{label}: failure {main.failures.get(upload_id)!r}")
+            if (main.states.failure(upload_id) or ("",))[0] != title:
+                problems.append(f"{label}: failure {main.states.failure(upload_id)!r}")
             if not any(t.startswith(f"{title}: ") and says in t for t in mine):
                 problems.append(f"{label}: toasts {mine!r}")
     if not app.is_running:
@@ -248,7 +262,7 @@ async def test_bulk_complete_under_every_api_fault_posts_each_once(fake, tmp_pat
     cases = [(_short_waits(case), apply) for case in ALL_CASES for apply in (False, True)]
     ids = clone_pending(fake, len(cases), "up_tui")
     plan = []
-    for (case, apply), upload_id in zip(cases, ids):
+    for (case, apply), upload_id in zip(cases, ids, strict=True):
         fake.faults.add(**case.fault, method="POST", path=f"/uploads/{upload_id}/action",
                         apply=apply)
         plan.append((f"{case.name}/{'applied' if apply else 'lost'}", upload_id, case.title,
@@ -278,7 +292,7 @@ async def test_bulk_complete_under_transport_faults_posts_each_once(fake, tmp_pa
     cases = [(case, apply) for case in RAW_CASES for apply in (False, True)]
     ids = clone_pending(fake, len(cases), "up_raw")
     rules, plan = [], []
-    for (case, apply), upload_id in zip(cases, ids):
+    for (case, apply), upload_id in zip(cases, ids, strict=True):
         rules.append(Misbehaviour(case.mode, "POST", f"/uploads/{upload_id}/action", apply,
                                   interval=case.interval))
         plan.append((f"{case.name}/{'applied' if apply else 'lost'}", upload_id, case.title,
@@ -331,7 +345,7 @@ async def test_refresh_all_under_429s_backs_off_together_and_finishes(fake, tmp_
         await settle(app, pilot)
         store = app.main_screen.service.store
         assert all(store.get(i).fetched_at for i in ids), "every row refreshed"
-        assert app.main_screen.failures == {}
+        assert app.main_screen.states.failures() == {}
         first_429 = min(t for t, what, _ in stamps if what == "answered-429")
         inside = [t - first_429 for t, what, _ in stamps
                   if what != "answered-429" and first_429 + 0.05 < t < first_429 + 0.25]

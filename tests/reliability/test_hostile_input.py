@@ -19,20 +19,29 @@ import sys
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from textual import events
 
+from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.credentials import Credentials
+from scenario_tui.cli.commands.uploads import read_id_tokens
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.api.client import Credentials, ScenarioClient
-from scenario_tui.tui.app import ScenarioApp
-from scenario_tui.cli.main import build_service, read_id_tokens
 from scenario_tui.core.ids import parse_ids, validate_upload_id
 from scenario_tui.core.models import Upload
 from scenario_tui.core.present import sections_to_lines, upload_sections
+from scenario_tui.tui import internals
+from scenario_tui.tui.app import ScenarioApp
 from tests.conftest import make_settings
 from tests.kit import (
-    PENDING, cli_environment, clone_pending, reuse_default_ssl_context, run_cli, settle_until,
+    PENDING,
+    cli_environment,
+    clone_pending,
+    reuse_default_ssl_context,
+    run_cli,
+    settle_until,
 )
 
 HOSTILE_IDS = [
@@ -194,7 +203,8 @@ async def test_tui_draws_server_strings_inert(fake, tmp_path):
             await pilot.pause()
             if upload_id == completing_id:
                 await pilot.press("c", "y")
-                await settle_until(app, pilot, lambda: completing_id in app.main_screen.failures)
+                states = app.main_screen.states
+                await settle_until(app, pilot, lambda s=states: s.failure(completing_id))
             else:
                 await pilot.press("r")
                 await app.workers.wait_for_complete()
@@ -207,7 +217,7 @@ async def test_tui_draws_server_strings_inert(fake, tmp_path):
     text = "\n".join(s.replace("&#160;", " ") for s in screens)
     assert_inert_output(text)
     assert "[bold red]pwn[/]" in text and "[link=" in text and "[i]note[/i]" in text
-    toasts = [f"{n.title} {n.message}" for n in app._notifications]
+    toasts = [f"{n.title} {n.message}" for n in internals.notifications(app)]
     assert_inert_output(*toasts)
     assert any("[bold red]pwn[/]" in t for t in toasts)
 
@@ -364,5 +374,5 @@ def test_read_id_tokens_then_parse_yields_only_valid_ids(stdin_text, argv):
         assert validate_upload_id(upload_id) == upload_id
         assert GOOD_PATH.fullmatch(f"/v1/uploads/{upload_id}")
     assert len(parsed.valid) + len(parsed.duplicates) + len(parsed.invalid) == len(tokens)
-    for token, reason in parsed.invalid:
+    for _token, reason in parsed.invalid:
         assert reason.isprintable()

@@ -18,16 +18,31 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.credentials import Credentials
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.api.client import Credentials, ScenarioClient
-from scenario_tui.tui.app import ScenarioApp
-from scenario_tui.cli.main import build_service
 from scenario_tui.fake.server import _Server
+from scenario_tui.tui.app import ScenarioApp
+from scenario_tui.tui.internals import notifications
 from tests.conftest import make_app as shared_make_app
 from tests.conftest import make_settings, settle
 from tests.kit import (
-    ALL_CASES, API_KEY, AUTH_VALUE, ECHO, JWT, PENDING, SECRET, Case, cli_environment,
-    clone_pending, leaks, reuse_default_ssl_context, run_cli, settle_until, store_files,
+    ALL_CASES,
+    API_KEY,
+    AUTH_VALUE,
+    ECHO,
+    JWT,
+    PENDING,
+    SECRET,
+    Case,
+    cli_environment,
+    clone_pending,
+    leaks,
+    reuse_default_ssl_context,
+    run_cli,
+    settle_until,
+    store_files,
 )
 
 
@@ -69,7 +84,7 @@ def test_cli_leaks_nothing_after_any_fault(monkeypatch, capsys, tmp_path, server
     assert "parts" in json.loads(first.out)["upload"]
     seen += [first.out, first.err]
     problems = []
-    for case, upload_id in zip(ALL_CASES, ids):
+    for case, upload_id in zip(ALL_CASES, ids, strict=True):
         fault = echoing(case)
         fake.faults.add(**fault, method="GET", path=f"/uploads/{PENDING[0]}")
         fake.faults.add(**fault, method="POST", path=f"/uploads/{upload_id}/action", apply=True)
@@ -118,7 +133,7 @@ async def test_tui_leaks_nothing_after_any_fault(fake, tmp_path):
             await pilot.press("r")
             await settle(app, pilot)
             shot = app.export_screenshot()
-            toasts = [f"{n.title} {n.message}" for n in app._notifications]
+            toasts = [f"{n.title} {n.message}" for n in notifications(app)]
             found = leaks(shot, *toasts, store_files(store_path))
             if found:
                 problems.append(f"{case.name}: {found}")
@@ -127,7 +142,7 @@ async def test_tui_leaks_nothing_after_any_fault(fake, tmp_path):
         await pilot.press("r")
         await settle(app, pilot)
         await pilot.press("c", "y")
-        await settle_until(app, pilot, lambda: PENDING[0] in app.main_screen.failures)
+        await settle_until(app, pilot, lambda: app.main_screen.states.failure(PENDING[0]))
         assert fake.complete_count(PENDING[0]) == 1
         await pilot.press("L")
         await pilot.pause()

@@ -1,8 +1,9 @@
 """The local store under stress (promise 6 of RELIABILITY.md).
 
-Two processes adding 5,000 IDs each at once; a writer SIGKILLed ten times in a row; and, through
-the CLI, a damaged file, a file from a newer version, a read-only file and a full disk: a clear
-error, exit code 1, and the original file byte-for-byte untouched.
+Two processes adding 5,000 IDs each at once; writers SIGKILLed mid-transaction and mid-batch (ten
+in a row on one file, too); a file size limit reached mid-add; and, through the CLI, a damaged
+file, a file from a newer version, a read-only file and a full disk: a clear error, exit code 1,
+and the original file byte-for-byte untouched.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from tests.kit import closed_port, run_cli
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def child(code: str, *args: str, **popen) -> subprocess.Popen:
+def child(code: str, *args: str, **popen: object) -> subprocess.Popen:
+    """Run ``code`` in a fresh interpreter with the project importable."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
                             cwd=ROOT, text=True, **popen)
@@ -47,8 +49,9 @@ def integrity(path: Path) -> list:
 
 def test_two_processes_adding_5000_ids_each_at_once(tmp_path):
     """Both open the fresh file at the same moment (migration race), then each adds 5,000 IDs
-    in 500 transactions of 10, logging each batch: 10,000 rows, 1,000 log entries, unique
-    sequence numbers, no error, well under 10 s."""
+    in 500 transactions of 10, logging each batch: every ID there once, under its own prefix,
+    sequence numbers 1 to 10,000 without a gap or a repeat, 500 log entries per process, no
+    error, well under 10 s, and a sound file."""
     path = tmp_path / "data" / "store.db"
     code = """
         import sys
@@ -62,8 +65,9 @@ def test_two_processes_adding_5000_ids_each_at_once(tmp_path):
                 s.log_event(action="add", outcome="ok", message=prefix)
         print("done", flush=True)
     """
+    prefixes = ("left", "right")
     kids = [child(code, str(path), prefix, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                  stderr=subprocess.PIPE) for prefix in ("left", "right")]
+                  stderr=subprocess.PIPE) for prefix in prefixes]
     for kid in kids:
         assert kid.stdout.readline() == "ready\n"
     started = time.monotonic()
@@ -72,15 +76,20 @@ def test_two_processes_adding_5000_ids_each_at_once(tmp_path):
         kid.stdin.flush()
     results = [kid.communicate(timeout=60) for kid in kids]
     elapsed = time.monotonic() - started
-    for kid, (out, err) in zip(kids, results):
+    for kid, (out, err) in zip(kids, results, strict=True):
         assert kid.returncode == 0, err
         assert out == "done\n"
     assert elapsed < 10, elapsed
     with Store.open(path) as opened:
         assert opened.count() == 10_000
         assert opened.count(search="left-") == opened.count(search="right-") == 5_000
-        assert len(opened.events(limit=5000)) == 1000
-        assert len({row.seq for row in opened.list()}) == 10_000
+        for prefix in prefixes:
+            assert set(opened.ids(search=f"{prefix}-")) == {
+                f"{prefix}-{batch}-{i}" for batch in range(500) for i in range(10)}
+        events = opened.events(limit=5000)
+        assert len(events) == 1000
+        assert sorted(e.message for e in events) == ["left"] * 500 + ["right"] * 500
+        assert sorted(row.seq for row in opened.list()) == list(range(1, 10_001))
     assert integrity(path) == [("ok",)]
 
 
@@ -130,6 +139,102 @@ def test_writer_killed_ten_times_loses_no_acknowledged_add(tmp_path):
     assert all(f"{i}-pair" in known for i in known if not i.endswith("-pair"))
     assert len(seqs) == len(set(seqs)) == len(known)
     assert set(acked) <= logged
+
+
+def test_writer_killed_mid_transaction_loses_no_acknowledged_id(tmp_path: Path) -> None:
+    """One writer SIGKILLed after 300 acknowledged adds of a pair: every acknowledged ID is
+    there with its pair, no ID without its pair, and the file is sound."""
+    path = tmp_path / "data" / "store.db"
+    code = """
+        import sys
+        from scenario_tui.store.sqlite import Store
+        s = Store.open(sys.argv[1])
+        i = 0
+        while True:
+            s.add([f"k{i}", f"k{i}-pair"], note="x" * 200)
+            print(f"k{i}", flush=True)
+            i += 1
+    """
+    kid = child(code, str(path), stdout=subprocess.PIPE)
+    acked = [kid.stdout.readline() for _ in range(300)]
+    os.kill(kid.pid, signal.SIGKILL)
+    rest = kid.stdout.read()
+    kid.wait(timeout=10)
+    assert kid.returncode == -signal.SIGKILL
+    acked += rest.splitlines(keepends=True)
+    acked_ids = [line.strip() for line in acked if line.endswith("\n")]
+    assert len(acked_ids) >= 300
+    with Store.open(path) as opened:
+        known = set(opened.ids())
+    assert all(i in known and f"{i}-pair" in known for i in acked_ids)
+    assert all(f"{i}-pair" in known for i in known if not i.endswith("-pair"))
+    assert integrity(path) == [("ok",)]
+
+
+def test_writer_killed_mid_batch_leaves_whole_batches_only(tmp_path: Path) -> None:
+    """A process killed while writing batches of 20 snapshots: every batch it acknowledged is
+    there in full, and no batch is there in part."""
+    path = tmp_path / "data" / "store.db"
+    code = """
+        import sys
+        from scenario_tui.store.sqlite import Store
+        s = Store.open(sys.argv[1])
+        s.add([f"b{n}-{i}" for n in range(2000) for i in range(20)])
+        print("ready", flush=True)
+        for n in range(2000):
+            s.record_snapshots([(f"b{n}-{i}", {"id": f"b{n}-{i}", "status": "imported",
+                                               "note": "x" * 200}) for i in range(20)])
+            print(n, flush=True)
+    """
+    kid = child(code, str(path), stdout=subprocess.PIPE)
+    assert kid.stdout.readline() == "ready\n"
+    acked = [kid.stdout.readline() for _ in range(100)]
+    os.kill(kid.pid, signal.SIGKILL)
+    acked += kid.stdout.read().splitlines(keepends=True)
+    kid.wait(timeout=10)
+    acked_batches = {int(line) for line in acked if line.endswith("\n")}
+    assert len(acked_batches) >= 100
+    with Store.open(path) as opened:
+        stored = {row.id for row in opened.list() if row.fetched_at is not None}
+    per_batch: dict[int, int] = {}
+    for upload_id in stored:
+        batch = int(upload_id[1:].split("-")[0])
+        per_batch[batch] = per_batch.get(batch, 0) + 1
+    assert set(per_batch.values()) == {20}
+    assert acked_batches <= set(per_batch)
+
+
+def test_file_size_limit_gives_store_write_error_and_keeps_committed_rows(tmp_path: Path) -> None:
+    """RLIMIT_FSIZE makes writes fail like a full disk (root ignores permission bits)."""
+    path = tmp_path / "data" / "store.db"
+    code = """
+        import resource, signal, sys
+        from scenario_tui.core.errors import StoreError, StoreWriteError
+        from scenario_tui.store.sqlite import Store
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        s = Store.open(sys.argv[1])
+        s.add([f"before-{i}" for i in range(200)])
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))
+        try:
+            for n in range(20):
+                s.add([f"after-{n}-{i:05d}-" + "x" * 80 for i in range(5000)])
+            print("no error")
+        except StoreWriteError as exc:
+            print(type(exc).__name__, exc.message, sep="|")
+        try:
+            s.close()
+        except StoreError as exc:
+            print("close failed:", exc)
+    """
+    kid = child(code, str(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = kid.communicate(timeout=60)
+    assert kid.returncode == 0, err
+    name, message = out.splitlines()[0].split("|")
+    assert name == "StoreWriteError"
+    assert str(path) in message and "size limit" in message
+    with Store.open(path) as opened:
+        assert opened.count(search="before-") == 200
+        assert opened.count(search="after-") == 0
 
 
 # --- the CLI on a broken store --------------------------------------------------------------------

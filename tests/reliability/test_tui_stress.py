@@ -11,17 +11,16 @@ import asyncio
 import time
 
 from textual import events
-from textual.events import Resize
-from textual.geometry import Size
 
 from scenario_tui.core import errors
+from scenario_tui.tui import internals
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from tests.conftest import make_app, settle
 from tests.kit import PENDING, clone_pending, settle_until
 
 
 def toasts(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{n.title}: {n.message}" for n in internals.notifications(app)]
 
 
 def refreshing(app) -> bool:
@@ -33,19 +32,22 @@ class Terminal:
     the app to go idle (Pilot's ``press`` waits for every queue to drain, which never happens
     while 1,000 results stream in). ``until`` measures how long the app takes to react."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, pilot) -> None:
         self.app = app
+        self.pilot = pilot
         self.slowest = 0.0
+        self._resizing: set[asyncio.Task] = set()
 
     def key(self, key: str, char: str | None = None) -> None:
         event = events.Key(key, char if char is not None else (key if len(key) == 1 else None))
         event.set_sender(self.app)
-        self.app._driver.send_message(event)
+        internals.send_as_terminal(self.app, event)
 
     def resize(self, width: int, height: int) -> None:
-        size = Size(width, height)
-        self.app._driver._size = size
-        self.app.post_message(Resize(size, size))
+        """Pilot's resize, not awaited: the reaction is timed by ``until``, as for keys."""
+        task = asyncio.create_task(self.pilot.resize_terminal(width, height))
+        self._resizing.add(task)
+        task.add_done_callback(self._resizing.discard)
 
     async def until(self, what: str, predicate, timeout: float = 3.0) -> None:
         started = time.monotonic()
@@ -71,7 +73,7 @@ async def test_keys_and_resizes_while_a_thousand_refreshes_are_in_flight(fake, t
         await pilot.press("R")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "ConfirmScreen"
-        term = Terminal(app)
+        term = Terminal(app, pilot)
         term.key("y")
         await term.until("y", lambda: refreshing(app))
         start = table.cursor
@@ -108,8 +110,8 @@ async def test_keys_and_resizes_while_a_thousand_refreshes_are_in_flight(fake, t
         await settle(app, pilot)
         store = main.service.store
         assert sum(1 for row in store.list() if row.fetched_at) == 1000
-        assert main.failures == {}
-        assert "1000 of 1000 done" in main.app_line
+        assert main.states.failures() == {}
+        assert "1000 of 1000 done" in main.states.app_line
         assert app.is_running
 
 
@@ -122,7 +124,7 @@ async def test_quitting_during_a_complete_exits_cleanly(fake, tmp_path):
         fake.latency = 0.3
         await pilot.press("c", "y")
         await pilot.pause()
-        assert app.main_screen.busy.get(PENDING[0]) == "completing"
+        assert app.main_screen.states.busy(PENDING[0]) == "completing"
         await pilot.press("q")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "ConfirmScreen"
@@ -166,15 +168,15 @@ async def test_an_exception_inside_a_worker_leaves_the_app_up(fake, tmp_path):
             for key in keys:
                 await pilot.press(key)
                 await pilot.pause()
-            await settle_until(app, pilot, lambda: f"kaboom in {where}" in main.app_line)
+            await settle_until(app, pilot, lambda w=where: f"kaboom in {w}" in main.states.app_line)
             assert app.is_running
             assert any(t.startswith("Unexpected error: ") and f"kaboom in {where}" in t
                        for t in toasts(app)), (where, toasts(app))
-            assert f"kaboom in {where}" in main.app_line
+            assert f"kaboom in {where}" in main.states.app_line
             setattr(target, where, real)
         await pilot.press("up", "r")
         await settle(app, pilot)
-        assert app.is_running and not main.failures
+        assert app.is_running and not main.states.failures()
 
 
 async def test_after_an_unexpected_error_in_complete_the_upload_is_not_left_completing(fake,
@@ -190,9 +192,9 @@ async def test_after_an_unexpected_error_in_complete_the_upload_is_not_left_comp
 
         service.complete = broken
         await pilot.press("c", "y")
-        await settle_until(app, pilot, lambda: "kaboom" in app.main_screen.app_line)
+        await settle_until(app, pilot, lambda: "kaboom" in app.main_screen.states.app_line)
         assert app.is_running
-        assert PENDING[0] not in app.main_screen.busy
+        assert PENDING[0] not in app.main_screen.states.in_flight
         service.complete = real
         await pilot.press("q")
         await pilot.pause()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from scenario_tui.fake.scenario import BAD_FILE_ID, seeded_pending_ids
+from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 from scenario_tui.tui.idle_gc import NEVER
+from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from scenario_tui.tui.widgets.upload_table import UploadTable
 from tests.conftest import make_app, settle
@@ -35,7 +36,7 @@ async def select(app, pilot, upload_id: str) -> None:
 
 
 def toasts(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{n.title}: {n.message}" for n in notifications(app)]
 
 
 async def test_startup_shows_cached_rows_then_refreshes_unfinished(fake, tmp_path):
@@ -329,6 +330,36 @@ async def test_unexpected_worker_exception_does_not_kill_the_app(fake, tmp_path,
         assert any("kaboom" in t for t in toasts(app))
 
 
+async def test_e_shows_the_last_unexpected_error_with_its_traceback(fake, tmp_path, monkeypatch):
+    """Before any, ``e`` says there is none; after a bug in a worker, ``e`` opens the error
+    screen with its title, message and traceback; escape goes back to the list."""
+    from scenario_tui.tui.screens.error_screen import ErrorScreen
+
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert any("No unexpected error" in t for t in toasts(app))
+
+        async def broken(upload_id):
+            raise RuntimeError("kaboom")
+
+        monkeypatch.setattr(app.main_screen.service, "refresh", broken)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen)
+        assert "Unexpected error" in str(app.screen.query_one("#error-dialog").border_title)
+        assert app.screen.message == "RuntimeError: kaboom"
+        assert "Traceback" in app.screen.details and "in broken" in app.screen.details
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+
+
 async def test_hostile_server_strings_are_inert(fake, tmp_path):
     upload_id = PENDING[0]
     fake.uploads[upload_id].file_name = "[bold red]evil[/] \x1b]52;c;ZXZpbA==\x07\x1b[2J"
@@ -367,7 +398,8 @@ async def test_a_wide_terminal_shows_the_panes_side_by_side_from_the_start(fake,
         assert detail.region.x > table.region.x and detail.region.y == table.region.y
 
 
-async def test_upload_modal_uploads_with_progress_and_follows_to_imported(fake, tmp_path, monkeypatch):
+async def test_upload_modal_uploads_with_progress_and_follows_to_imported(fake, tmp_path,
+                                                                          monkeypatch):
     from scenario_tui.tui.widgets.upload_progress import UploadProgress, describe
 
     shown: list[str] = []
@@ -575,8 +607,8 @@ async def test_the_launched_tui_builds_its_service_after_the_first_frame(fake, t
     store; the warm-up builds the real service, which then refreshes and completes as usual."""
     import threading
 
+    from scenario_tui.cli.wiring import DeferredService, build_service
     from scenario_tui.tui.app import ScenarioApp
-    from scenario_tui.cli.main import DeferredService, build_service
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-
-from scenario_tui.tui.app import ScenarioApp
-from scenario_tui.cli.main import build_service
-from scenario_tui.fake.scenario import BAD_FILE_ID, FakeScenario, seeded_pending_ids
+from scenario_tui.cli.wiring import build_service
+from scenario_tui.fake.scenario import FakeScenario
+from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 from scenario_tui.store.sqlite import Store
+from scenario_tui.tui.app import ScenarioApp
 from tests.conftest import make_settings
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)

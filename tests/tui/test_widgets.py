@@ -5,6 +5,7 @@ Driven with Textual's Pilot against the in-process fake API, like ``test_app``.
 
 from __future__ import annotations
 
+from scenario_tui.tui.internals import frames_held, watch_frames
 from scenario_tui.tui.widgets.filter_input import HOLD_MAX, FilterInput
 from scenario_tui.tui.widgets.key_bar import KeyBar
 from scenario_tui.tui.widgets.status_panel import StatusInfo, StatusPanel
@@ -12,16 +13,12 @@ from tests.conftest import make_app, settle
 
 
 def count_layouts(screen):
-    """Count the screen's layout passes from now on: (the list of them, a function to stop)."""
+    """Count the screen's layout passes from now on: (the list of them, a function to stop).
+    Textual publishes ``screen_layout_refresh_signal`` after each one."""
     layouts: list[int] = []
-    original = screen._refresh_layout
-
-    def counting(*args, **kwargs):
-        layouts.append(1)
-        return original(*args, **kwargs)
-
-    screen._refresh_layout = counting
-    return layouts, lambda: setattr(screen, "_refresh_layout", original)
+    signal, counter = screen.screen_layout_refresh_signal, screen.app
+    signal.subscribe(counter, lambda _screen: layouts.append(1), immediate=True)
+    return layouts, lambda: signal.unsubscribe(counter)
 
 
 def bar_text(screen) -> str:
@@ -85,7 +82,8 @@ async def test_status_panel_keeps_its_height_and_cuts_a_long_error_with_an_ellip
         assert panel.size.height == StatusPanel.HEIGHT
         layouts, stop_counting = count_layouts(screen)
         for n in range(5):
-            panel.info = StatusInfo(upload_id="up_x", status="pending", activity=f"Refreshing: {n}/5")
+            panel.info = StatusInfo(upload_id="up_x", status="pending",
+                                    activity=f"Refreshing: {n}/5")
             await pilot.pause()
         assert "Refreshing: 4/5" in str(panel.render())
         long = "The API answered 422: " + "the part list does not match the file; " * 5
@@ -115,11 +113,11 @@ async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
         row = 1 + table.cursor - round(table.scroll_y)
 
         def cursor_style():
-            return table.render_line(row)._segments[0].style
+            return list(table.render_line(row))[0].style
 
         focused = cursor_style()
         detail = app.main_screen.detail
-        detail_background = detail.render_line(0)._segments[-1].style.bgcolor
+        detail_background = list(detail.render_line(0))[-1].style.bgcolor
         await pilot.press("tab")  # the detail pane takes the focus
         await pilot.pause()
         assert not table.has_focus
@@ -133,7 +131,7 @@ async def test_the_cursor_row_follows_focus_and_theme_changes(fake, tmp_path):
         await pilot.pause()
         await pilot.pause()
         assert cursor_style() != focused
-        assert detail.render_line(0)._segments[-1].style.bgcolor != detail_background
+        assert list(detail.render_line(0))[-1].style.bgcolor != detail_background
 
 
 async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_held(fake, tmp_path):
@@ -150,7 +148,7 @@ async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_hel
         for key in "pending":
             await pilot.press(key)
             await settle(app, pilot)
-            assert app._batch_count == 0
+            assert frames_held(app) == 0
         assert layouts == []
         listing = screen.table.listing
         assert listing.query.search == "pending" and 0 < listing.count() < len(fake.seeded_ids)
@@ -160,14 +158,14 @@ async def test_typing_a_filter_never_lays_out_the_screen_and_never_leaves_it_hel
         stop_counting()  # hiding the input lays the screen out, as it should
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app._batch_count == 0
+        assert frames_held(app) == 0
         assert screen.table.listing.query.search == "" and screen.table.listing.count() == len(
             fake.seeded_ids)
         filt = screen.query_one("#filter-input", FilterInput)
         filt.hold_frame()
-        assert app._batch_count == 1
+        assert frames_held(app) == 1
         await pilot.pause(HOLD_MAX * 3)
-        assert app._batch_count == 0  # released by its timer
+        assert frames_held(app) == 0  # released by its timer
 
 
 async def test_the_clock_repaints_the_list_only_when_an_age_on_screen_changes(fake, tmp_path):
@@ -201,7 +199,12 @@ async def test_the_clock_repaints_the_list_only_when_an_age_on_screen_changes(fa
 
 
 def test_a_bulk_refresh_re_reads_the_rows_twice_a_second_but_not_just_after_a_key():
-    from scenario_tui.tui.screens.refresh_flows import KEY_QUIET, ROWS_AT_MOST, ROWS_EVERY, rows_due
+    from scenario_tui.tui.screens.refresh_actions import (
+        KEY_QUIET,
+        ROWS_AT_MOST,
+        ROWS_EVERY,
+        rows_due,
+    )
 
     assert ROWS_EVERY < ROWS_AT_MOST and KEY_QUIET < ROWS_EVERY
     shown, no_key = 100.0, 0.0
@@ -236,14 +239,11 @@ async def test_a_moved_cursor_is_drawn_before_the_details_follow(fake, tmp_path)
         await settle(app, pilot)
         main = app.main_screen
         frames: list[tuple[int, str | None]] = []
-        original = app._display
 
-        def display(screen, renderable):
-            original(screen, renderable)
-            if renderable is not None:
-                frames.append((main.table.cursor, main.detail.row.id if main.detail.row else None))
+        def frame() -> None:
+            frames.append((main.table.cursor, main.detail.row.id if main.detail.row else None))
 
-        app._display = display
+        watch_frames(app, frame)
         first = main.table.highlighted_id
         await pilot.press("down")
         await pilot.pause()

@@ -24,7 +24,6 @@ SHOWN_INVALID = 3
 _NEWLINES = re.compile(r"\r\n?")
 
 
-
 def _visible(text: str) -> str:
     """Pasted text with carriage returns as newlines and other control characters (escape
     sequences included) replaced by U+FFFD, so nothing reaches the terminal and the token they
@@ -38,8 +37,8 @@ def _visible(text: str) -> str:
 class IdsTextArea(TextArea):
     """A TextArea whose pastes cannot carry terminal escape sequences onto the screen."""
 
-    async def _on_paste(self, event: events.Paste) -> None:
-        event.prevent_default()  # replaces TextArea's own paste handler
+    def on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # instead of TextArea's own paste handler, not after it
         event.stop()
         if self.read_only:
             return

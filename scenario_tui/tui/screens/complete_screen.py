@@ -94,7 +94,8 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
         id_width = min(max((len(i) for i in ids), default=0), ID_WIDTH)
         status_width = max((len(s) for s in statuses), default=0)
         text = Text(no_wrap=False, overflow="fold")
-        for index, (item, upload_id, status) in enumerate(zip(self.items, ids, statuses)):
+        rows = zip(self.items, ids, statuses, strict=True)
+        for index, (item, upload_id, status) in enumerate(rows):
             if index:
                 text.append("\n")
             text.append(upload_id.ljust(id_width))

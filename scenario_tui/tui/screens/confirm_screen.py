@@ -64,7 +64,8 @@ class ConfirmScreen(Dialog[bool]):
         self.danger = danger
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog -danger" if self.danger else "dialog") as dialog:
+        classes = "dialog -danger" if self.danger else "dialog"
+        with Vertical(id="confirm-dialog", classes=classes) as dialog:
             dialog.border_title = Text("⚠ Confirm" if self.danger else "Confirm")
             yield Static(Text(self.title_text), id="confirm-title", markup=False)
             with VerticalScroll(id="confirm-lines"):

@@ -52,7 +52,6 @@ class ErrorScreen(Dialog[None]):
         self.error_title = inert_text(title or "Error", one_line=True, limit=70)
         self.message = inert_text(message or "")
         self.details = inert_text(details, limit=MAX_DETAILS) if details else None
-        self._done = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog", classes="dialog") as dialog:
@@ -67,9 +66,6 @@ class ErrorScreen(Dialog[None]):
         yield KeyBar()
 
     def action_close(self) -> None:
-        if self._done:
-            return
-        self._done = True
         self.answer(None)
 
     @on(Button.Pressed, "#error-close")

@@ -26,7 +26,8 @@ DATA_TEXT = (
 
 
 class HelpScreen(Dialog[None]):
-    """The caller's keys (key, description) as a two-column table, then the status symbols."""
+    """The given keys (key, what it does: ``keymap.help_rows``) as a two-column table, then the
+    status symbols and where the data lives."""
 
     DEFAULT_CSS = """
     HelpScreen #help-body {
@@ -47,14 +48,13 @@ class HelpScreen(Dialog[None]):
         ),
     ]
 
-    def __init__(self, bindings: list[tuple[str, str]], *, data_location: str | None = None) -> None:
+    def __init__(self, keys: list[tuple[str, str]], *, data_location: str | None = None) -> None:
         super().__init__()
         self.keys = [
             (inert_text(key, one_line=True, limit=40), inert_text(text, one_line=True, limit=300))
-            for key, text in bindings
+            for key, text in keys
         ]
         self.data_location = data_location
-        self._done = False
 
     def key_table(self) -> Table:
         """Two columns: the key, then what it does (wrapped in its own column)."""
@@ -92,7 +92,4 @@ class HelpScreen(Dialog[None]):
         yield KeyBar()
 
     def action_close(self) -> None:
-        if self._done:
-            return
-        self._done = True
         self.answer(None)

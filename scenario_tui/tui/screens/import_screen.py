@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.core.vocabulary import UPLOAD_KINDS
+from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 SOURCES = (

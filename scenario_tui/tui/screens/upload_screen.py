@@ -15,8 +15,8 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.core.vocabulary import UPLOAD_KINDS
+from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 AUTO = "auto"
@@ -53,7 +53,7 @@ class PathSuggester(Suggester):
 
 
 def guessed_kind(path: str) -> str | None:
-    from scenario_tui.service.transfers import guess_content_type, guess_kind
+    from scenario_tui.service.local_files import guess_content_type, guess_kind
 
     name = Path(path).name
     if not name:
@@ -104,12 +104,14 @@ class UploadScreen(Dialog[UploadRequest | None]):
     def action_complete_path(self) -> None:
         """Tab takes the path suggestion, like a shell; with none, it moves focus on."""
         path = self.query_one("#upload-path", Input)
-        suggestion = path._suggestion
-        if path.has_focus and suggestion and len(suggestion) > len(path.value):
-            path.value = suggestion
-            path.cursor_position = len(suggestion)
-        else:
-            self.focus_next()
+        if path.has_focus:
+            value, selection = path.value, path.selection
+            path.cursor_position = len(value)
+            path.action_cursor_right()  # at the end of the value: takes the suggestion, if any
+            if path.value != value:
+                return
+            path.selection = selection
+        self.focus_next()
 
     @on(Input.Changed, "#upload-path")
     def _path_changed(self, event: Input.Changed) -> None:

@@ -13,7 +13,7 @@ class AppHeader(Static):
     AppHeader { height: 1; background: $primary; color: $text; padding: 0 1; }
     """
 
-    def __init__(self, settings, *, id: str | None = None) -> None:
+    def __init__(self, settings, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
         self.settings = settings
 

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.core.present import Section, upload_sections
-from scenario_tui.tui.widgets.scrolling import set_virtual_size
+from scenario_tui.tui.internals import set_virtual_size
 
 _GAP = 1  # cells between a label and its value
 
@@ -37,7 +37,7 @@ class DetailPane(ScrollView, can_focus=True):
     DetailPane > .detail-pane--error { text-style: bold; color: $error; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
         self.row = None
         self.upload = None

@@ -7,6 +7,7 @@ them as attributes. Moving the cursor posts ``UploadTable.Highlighted``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from rich.segment import Segment
@@ -19,11 +20,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.store.listing import Listing
 from scenario_tui.core.present import relative, status_label
 from scenario_tui.core.units import human_size
-from scenario_tui.store.sqlite import KnownUpload
-from scenario_tui.tui.widgets.scrolling import set_virtual_size
+from scenario_tui.store.listing import Listing
+from scenario_tui.store.rows import KnownUpload
+from scenario_tui.tui.internals import set_virtual_size
 
 BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
 
@@ -78,18 +79,19 @@ class UploadTable(ScrollView, can_focus=True):
             self.upload_id = upload_id
             self.row = row
 
-    def __init__(self, listing: Listing, *, name: str | None = None, id: str | None = None) -> None:
+    def __init__(self, listing: Listing, *, name: str | None = None,
+                 id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(name=name, id=id)
         self.listing = listing
         self.marked: set[str] = set()
-        self.busy: dict[str, str] = {}
+        self.busy: Mapping[str, str] = {}  # the screen's read-only view of work in flight
         self.fresh: set[str] = set()
         self.now: datetime = datetime.now(timezone.utc)
         self._last_highlight: str | None = None
         #: rich styles by component (and row styles by kind), until the CSS changes: Textual
-        #: computes each one from the CSS and every ancestor's background, a quarter of the
+        #: computes each one from the CSS and every ancestor's background, a large part of the
         #: cost of drawing a row, and the table is redrawn several times a second while a bulk
-        #: refresh answers
+        #: refresh answers (bench/RESULTS.md, session 3, "Cheaper repaints")
         self._styles: dict[object, Style] = {}
         self._widths: tuple[int, list[tuple[str, int]]] | None = None
 
@@ -133,9 +135,6 @@ class UploadTable(ScrollView, can_focus=True):
         row = self.highlighted
         return row.id if row else None
 
-    def refresh_rows(self) -> None:
-        self.refresh()
-
     def tick(self, now: datetime) -> None:
         """The clock moved on to ``now``: repaint only if an age on screen reads differently
         (ages are in minutes; a repaint each second was a frame for nothing, and a key pressed
@@ -157,7 +156,7 @@ class UploadTable(ScrollView, can_focus=True):
         return 0 if count == 0 else min(max(value, 0), count - 1)
 
     def watch_cursor(self, value: int) -> None:
-        self._scroll_cursor_into_view()
+        self._keep_cursor_in_view()
         row = self.listing.row(value)
         upload_id = row.id if row else None
         self.refresh()
@@ -165,7 +164,7 @@ class UploadTable(ScrollView, can_focus=True):
             self._last_highlight = upload_id
             self.post_message(self.Highlighted(upload_id, row))
 
-    def _scroll_cursor_into_view(self) -> None:
+    def _keep_cursor_in_view(self) -> None:
         body = max(self.scrollable_content_region.height - 1, 1)
         top = round(self.scroll_y)
         if self.cursor < top:
@@ -275,7 +274,8 @@ class UploadTable(ScrollView, can_focus=True):
         style = self._styles.get(key)
         if style is None:
             style = self._style("")
-            for component, wanted in ((kind, kind is not None), ("upload-table--marked", key[1]),
+            for component, wanted in ((kind or "", kind is not None),
+                                      ("upload-table--marked", key[1]),
                                       ("upload-table--stale", key[2]),
                                       ("upload-table--cursor", cursor)):
                 if wanted:

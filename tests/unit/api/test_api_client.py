@@ -7,8 +7,9 @@ import json
 import httpx
 import pytest
 
+from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.credentials import Credentials
 from scenario_tui.core import errors
-from scenario_tui.api.client import Credentials, ScenarioClient
 
 UPLOAD = {
     "id": "up_1", "authorId": "a", "createdAt": "2026-11-01T00:00:00Z", "fileName": "cat.png",
@@ -30,10 +31,13 @@ class Script:
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
-        status, body, headers = (answer + ({},))[:3] if isinstance(answer, tuple) else (200, answer, {})
+        status, body, headers = (
+            (answer + ({},))[:3] if isinstance(answer, tuple) else (200, answer, {})
+        )
         if isinstance(body, (dict, list)):
             return httpx.Response(status, json=body, headers=headers)
-        return httpx.Response(status, content=body if isinstance(body, bytes) else str(body).encode(), headers=headers)
+        content = body if isinstance(body, bytes) else str(body).encode()
+        return httpx.Response(status, content=content, headers=headers)
 
 
 def make_client(script: Script, **kwargs) -> tuple[ScenarioClient, list[float]]:
@@ -72,7 +76,9 @@ async def test_request_shape_auth_and_project_id():
     assert request.headers["authorization"].startswith("Basic ")
 
 
-@pytest.mark.parametrize("bad", ["../assets/x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "x\x00", "", "é", "a" * 200])
+@pytest.mark.parametrize(
+    "bad", ["../assets/x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "x\x00", "", "é", "a" * 200]
+)
 async def test_malformed_ids_never_reach_the_network(bad):
     script = Script((200, {"upload": UPLOAD}))
     client, _ = make_client(script)
@@ -169,7 +175,8 @@ async def test_rate_limit_wait_hints_are_honoured(headers, body, expected):
 
 
 async def test_rate_limited_error_states_the_wait():
-    client, _ = make_client(Script((429, {"message": "Too many"}, {"retry-after": "12"})), max_retries=0)
+    script = Script((429, {"message": "Too many"}, {"retry-after": "12"}))
+    client, _ = make_client(script, max_retries=0)
     with pytest.raises(errors.RateLimitedError) as info:
         await client.get_upload("up_1")
     assert info.value.retry_after == 12
@@ -182,14 +189,17 @@ async def test_x_should_retry_false_stops_retries_and_true_forces_them():
     with pytest.raises(errors.ServerError):
         await client.get_upload("up_1")
     assert len(script.requests) == 1
-    script = Script((400, {"message": "later"}, {"x-should-retry": "true"}), (200, {"upload": UPLOAD}))
+    script = Script(
+        (400, {"message": "later"}, {"x-should-retry": "true"}), (200, {"upload": UPLOAD})
+    )
     client, _ = make_client(script)
     await client.get_upload("up_1")
     assert len(script.requests) == 2
 
 
 async def test_connection_refused_and_timeouts_are_translated():
-    client, _ = make_client(Script(httpx.ConnectError("[Errno 111] Connection refused")), max_retries=0)
+    refused = Script(httpx.ConnectError("[Errno 111] Connection refused"))
+    client, _ = make_client(refused, max_retries=0)
     with pytest.raises(errors.ApiConnectionError, match="connection refused"):
         await client.get_upload("up_1")
     client, _ = make_client(Script(httpx.ReadTimeout("slow")), max_retries=0)
@@ -214,7 +224,8 @@ async def test_complete_is_posted_once_even_on_5xx_and_then_reread():
 
 
 @pytest.mark.parametrize(
-    "fault", [httpx.ReadTimeout("lost"), httpx.RemoteProtocolError("dropped"), httpx.ReadError("reset")]
+    "fault",
+    [httpx.ReadTimeout("lost"), httpx.RemoteProtocolError("dropped"), httpx.ReadError("reset")],
 )
 async def test_complete_uncertain_outcomes_reread_and_say_so(fault):
     script = Script(fault, (200, {"upload": UPLOAD}))
@@ -257,8 +268,8 @@ async def test_huge_body_is_refused():
 
 async def test_secrets_never_appear_in_error_text():
     jwt = "eyJhbGciOiJIUzI1NiJ9.payload.signaturepart"
-    echo = {"message": f"bad header Basic a2V5OnMzY3IzdC12YWx1ZS14eXo= and {SECRET} and Bearer {jwt} "
-            "see https://storage.test/part?X-Amz-Signature=abcdef123"}
+    echo = {"message": f"bad header Basic a2V5OnMzY3IzdC12YWx1ZS14eXo= and {SECRET} and "
+            f"Bearer {jwt} see https://storage.test/part?X-Amz-Signature=abcdef123"}
     client, _ = make_client(Script((400, echo)))
     with pytest.raises(errors.RequestRejectedError) as info:
         await client.get_upload("up_1")
@@ -284,7 +295,8 @@ async def test_rate_limit_cooldown_is_shared_across_requests():
         sleeps.append(seconds)
 
     client = ScenarioClient(base_url="https://x.test/v1", credentials=Credentials("k", "secret-1"),
-                            transport=httpx.MockTransport(script), sleep=fake_sleep, clock=lambda: now[0])
+                            transport=httpx.MockTransport(script), sleep=fake_sleep,
+                            clock=lambda: now[0])
     await client.get_upload("up_1")
     now[0] += 1.0  # one second later, another read must still wait out the rest of the cooldown
     sleeps.clear()

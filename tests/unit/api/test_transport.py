@@ -12,7 +12,9 @@ import threading
 import httpx
 import pytest
 
-from scenario_tui.api.client import Credentials, ScenarioClient
+from scenario_tui.api import httpx_client
+from scenario_tui.api.client import ScenarioClient
+from scenario_tui.api.credentials import Credentials
 from scenario_tui.api.transport import AsyncioTransport
 from tests.kit import PENDING, RawServer, closed_port
 
@@ -187,3 +189,16 @@ def test_a_proxy_in_the_environment_gets_httpx_own_transport(monkeypatch):
     http = client_for("https://api.example.test/v1")._http
     assert isinstance(http._transport, httpx.AsyncHTTPTransport)
     assert any(transport is not None for transport in http._mounts.values())
+
+
+def test_each_performance_hook_switches_off_at_one_constant(monkeypatch):
+    """What bench/RESULTS.md compares against: with both hooks off, the client is a plain
+    ``httpx.AsyncClient`` over httpx's own transport; with them on (the default), neither."""
+    default = client_for("http://api.example.test/v1")._http
+    assert type(default) is httpx_client.CookielessAsyncClient
+    assert isinstance(default._transport, AsyncioTransport)
+    monkeypatch.setattr(httpx_client, "ASYNCIO_TRANSPORT", False)
+    monkeypatch.setattr(httpx_client, "COOKIELESS", False)
+    plain = client_for("http://api.example.test/v1")._http
+    assert type(plain) is httpx.AsyncClient
+    assert isinstance(plain._transport, httpx.AsyncHTTPTransport)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scenario_tui.core.errors import InvalidUploadIdError
 from scenario_tui.core.ids import parse_ids, split_ids, validate_upload_id
@@ -15,7 +16,9 @@ from scenario_tui.core.present import part_expiry, relative, status_label, uploa
 from scenario_tui.core.redact import register_secret, scrub, strip_query
 
 
-@pytest.mark.parametrize("good", ["up_abc123", "asset_GTrL3mq4SXWyMxkOHRxlpw", "a-b", "x:1", "v1.2"])
+@pytest.mark.parametrize(
+    "good", ["up_abc123", "asset_GTrL3mq4SXWyMxkOHRxlpw", "a-b", "x:1", "v1.2"]
+)
 def test_valid_ids(good):
     assert validate_upload_id(good) == good
 
@@ -65,8 +68,11 @@ def test_inert_text_strips_osc52_and_cursor_moves():
 
 def test_redaction():
     register_secret("hunter2-secret")
-    text = scrub("key hunter2-secret url https://s.test/p?X-Amz-Signature=abc&x=1 Bearer abcdefghijk")
-    assert "hunter2-secret" not in text and "X-Amz-Signature" not in text and "abcdefghijk" not in text
+    text = scrub(
+        "key hunter2-secret url https://s.test/p?X-Amz-Signature=abc&x=1 Bearer abcdefghijk"
+    )
+    assert "hunter2-secret" not in text and "X-Amz-Signature" not in text
+    assert "abcdefghijk" not in text
     assert strip_query("https://s.test/p/1?sig=2") == "https://s.test/p/1?[redacted]"
     assert strip_query("https://s.test/p/1") == "https://s.test/p/1"
 

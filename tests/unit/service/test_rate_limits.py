@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.cli.main import build_service
 from tests.conftest import make_settings
 from tests.kit import clone_pending
 

@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.cli.main import build_service
 from scenario_tui.core.config import DEFAULT_REFRESH_CONCURRENCY, Settings
 from scenario_tui.service.bulk_refresh import SNAPSHOT_BATCH, RefreshWindow
 from tests.conftest import make_settings

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.cli.main import build_service
 from scenario_tui.service.refresh_thread import RefreshThread
 from tests.conftest import make_settings
 from tests.kit import clone_pending
@@ -214,7 +214,7 @@ async def test_the_tui_refreshes_in_the_thread_and_shows_the_results(fake, tmp_p
         listing = app.main_screen.table.listing
         shown = {listing.row(i).id: listing.row(i).status for i in range(listing.count())}
         assert all(shown[i] == "validating" for i in ids[:5])
-        assert "Refreshing: 40 of 40 done." in app.main_screen.app_line
+        assert "Refreshing: 40 of 40 done." in app.main_screen.states.app_line
         thread = app.main_screen.refresher._thread
     assert thread is not None and not thread.is_alive()
 
@@ -247,6 +247,7 @@ async def test_a_key_holds_a_bulk_refresh_from_its_arrival_until_the_frame_that_
     """The refresh steps aside as the driver hands the key over, before the screen has seen it,
     and resumes once the frame showing the key's effect is drawn: not before (a resume at the
     key's handler came 4 ms before its frame), and once."""
+    from scenario_tui.tui import internals
     from scenario_tui.tui.app import KEY_ASIDE
     from tests.conftest import make_app, settle
 
@@ -261,14 +262,7 @@ async def test_a_key_holds_a_bulk_refresh_from_its_arrival_until_the_frame_that_
         refresher.step_aside = lambda seconds: (
             calls.append(("aside", screen.key_at, seconds)), step_aside(seconds))[1]
         refresher.resume = lambda: (calls.append(("resume",)), resume())[1]
-        display = app._display
-
-        def frame(on_screen, renderable) -> None:
-            if renderable is not None:
-                calls.append(("frame", table.cursor))
-            display(on_screen, renderable)
-
-        app._display = frame
+        internals.watch_frames(app, lambda: calls.append(("frame", table.cursor)), before=True)
         key_at, before = screen.key_at, table.cursor
         await pilot.press("down")
         await pilot.pause()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
-from scenario_tui.cli.main import build_service
-from scenario_tui.fake.scenario import BAD_FILE_ID, seeded_pending_ids
+from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 
 
 def first_pending() -> str:

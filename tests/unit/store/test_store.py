@@ -1,31 +1,32 @@
 """The local SQLite store: migrations, domain verbs, credential stripping, and failure modes
-(damaged, newer, locked, unwritable files; concurrent writers; a writer killed mid-transaction)."""
+(damaged, newer, locked, unwritable files; a lock held by another connection). Races between
+processes and writers killed mid-transaction are in tests/reliability/test_store_stress.py."""
 
 from __future__ import annotations
 
 import dataclasses
-
 import os
-import signal
 import sqlite3
 import stat
-import subprocess
-import sys
-import textwrap
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from scenario_tui.store import sqlite as store_module
 from scenario_tui.core.errors import (
-    StoreCorruptError, StoreError, StoreLockedError, StoreVersionError, StoreWriteError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+    StoreWriteError,
 )
 from scenario_tui.core.models import Upload
-from scenario_tui.store.sqlite import MIGRATIONS, KnownUpload, Store
+from scenario_tui.store import schema
+from scenario_tui.store.rows import KnownUpload
+from scenario_tui.store.schema import MIGRATIONS
+from scenario_tui.store.sqlite import Store
 
-ROOT = Path(__file__).resolve().parents[3]
 SECRET = "X-Amz-Signature=c0ffeec0ffee5ecret"
 
 
@@ -60,13 +61,6 @@ def snapshot(upload_id: str, status: str = "pending", **extra: object) -> dict:
 
 def fingerprint(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), path.stat().st_mtime_ns
-
-
-def child(code: str, *args: str, **popen: object) -> subprocess.Popen:
-    """Run ``code`` in a fresh interpreter with the project importable."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
-                            cwd=ROOT, text=True, **popen)
 
 
 # --- opening, files and migrations ------------------------------------------------------------
@@ -119,11 +113,11 @@ def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None
 
 def test_older_store_is_upgraded_keeping_its_rows(path: Path, monkeypatch) -> None:
     """A file made by a version that knew one migration gets the second one at the next open."""
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
     with Store.open(path) as old:
         old.add(["up_old"], note="kept")
         assert old.schema_version == 1
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
     with pytest.raises(StoreVersionError, match="needs 2"):
         Store.open(path, read_only=True)
     with Store.open(path) as new:
@@ -411,38 +405,6 @@ def test_record_snapshots_is_all_or_nothing(store: Store, path: Path) -> None:
     assert {store.get(i).status for i in ids} == {"imported"}
 
 
-def test_writer_killed_mid_batch_leaves_whole_batches_only(path: Path) -> None:
-    """A process killed while writing batches of 20 snapshots: every batch it acknowledged is
-    there in full, and no batch is there in part."""
-    code = """
-        import sys
-        from scenario_tui.store.sqlite import Store
-        s = Store.open(sys.argv[1])
-        s.add([f"b{n}-{i}" for n in range(2000) for i in range(20)])
-        print("ready", flush=True)
-        for n in range(2000):
-            s.record_snapshots([(f"b{n}-{i}", {"id": f"b{n}-{i}", "status": "imported",
-                                               "note": "x" * 200}) for i in range(20)])
-            print(n, flush=True)
-    """
-    kid = child(code, str(path), stdout=subprocess.PIPE)
-    assert kid.stdout.readline() == "ready\n"
-    acked = [kid.stdout.readline() for _ in range(100)]
-    os.kill(kid.pid, signal.SIGKILL)
-    acked += kid.stdout.read().splitlines(keepends=True)
-    kid.wait(timeout=10)
-    acked_batches = {int(line) for line in acked if line.endswith("\n")}
-    assert len(acked_batches) >= 100
-    with Store.open(path) as opened:
-        stored = {row.id for row in opened.list() if row.fetched_at is not None}
-    per_batch: dict[int, int] = {}
-    for upload_id in stored:
-        batch = int(upload_id[1:].split("-")[0])
-        per_batch[batch] = per_batch.get(batch, 0) + 1
-    assert set(per_batch.values()) == {20}
-    assert acked_batches <= set(per_batch)
-
-
 def test_upload_property_validates_or_returns_none(store: Store) -> None:
     store.add(["good", "bad", "never"])
     store.record_snapshot("good", snapshot("good", "validated", fileSize=5))
@@ -486,7 +448,7 @@ def test_parts_sent(store: Store) -> None:
     assert store.parts_sent("up_3") == {}
 
 
-# --- concurrency, locks and crashes -----------------------------------------------------------
+# --- threads and locks ------------------------------------------------------------------------
 
 
 def test_store_can_be_used_from_a_worker_thread(store: Store) -> None:
@@ -522,108 +484,6 @@ def test_locked_database_at_open_raises_store_locked(path: Path) -> None:
     finally:
         other.execute("ROLLBACK")
         other.close()
-
-
-def test_two_processes_adding_at_once_lose_nothing(path: Path) -> None:
-    """Both children open the fresh file at the same moment (migration race) and then add
-    2,000 IDs each in 100 small transactions."""
-    code = """
-        import sys
-        from scenario_tui.store.sqlite import Store
-        path, prefix = sys.argv[1], sys.argv[2]
-        print("ready", flush=True)
-        sys.stdin.readline()
-        with Store.open(path) as s:
-            for batch in range(100):
-                s.add([f"{prefix}-{batch}-{i}" for i in range(20)])
-                s.log_event(action="add", outcome="ok", message=prefix)
-        print("done", flush=True)
-    """
-    kids = [child(code, str(path), prefix, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                  stderr=subprocess.PIPE) for prefix in ("left", "right")]
-    for kid in kids:
-        assert kid.stdout.readline() == "ready\n"
-    for kid in kids:
-        kid.stdin.write("go\n")
-        kid.stdin.flush()
-    results = [kid.communicate(timeout=60) for kid in kids]
-    for kid, (out, err) in zip(kids, results):
-        assert kid.returncode == 0, err
-        assert out == "done\n"
-    with Store.open(path) as opened:
-        assert opened.count() == 4000
-        assert opened.count(search="left-") == opened.count(search="right-") == 2000
-        assert len(opened.events(limit=1000)) == 200
-        seqs = [row.seq for row in opened.list()]
-        assert len(set(seqs)) == 4000
-
-
-def test_writer_killed_mid_transaction_loses_no_acknowledged_id(path: Path) -> None:
-    code = """
-        import sys
-        from scenario_tui.store.sqlite import Store
-        s = Store.open(sys.argv[1])
-        i = 0
-        while True:
-            s.add([f"k{i}", f"k{i}-pair"], note="x" * 200)
-            print(f"k{i}", flush=True)
-            i += 1
-    """
-    kid = child(code, str(path), stdout=subprocess.PIPE)
-    acked = [kid.stdout.readline() for _ in range(300)]
-    os.kill(kid.pid, signal.SIGKILL)
-    rest = kid.stdout.read()
-    kid.wait(timeout=10)
-    assert kid.returncode == -signal.SIGKILL
-    acked += rest.splitlines(keepends=True)
-    acked_ids = [line.strip() for line in acked if line.endswith("\n")]
-    assert len(acked_ids) >= 300
-    with Store.open(path) as opened:
-        known = set(opened.ids())
-    assert all(i in known and f"{i}-pair" in known for i in acked_ids)
-    assert all(f"{i}-pair" in known for i in known if not i.endswith("-pair"))
-    raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    raw.close()
-
-
-def test_file_size_limit_gives_store_write_error_and_keeps_committed_rows(path: Path) -> None:
-    """RLIMIT_FSIZE makes writes fail like a full disk (root ignores permission bits)."""
-    code = """
-        import resource, signal, sys
-        from scenario_tui.core.errors import StoreError, StoreWriteError
-        from scenario_tui.store.sqlite import Store
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        s = Store.open(sys.argv[1])
-        s.add([f"before-{i}" for i in range(200)])
-        resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))
-        try:
-            for n in range(20):
-                s.add([f"after-{n}-{i:05d}-" + "x" * 80 for i in range(5000)])
-            print("no error")
-        except StoreWriteError as exc:
-            print(type(exc).__name__, exc.message, sep="|")
-        try:
-            s.close()
-        except StoreError as exc:
-            print("close failed:", exc)
-    """
-    kid = child(code, str(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = kid.communicate(timeout=60)
-    assert kid.returncode == 0, err
-    name, message = out.splitlines()[0].split("|")
-    assert name == "StoreWriteError"
-    assert str(path) in message and "size limit" in message
-    with Store.open(path) as opened:
-        assert opened.count(search="before-") == 200
-        assert opened.count(search="after-") == 0
-
-
-def test_core_store_does_not_import_textual() -> None:
-    kid = child("import sys, scenario_tui.store.sqlite; print('textual' in sys.modules)",
-                stdout=subprocess.PIPE)
-    out, _ = kid.communicate(timeout=30)
-    assert out.strip() == "False"
 
 
 def test_known_upload_is_a_frozen_record(store: Store) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scenario_tui.store.listing import Listing, ListQuery
-from scenario_tui.store.sqlite import SORT_KEYS, Store
+from scenario_tui.store.search import SORT_KEYS
+from scenario_tui.store.sqlite import Store
 
 SEARCHES = ["", "up_", "7", "UP_S", "png", "ticket", "imported", "failed", "50%", "a_b", "x\\y",
             "render_0000", "zz", "\x1f", "note\x1fimported"]

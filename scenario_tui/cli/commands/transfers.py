@@ -7,27 +7,36 @@ API's estimate as a fourth, JSON column), or with ``--json`` one array of object
 entityId, errorMessage, estimate, error`` (``error`` is ``{"title", "message"}`` or null).
 ``import`` prints ``ID<TAB>STATUS<TAB>NAME`` (the name the API gave it), or one such object.
 stderr carries diagnostics: a progress line redrawn in place only when stderr is a terminal, and
-one final line per file. Exit codes: 0 every upload succeeded, 1 any failed, 2 usage error,
-130 interrupted (stderr says how to resume).
+one final line per file. Interrupted, ``upload`` says on stderr how to resume.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
-from typing import Any, TextIO
+from typing import Any, Callable
 
+from scenario_tui.cli.output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    emit_json,
+    report_error,
+    say,
+    status_printer,
+    tab_lines,
+)
+from scenario_tui.cli.progress import ProgressLine
+from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
 from scenario_tui.core.part_plan import check_part_size
 from scenario_tui.core.units import human_size, parse_size
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-
-def add_commands(cmd):
-    """Register subcommands with ``cmd(name, help) -> ArgumentParser``; return name -> handler."""
-    up = cmd("upload", "upload local files in parts, complete them, optionally wait for import")
+def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
+    """Declare these subcommands with ``cmd(name, help, handler) -> ArgumentParser``."""
+    up = cmd("upload", "upload local files in parts, complete them, optionally wait for import",
+             cmd_upload)
     up.add_argument("files", nargs="+", metavar="FILE")
     up.add_argument("--kind", help="upload kind (default: guessed from the extension): image, "
                                    "audio, video, 3d, model, text, asset, avatar")
@@ -45,7 +54,8 @@ def add_commands(cmd):
     up.add_argument("--resume", metavar="UPLOAD_ID",
                     help="send the missing parts of an interrupted upload of FILE")
     up.add_argument("--json", action="store_true", help="print the results as JSON")
-    imp = cmd("import", "import a file by URL, a Hugging Face model or a Civitai model")
+    imp = cmd("import", "import a file by URL, a Hugging Face model or a Civitai model",
+              cmd_import)
     imp.add_argument("url", nargs="?", metavar="URL", help="a public http(s) URL (needs --kind)")
     imp.add_argument("--kind", help="the kind of the file at URL (image, audio, video, 3d ...)")
     imp.add_argument("--huggingface", metavar="NAME", help="a Hugging Face model, owner/model")
@@ -53,7 +63,6 @@ def add_commands(cmd):
     imp.add_argument("--note", help="note stored with the new upload")
     imp.add_argument("--wait", action="store_true", help="follow it to imported or failed")
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
-    return {"upload": cmd_upload, "import": cmd_import}
 
 
 def _part_size_arg(text: str) -> int:
@@ -79,9 +88,9 @@ def _concurrency_arg(text: str) -> int:
 def cmd_upload(args, settings) -> int:
     import asyncio
 
-    from scenario_tui.cli.main import build_service
     from scenario_tui.core.part_plan import DEFAULT_PART_SIZE
-    from scenario_tui.service.transfers import Uploader, UploadIncompleteError, resume_command
+    from scenario_tui.service.upload_result import UploadIncompleteError, resume_command
+    from scenario_tui.service.uploader import Uploader
 
     if args.resume and len(args.files) != 1:
         raise errors.ConfigError("--resume takes exactly one FILE: the file the upload was "
@@ -102,7 +111,7 @@ def cmd_upload(args, settings) -> int:
             poll_min=settings.poll_min_seconds, poll_max=settings.poll_max_seconds,
         )
         state["uploader"] = uploader
-        on_update = _update_printer(line)
+        on_update = status_printer(line.clear)
         async with service.client:
             for path in args.files:
                 state["file"] = path
@@ -120,15 +129,15 @@ def cmd_upload(args, settings) -> int:
                             on_progress=line.update, on_update=on_update)
                 except UploadIncompleteError as exc:
                     line.clear()
-                    _report(exc, f"{path}: ")
+                    report_error(exc, f"{path}: ")
                     entries.append(_entry(path, exc.upload_id, exc.status or "error", error=exc))
                 except errors.ScenarioTuiError as exc:
                     line.clear()
-                    _report(exc, f"{path}: ")
+                    report_error(exc, f"{path}: ")
                     entries.append(_entry(path, None, "error", error=exc))
                 else:
                     line.clear()
-                    _say(_summary(result))
+                    say(_summary(result))
                     entries.append(_result_entry(result))
                 if not args.json:
                     _print_line(entries[-1])
@@ -140,19 +149,19 @@ def cmd_upload(args, settings) -> int:
         uploader = state.get("uploader")
         interruption = uploader.interruption if uploader is not None else None
         if interruption is not None:
-            _say(interruption.message)
+            say(interruption.message)
         elif args.resume:
-            _say(f"Interrupted. Resume with: {resume_command(args.resume, args.files[0])}")
+            say(f"Interrupted. Resume with: {resume_command(args.resume, args.files[0])}")
         else:
-            _say("Interrupted before any upload was created; nothing to resume.")
+            say("Interrupted before any upload was created; nothing to resume.")
         if args.json:
-            _emit_json(entries)
+            emit_json(entries)
         return EXIT_INTERRUPTED
     finally:
         if "service" in state:
             state["service"].store.close()
     if args.json:
-        _emit_json(entries)
+        emit_json(entries)
     failed = any(e["error"] or e["status"] in ("error", "failed") for e in entries)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -210,12 +219,10 @@ def _entry(file: str, upload_id: str | None, status: str, *, error=None) -> dict
 def _print_line(entry: dict[str, Any]) -> None:
     import json
 
-    from scenario_tui.core.inert import inert_text
-
     fields = [entry["id"] or "-", entry["status"] or "unknown", entry["file"]]
     if entry["estimate"] is not None:
         fields.append(json.dumps(entry["estimate"], separators=(",", ":")))
-    print("\t".join(inert_text(f, one_line=True) for f in fields), flush=True)
+    tab_lines([fields], flush=True)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -224,8 +231,8 @@ def _print_line(entry: dict[str, Any]) -> None:
 def cmd_import(args, settings) -> int:
     import asyncio
 
-    from scenario_tui.cli.main import build_service
-    from scenario_tui.service.transfers import Uploader, UploadIncompleteError
+    from scenario_tui.service.upload_result import UploadIncompleteError
+    from scenario_tui.service.uploader import Uploader
 
     sources = [s for s in (args.url, args.huggingface, args.civitai) if s]
     if len(sources) != 1:
@@ -244,7 +251,7 @@ def cmd_import(args, settings) -> int:
                 uploader = Uploader(service.client, service.store, service=service,
                                     poll_min=settings.poll_min_seconds,
                                     poll_max=settings.poll_max_seconds)
-                on_update = _update_printer(None)
+                on_update = status_printer()
                 try:
                     if args.huggingface:
                         result = await uploader.import_huggingface(
@@ -257,7 +264,7 @@ def cmd_import(args, settings) -> int:
                             args.url, args.kind, note=args.note, wait=args.wait,
                             on_update=on_update)
                 except UploadIncompleteError as exc:
-                    _report(exc)
+                    report_error(exc)
                     entries.append(_entry(exc.upload_id, exc.upload_id, exc.status or "error",
                                           error=exc))
                     return
@@ -267,107 +274,18 @@ def cmd_import(args, settings) -> int:
         entry["file"] = result.upload.file_name if result.upload else result.file
         entries.append(entry)
         extra = f" ({result.problem})" if result.problem else ""
-        _say(f"{entry['file']}: {result.upload_id} ({result.upload.source if result.upload else ''}"
-             f" import), now {result.status}.{extra}")
+        source = result.upload.source if result.upload else ""
+        say(f"{entry['file']}: {result.upload_id} ({source} import), now {result.status}.{extra}")
 
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
-        _say("Interrupted.")
+        say("Interrupted.")
         return EXIT_INTERRUPTED
     if args.json:
-        _emit_json(entries[0] if len(entries) == 1 else entries)
+        emit_json(entries[0] if len(entries) == 1 else entries)
     else:
         for entry in entries:
             _print_line(entry)
     failed = any(e["error"] or e["status"] in ("error", "failed") for e in entries)
     return EXIT_FAILED if failed else EXIT_OK
-
-
-# --- output helpers ----------------------------------------------------------------------------
-
-
-class ProgressLine:
-    """A single progress line on ``stream``, redrawn with ``\\r`` at most 10 times a second;
-    silent when ``stream`` is not a terminal."""
-
-    def __init__(self, stream: TextIO, *, interval: float = 0.1) -> None:
-        self.stream = stream
-        try:
-            self.enabled = stream.isatty()
-        except (AttributeError, ValueError):
-            self.enabled = False
-        self.interval = interval
-        self._last = 0.0
-        self._shown = 0
-
-    def update(self, progress) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < self.interval and progress.bytes_sent < progress.total:
-            return
-        self._last = now
-        self.draw(format_progress(progress))
-
-    def draw(self, text: str) -> None:
-        import shutil
-
-        width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
-        text = text[:width]
-        self.stream.write("\r" + text + " " * max(0, self._shown - len(text)))
-        self.stream.flush()
-        self._shown = len(text)
-
-    def clear(self) -> None:
-        if self.enabled and self._shown:
-            self.stream.write("\r" + " " * self._shown + "\r")
-            self.stream.flush()
-            self._shown = 0
-
-
-def format_progress(p) -> str:
-    """``name: 12.0 MiB / 64.0 MiB 18% 30.1 MiB/s ETA 2s (part 1/8)``."""
-    from scenario_tui.core.inert import inert_text
-
-    eta = "?" if p.eta_s is None else _duration(p.eta_s)
-    return (f"{inert_text(p.file_name, one_line=True, limit=40)}: {human_size(p.bytes_sent)} / "
-            f"{human_size(p.total)} {p.fraction * 100:3.0f}% {human_size(p.rate_bps)}/s "
-            f"ETA {eta} ({p.parts_done}/{p.parts_total} parts)")
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def _update_printer(line: ProgressLine | None):
-    from scenario_tui.core.inert import inert_text
-
-    def on_update(upload) -> None:
-        if line is not None:
-            line.clear()
-        extra = f" ({upload.error_message})" if upload.error_message else ""
-        _say(inert_text(f"{upload.id}: {upload.status}{extra}", one_line=True))
-
-    return on_update
-
-
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def _report(exc: errors.ScenarioTuiError, prefix: str = "") -> None:
-    from scenario_tui.core.inert import inert_text
-
-    _say(inert_text(f"{prefix}{exc.title}: {exc.message}"))
-
-
-def _emit_json(data: Any) -> None:
-    from scenario_tui.cli.main import emit_json
-
-    emit_json(data)

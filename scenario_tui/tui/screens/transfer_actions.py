@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from textual import work
 
 from scenario_tui.core import errors
-from scenario_tui.tui.widgets.upload_progress import UploadProgress
+from scenario_tui.tui.screens.main_parts import ScreenParts
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.worker import Worker
+
+    from scenario_tui.service.parts import Progress
+    from scenario_tui.service.upload_result import UploadResult
+    from scenario_tui.service.uploader import Uploader
+    from scenario_tui.tui.screens.import_screen import ImportRequest
+    from scenario_tui.tui.screens.upload_screen import UploadRequest
 
 
-class TransferFlows:
+class TransferHost(ScreenParts, Protocol):
+    """What the transfer actions need from the main screen, besides ``ScreenParts``."""
+
+    def follow_upload(self, upload_id: str) -> Worker[None]: ...
+
+
+if TYPE_CHECKING:
+    class _Screen(TransferHost, Screen): ...
+else:
+    _Screen = object
+
+
+class TransferActions(_Screen):
     """Mixed into ``MainScreen``: the dialogs, the workers, and following what they created."""
 
     def action_upload(self) -> None:
@@ -17,7 +41,7 @@ class TransferFlows:
         if self._refuse_read_only():
             return
 
-        def start(request) -> None:
+        def start(request: UploadRequest | None) -> None:
             if request is not None:
                 self.upload_file(request)
 
@@ -29,14 +53,14 @@ class TransferFlows:
         if self._refuse_read_only():
             return
 
-        def start(request) -> None:
+        def start(request: ImportRequest | None) -> None:
             if request is not None:
                 self.import_reference(request)
 
         self.app.push_screen(ImportScreen(), start)
 
-    def _uploader(self):
-        from scenario_tui.service.transfers import Uploader
+    def _uploader(self) -> Uploader:
+        from scenario_tui.service.uploader import Uploader
 
         return Uploader(
             self.service.client, self.service.store, service=self.service,
@@ -44,23 +68,22 @@ class TransferFlows:
         )
 
     @work(group="upload", exit_on_error=False)
-    async def upload_file(self, request) -> None:
+    async def upload_file(self, request: UploadRequest) -> None:
         """Multipart upload with progress; the new ID is listed as soon as it exists."""
-        from scenario_tui.service.transfers import UploadIncompleteError
+        from scenario_tui.service.upload_result import UploadIncompleteError
 
         uploader = self._uploader()
         key = request.path
         listed = False
 
-        def on_progress(progress) -> None:
+        def on_progress(progress: Progress) -> None:
             nonlocal listed
-            self.uploading[key] = progress
-            self.query_one(UploadProgress).show(self.uploading)
+            self.states.transfer_progress(key, progress)
             if not listed:
                 listed = True
                 self.table.reload()
 
-        self.uploading[key] = None
+        self.states.start_transfer(key)
         try:
             result = await uploader.upload_file(
                 request.path, kind=request.kind, no_complete=not request.complete,
@@ -73,13 +96,12 @@ class TransferFlows:
             self._set_error(None, exc)
             return
         finally:
-            self.uploading.pop(key, None)
-            self.query_one(UploadProgress).show({k: v for k, v in self.uploading.items() if v})
+            self.states.end_transfer(key)
             self.table.reload()
         self._after_create(result, f"Uploaded {result.parts_sent} part(s) of {key}")
 
     @work(group="upload", exit_on_error=False)
-    async def import_reference(self, request) -> None:
+    async def import_reference(self, request: ImportRequest) -> None:
         uploader = self._uploader()
         try:
             if request.source == "huggingface":
@@ -87,21 +109,22 @@ class TransferFlows:
             elif request.source == "civitai":
                 result = await uploader.import_civitai(request.target)
             else:
-                result = await uploader.import_url(request.target, request.kind)
+                result = await uploader.import_url(request.target, request.kind or "")
         except errors.ScenarioTuiError as exc:
             self._set_error(None, exc)
             return
         self.table.reload()
         self._after_create(result, "Import created", follow_pending=True)
 
-    def _after_create(self, result, what: str, *, follow_pending: bool = False) -> None:
+    def _after_create(self, result: UploadResult, what: str, *,
+                      follow_pending: bool = False) -> None:
         """Toast the outcome, select the new upload and follow it to a final status."""
         upload_id = result.upload_id
         if upload_id is None:
             self._toast("Nothing created", result.problem or what, "warning")
             return
         self.table.fresh.add(upload_id)
-        self.outcomes[upload_id] = f"{what}: {result.status}."
+        self.states.set_outcome(upload_id, f"{what}: {result.status}.")
         self._toast(what, f"{upload_id}: {result.status}.")
         self._row_changed(upload_id)
         if result.status not in ("imported", "failed") and (

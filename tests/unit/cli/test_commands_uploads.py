@@ -1,4 +1,6 @@
-"""The scripting CLI, run as a real subprocess against the fake API served on loopback."""
+"""The subcommands on known uploads (``add``, ``remove``, ``list``, ``show``, ``complete``,
+``log``, ``paths``) and the errors every command reports, run as a real subprocess against the
+fake API served on loopback."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import sys
 
 import pytest
 
-from scenario_tui.fake.scenario import BAD_FILE_ID, seeded_pending_ids
+from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 
@@ -33,7 +35,8 @@ def test_version_and_paths_do_not_import_textual(cli_env):
 
 
 def test_add_from_stdin_list_json_and_remove(cli_env):
-    out = run(cli_env, "add", "-", "--note", "ticket 9", stdin=f"{PENDING[0]}\n\n{PENDING[1]}\n{PENDING[0]}\n")
+    out = run(cli_env, "add", "-", "--note", "ticket 9",
+              stdin=f"{PENDING[0]}\n\n{PENDING[1]}\n{PENDING[0]}\n")
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [PENDING[0], PENDING[1]]
     assert "1 duplicate" in out.stderr
@@ -99,8 +102,10 @@ def test_complete_non_pending_is_skipped_not_posted(cli_env, fake):
 @pytest.mark.parametrize(
     ("fault", "expect"),
     [({"status": 401}, "Bad credentials"), ({"status": 404}, "Not found"),
-     ({"status": 500, "count": 5}, "Server error"), ({"kind": "html", "status": 502, "count": 5}, "HTML page"),
-     ({"kind": "malformed_json"}, "not JSON"), ({"status": 429, "retry_after": 1, "count": 5}, "Rate limited")],
+     ({"status": 500, "count": 5}, "Server error"),
+     ({"kind": "html", "status": 502, "count": 5}, "HTML page"),
+     ({"kind": "malformed_json"}, "not JSON"),
+     ({"status": 429, "retry_after": 1, "count": 5}, "Rate limited")],
 )
 def test_api_errors_are_clear_and_exit_1(cli_env, fake, fault, expect):
     fake.faults.add(**fault)
@@ -138,105 +143,3 @@ def test_corrupt_store_is_reported_and_untouched(cli_env, tmp_path):
     out = run(cli_env, "--store", str(store), "list")
     assert out.returncode == 1 and "damaged" in out.stderr.lower()
     assert store.read_bytes() == b"this is not sqlite" * 100
-
-
-def test_fake_api_command_prints_base_url_first(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "scenario_tui", "fake-api", "--step-seconds", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("http://127.0.0.1:") and line.endswith("/v1")
-        import httpx
-
-        answer = httpx.get(f"{line}/uploads/{PENDING[0]}", auth=("k", "s"))
-        assert answer.status_code == 200 and answer.json()["upload"]["id"] == PENDING[0]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.mark.parametrize("argv", [
-    [], ["--store", "x.db"], ["--read-only"], ["--profile", "p", "--base-url", "https://a.b"],
-    ["--store", "list"], ["--project-id", "p1", "--allow-insecure-http"], ["--store=x.db"],
-    ["--store", "a.db", "--read-only", "--store", "b.db"], ["--base-url=https://a.b/v1?x=1"],
-    ["--profile", ""],
-])
-def test_tui_arguments_parse_as_the_full_parser_does(argv):
-    """The TUI's arguments skip building the subcommand parsers, with the very same result."""
-    from scenario_tui.cli.main import _tui_only_args, build_parser
-
-    fast = _tui_only_args(argv)
-    assert fast is not None
-    assert vars(fast) == vars(build_parser().parse_args(argv))
-
-
-@pytest.mark.parametrize("argv", [
-    ["list"], ["--store"], ["--bogus"], ["-h"], ["--store", "x", "add", "up_1"], ["--ver"],
-    ["upload", "f.png"], ["--sto", "x.db"], ["--read-only=yes"], ["--store", "--read-only"],
-    ["--help"], ["--"], ["x.db"],
-])
-def test_anything_but_global_flags_goes_to_the_full_parser(argv):
-    from scenario_tui.cli.main import _tui_only_args
-
-    assert _tui_only_args(argv) is None
-
-
-def test_an_abbreviated_flag_still_starts_the_tui_through_the_full_parser():
-    from scenario_tui.cli.main import build_parser
-
-    args = build_parser().parse_args(["--sto", "x.db", "--read"])
-    assert args.command is None and str(args.store) == "x.db" and args.read_only is True
-
-
-def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeypatch):
-    """Start-up frees almost nothing, so collections during it are wasted work: the app runs
-    with the collector off (its main screen turns it on after the first frame)."""
-    import gc
-
-    from scenario_tui.cli import main as cli
-    from scenario_tui.tui.app import ScenarioApp
-
-    for name, value in cli_env.items():
-        monkeypatch.setenv(name, value)
-    seen: list[tuple[bool, str]] = []
-    monkeypatch.setattr(ScenarioApp, "run", lambda app: seen.append(
-        (gc.isenabled(), app.service.store.path.name)))
-    assert gc.isenabled()
-    assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
-    assert seen == [(False, "gc.db")] and gc.isenabled()  # on again once the TUI has ended
-
-    def crash(app):
-        raise RuntimeError("before the first frame")
-
-    monkeypatch.setattr(ScenarioApp, "run", crash)
-    with pytest.raises(RuntimeError):
-        cli.main(["--store", str(tmp_path / "gc.db")])
-    assert gc.isenabled()
-
-
-def test_a_deferred_service_is_built_once_whoever_asks_first(tmp_path):
-    """The warm-up thread and a key on the UI thread may both reach for the service at once."""
-    import threading
-    import time
-    from types import SimpleNamespace
-
-    from scenario_tui.cli.main import DeferredService
-
-    builds: list[str] = []
-
-    def slow_build():
-        builds.append(threading.current_thread().name)
-        time.sleep(0.05)
-        return SimpleNamespace(profile="p", refresh=lambda upload_id: f"refreshed {upload_id}")
-
-    store = object()
-    service = DeferredService(store, slow_build)
-    assert service.store is store and not service.built and builds == []
-    seen: list[str] = []
-    threads = [threading.Thread(target=lambda: seen.append(service.profile)) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert seen == ["p"] * 4 and len(builds) == 1 and service.built
-    assert service.refresh("up_1") == "refreshed up_1"

@@ -1,23 +1,26 @@
-"""Reading uploads from the API for the main screen: the highlighted row's details, one
-refresh, refresh-all and the polite refresh at start-up (bounded, capped, cancellable)."""
+"""Reading uploads from the API for the main screen: the highlighted row's details, ``r``,
+``R`` and the polite refresh at start-up (bounded, capped, cancellable)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual import work
-from textual.widgets import Input
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from scenario_tui.core import errors
-from scenario_tui.store.listing import ListQuery
 from scenario_tui.core.timestamps import parse_time
+from scenario_tui.tui.screens.main_parts import ScreenParts
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from scenario_tui.core.models import Upload
+    from scenario_tui.service.refresh_thread import RefreshThread
+    from scenario_tui.store.rows import KnownUpload
 
 BULK_REFRESH_CONFIRM = 500  # refreshing more than this many asks first
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest on a row before it is fetched
@@ -25,20 +28,41 @@ STALE_AFTER = 30.0  # seconds after which the highlighted row is fetched again
 ROWS_EVERY = 0.5  # seconds between re-reads of the rows while a bulk refresh answers
 KEY_QUIET = 0.1  # ... and at least this long after a key (unless ROWS_AT_MOST have passed)
 ROWS_AT_MOST = 2.0
+BULK_GROUPS = ("refresh-all", "startup")  # the workers of bulk refreshes (escape cancels them)
 
 
 def rows_due(now: float, shown_at: float, key_at: float) -> bool:
     """Whether a bulk refresh re-reads the rows now (last at ``shown_at``; the last key at
     ``key_at``). Re-reading costs a query and a repaint: twice a second shows progress, and
     never just after a key (its frame would wait for that work, or for Textual's next frame
-    slot, a sixtieth of a second, when the repaint came first), unless keys keep coming for
-    ``ROWS_AT_MOST`` seconds."""
+    slot, when the repaint came first), unless keys keep coming for ``ROWS_AT_MOST`` seconds."""
     since = now - shown_at
     return since >= ROWS_AT_MOST or (since >= ROWS_EVERY and now - key_at >= KEY_QUIET)
 
 
-class RefreshFlows:
-    """Mixed into ``MainScreen``: uses its service, table, busy/failure maps and renderers."""
+class RefreshHost(ScreenParts, Protocol):
+    """What the refresh actions need from the main screen, besides ``ScreenParts``."""
+
+    #: bulk refreshes run on a loop of their own, in a thread
+    refresher: RefreshThread
+    #: time.monotonic() of the last key pressed on the screen
+    key_at: float
+    #: set once pydantic and httpx are loaded
+    warmed: asyncio.Event
+    #: a connection or credentials problem was reported once already
+    api_unreachable: bool
+
+
+if TYPE_CHECKING:
+    class _Screen(RefreshHost, Screen): ...
+else:
+    _Screen = object
+
+
+class RefreshActions(_Screen):
+    """Mixed into ``MainScreen``: ``r``, ``R`` and the reads behind them and the details."""
+
+    api_unreachable = False  # set once a connection or credentials problem was reported
 
     @work(group="detail", exclusive=True, exit_on_error=False)
     async def load_detail(self, upload_id: str) -> None:
@@ -46,7 +70,7 @@ class RefreshFlows:
         await asyncio.sleep(DETAIL_DEBOUNCE)  # moving the cursor on cancels this worker
         await self.warmed.wait()
         row = self.service.store.get(upload_id)
-        if row is None or upload_id in self.busy:
+        if row is None or self.states.busy(upload_id):
             return
         upload = row.upload
         if self._is_old(row):
@@ -56,40 +80,36 @@ class RefreshFlows:
                 return
         if upload is None or not (upload.job_id or upload.entity_id):
             return
-        cached = self.follow_cache.get(upload_id)
-        if cached is not None and upload.is_final and getattr(cached, "job", None) is not None:
+        cached = self.states.follow(upload_id)
+        if cached is not None and upload.is_final and cached.job is not None:
             return
         found = await self.service.follow_through(upload)
-        self.follow_cache[upload_id] = found
+        self.states.set_follow(upload_id, found)
         if self.table.highlighted_id == upload_id:  # still the row the user is looking at
             self._show_highlighted()
 
-    def _is_old(self, row) -> bool:
+    def _is_old(self, row: KnownUpload) -> bool:
         if row.fetched_at is None or row.id not in self.table.fresh:
             return True
         fetched = parse_time(row.fetched_at)
-        return fetched is None or (datetime.now(timezone.utc) - fetched).total_seconds() > STALE_AFTER
+        return fetched is None or (
+            datetime.now(timezone.utc) - fetched).total_seconds() > STALE_AFTER
 
     async def _fetch(self, upload_id: str) -> Upload:
-        """GET one upload, with busy marker, error routing and re-render."""
-        self.busy.setdefault(upload_id, "refreshing")
-        self._update_status()
+        """GET one upload, marked as refreshing meanwhile; errors reported, then raised."""
+        self.states.start(upload_id, "refreshing", unless_busy=True)
         try:
             upload = await self.service.refresh(upload_id)
         except errors.ScenarioTuiError as exc:
-            self._unbusy(upload_id, "refreshing")
+            self.states.finish(upload_id, "refreshing")
             self._set_error(upload_id, exc)
             raise
         finally:
-            self._unbusy(upload_id, "refreshing")
-        self.failures.pop(upload_id, None)
+            self.states.finish(upload_id, "refreshing")
+        self.states.clear_failure(upload_id)
         self.table.fresh.add(upload_id)
         self._row_changed(upload_id)
         return upload
-
-    def _unbusy(self, upload_id: str, what: str) -> None:
-        if self.busy.get(upload_id) == what:
-            del self.busy[upload_id]
 
     @work(group="refresh-one", exit_on_error=False)
     async def refresh_one(self, upload_id: str) -> None:
@@ -97,18 +117,16 @@ class RefreshFlows:
             upload = await self._fetch(upload_id)
         except errors.ScenarioTuiError:
             return
-        self.outcomes[upload_id] = f"Refreshed: {upload.status}."
-        self.follow_cache.pop(upload_id, None)
-        self._update_status()
+        self.states.set_outcome(upload_id, f"Refreshed: {upload.status}.")
+        self.states.forget_follow(upload_id)
         if self.table.highlighted_id == upload_id:
             self.load_detail(upload_id)
 
-    def start_startup_refresh(self):
+    def start_startup_refresh(self) -> Worker[None]:
         """Refresh non-final uploads politely: newest first, bounded, capped. They are queued
         (marked busy) before this returns, so nothing else fetches them meanwhile."""
         ids = self.service.store.ids_to_refresh(self.settings.startup_refresh_cap)
-        for upload_id in ids:
-            self.busy.setdefault(upload_id, "queued")
+        self.states.queue(ids)
         return self._startup_refresh(ids)
 
     @work(group="startup", exclusive=True, exit_on_error=False)
@@ -125,32 +143,36 @@ class RefreshFlows:
         failed = 0
         shown_at = 0.0  # when the rows were last re-read
         worker = get_current_worker()
-        for upload_id in ids:
-            self.busy.setdefault(upload_id, "queued")
+        states = self.states
+        states.queue(ids)
 
-        def on_result(upload_id: str, upload, exc) -> None:
+        def on_result(upload_id: str, upload: Upload | None,
+                      exc: errors.ScenarioTuiError | None) -> None:
             nonlocal done, failed, shown_at
             done += 1
-            if self.busy.get(upload_id) in ("queued", "refreshing"):
-                del self.busy[upload_id]
+            if states.busy(upload_id) in ("queued", "refreshing"):
+                states.finish(upload_id)
             if exc is not None:
                 failed += 1
-                self.failures[upload_id] = (exc.title, exc.message)
-                if isinstance(exc, (errors.ApiConnectionError, errors.ApiTimeoutError, errors.AuthError)):
+                states.fail(upload_id, exc.title, exc.message)
+                if isinstance(exc, (errors.ApiConnectionError, errors.ApiTimeoutError,
+                                    errors.AuthError)):
                     self._api_problem(exc)
             else:
-                self.failures.pop(upload_id, None)
+                states.clear_failure(upload_id)
                 self.table.fresh.add(upload_id)
                 if upload_id == self.table.highlighted_id and not any(
                         w.group == "detail" and not w.is_finished for w in self.workers):
                     # its job and asset, as after `r` (a detail load under way does that itself)
-                    self.follow_cache.pop(upload_id, None)
+                    states.forget_follow(upload_id)
                     self.load_detail(upload_id)
-            self.bulk_progress = f"{label}: {done}/{len(ids)}" + (f", {failed} failed" if failed else "")
             now = time.monotonic()
             if rows_due(now, shown_at, self.key_at) or done == len(ids) or (
                     upload_id == self.table.highlighted_id):
                 shown_at = now
+                # the progress line changes with the rows: once per re-read, not per answer
+                states.bulk_progress = f"{label}: {done}/{len(ids)}" + (
+                    f", {failed} failed" if failed else "")
                 self._row_changed(upload_id)
 
         try:
@@ -158,15 +180,13 @@ class RefreshFlows:
                 ids, concurrency=self.settings.refresh_concurrency, on_result=on_result
             )
         finally:
-            for upload_id in ids:
-                if self.busy.get(upload_id) == "queued":
-                    del self.busy[upload_id]
-            cancelled = worker.is_cancelled
-            self.bulk_progress = ""
-            summary = f"{label}: {done} of {len(ids)} done" + (f", {failed} failed" if failed else "")
-            if cancelled:
+            states.unqueue(ids)
+            summary = f"{label}: {done} of {len(ids)} done" + (
+                f", {failed} failed" if failed else "")
+            if worker.is_cancelled:
                 summary += " (cancelled)"
-            self.app_line = summary + "."
+            states.bulk_progress = ""
+            states.app_line = summary + "."
             self.table.reload()
             self._show_highlighted()
         if failed and not self.api_unreachable:
@@ -177,12 +197,22 @@ class RefreshFlows:
             self.api_unreachable = True
             self._toast(exc.title, f"{exc.message} Showing cached data.", "error")
 
+    def _cancel_refreshes(self) -> bool:
+        """Cancel the bulk refreshes under way; whether there was one."""
+        cancelled = False
+        for worker in self.workers:
+            if worker.group in BULK_GROUPS and worker.is_running:
+                worker.cancel()
+                cancelled = True
+        return cancelled
+
     def action_refresh(self) -> None:
         upload_id = self.table.highlighted_id
         if upload_id is None:
             return
-        if upload_id in self.busy:
-            self._toast("Busy", f"{upload_id} is {self.busy[upload_id]}; its status will update.")
+        busy = self.states.busy(upload_id)
+        if busy:
+            self._toast("Busy", f"{upload_id} is {busy}; its status will update.")
             return
         self.refresh_one(upload_id)
 
@@ -199,24 +229,12 @@ class RefreshFlows:
             f"That is {len(ids):,} requests, {self.settings.refresh_concurrency} at a time.",
             "Filter the list first (/) to refresh fewer; escape stops a refresh under way.",
         ]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.refresh_all(ids)
+
         self.app.push_screen(
             ConfirmScreen(f"Refresh all {len(ids):,} listed uploads?", lines, "Refresh"),
-            lambda yes: self.refresh_all(ids) if yes else None,
+            confirmed,
         )
-
-    def action_cancel(self) -> None:
-        cancelled = False
-        for worker in self.workers:
-            if worker.group in ("refresh-all", "startup") and worker.is_running:
-                worker.cancel()
-                cancelled = True
-        if cancelled:
-            self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
-        elif self.query_state.search:
-            self._set_query(ListQuery(sort=self.query_state.sort, descending=self.query_state.descending))
-            filt = self.query_one("#filter-input", Input)
-            filt.value = ""
-            filt.display = False
-        elif self.table.marked:
-            self.table.marked.clear()
-            self.table.refresh()

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual import work
 
 from scenario_tui.core import errors
+from scenario_tui.tui.screens.main_parts import ScreenParts, Severity
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.worker import Worker
+
     from scenario_tui.core.models import Upload
 
 
-class CompleteFlows:
+class CompleteHost(ScreenParts, Protocol):
+    """What the complete actions need from the main screen, besides ``ScreenParts``."""
+
+    def load_detail(self, upload_id: str) -> Worker[None]: ...
+
+
+if TYPE_CHECKING:
+    class _Screen(CompleteHost, Screen): ...
+else:
+    _Screen = object
+
+
+class CompleteActions(_Screen):
     """Mixed into ``MainScreen``: ``c`` and the workers behind it (never exclusive: an in-flight
     complete is never cancelled)."""
 
     @work(group="complete", exit_on_error=False)
     async def complete_upload(self, upload_id: str) -> None:
         """Send complete once (never exclusive: an in-flight POST is never cancelled)."""
-        self.busy[upload_id] = "completing"
-        self.failures.pop(upload_id, None)
-        self.outcomes[upload_id] = ""
+        states = self.states
+        states.start(upload_id, "completing")
+        states.clear_failure(upload_id)
+        states.set_outcome(upload_id, "")
         self._row_changed(upload_id)
         try:
             result = await self.service.complete(upload_id)
@@ -30,30 +47,32 @@ class CompleteFlows:
             self._set_error(upload_id, exc)
             return
         finally:  # whatever happened, this upload is no longer being completed
-            self.busy.pop(upload_id, None)
+            states.finish(upload_id)
             self._row_changed(upload_id)
-        self.outcomes[upload_id] = result.summary()
+        states.set_outcome(upload_id, result.summary())
         self.table.fresh.add(upload_id)
-        severity = "warning" if (result.uncertain or result.skipped) else "information"
-        self._toast("Complete" if not result.skipped else "Not sent", f"{upload_id}: {result.summary()}", severity)
+        severity: Severity = "warning" if (result.uncertain or result.skipped) else "information"
+        self._toast("Complete" if not result.skipped else "Not sent",
+                    f"{upload_id}: {result.summary()}", severity)
         self._row_changed(upload_id)
-        if result.upload is not None and not result.upload.is_final and result.upload.status != "pending":
+        upload = result.upload
+        if upload is not None and not upload.is_final and upload.status != "pending":
             self.follow_upload(upload_id)
 
     @work(group="follow", exit_on_error=False)
     async def follow_upload(self, upload_id: str) -> None:
         """Poll until imported or failed, with backoff; then notify."""
-        if self.busy.get(upload_id) == "polling":
+        states = self.states
+        if states.busy(upload_id) == "polling":
             return
-        self.busy[upload_id] = "polling"
+        states.start(upload_id, "polling")
 
         def on_wait(delay: float) -> None:
-            self.next_poll[upload_id] = time.monotonic() + delay
-            self._update_status()
+            states.set_next_poll(upload_id, time.monotonic() + delay)
 
         def on_update(upload: Upload) -> None:
             self.table.fresh.add(upload_id)
-            self.outcomes[upload_id] = f"Now {upload.status}."
+            states.set_outcome(upload_id, f"Now {upload.status}.")
             self._row_changed(upload_id)
 
         try:
@@ -65,18 +84,16 @@ class CompleteFlows:
             self._set_error(upload_id, exc)
             return
         finally:
-            self.busy.pop(upload_id, None)
-            self.next_poll.pop(upload_id, None)
+            states.finish(upload_id)
             self._row_changed(upload_id)
-        self.follow_cache.pop(upload_id, None)
+        states.forget_follow(upload_id)
         if final.status == "failed":
             message = f"{upload_id} failed: {final.error_message or 'no reason given'}"
-            self.outcomes[upload_id] = message
+            states.set_outcome(upload_id, message)
             self._toast("Upload failed", message, "error")
         else:
-            self.outcomes[upload_id] = f"{upload_id} is {final.status}."
+            states.set_outcome(upload_id, f"{upload_id} is {final.status}.")
             self._toast("Upload finished", f"{upload_id} is {final.status}.")
-        self._update_status()
         if self.table.highlighted_id == upload_id:
             self.load_detail(upload_id)
 
@@ -89,15 +106,16 @@ class CompleteFlows:
         if not targets:
             self._toast("Nothing to complete", "No upload is highlighted or marked.")
             return
-        if len(targets) == 1 and targets[0] in self.busy and self.busy[targets[0]] == "completing":
-            self._toast("Already completing", f"{targets[0]}: the complete is in flight; wait for its answer.")
+        if len(targets) == 1 and self.states.busy(targets[0]) == "completing":
+            self._toast("Already completing",
+                        f"{targets[0]}: the complete is in flight; wait for its answer.")
             return
         items = []
         for upload_id in targets:
             row = self.service.store.get(upload_id)
             status = row.status if row else None
             reason = None
-            if self.busy.get(upload_id) == "completing":
+            if self.states.busy(upload_id) == "completing":
                 reason = "complete already in flight"
             elif status is None:
                 reason = "status unknown: refresh it first"

@@ -1,0 +1,134 @@
+"""The subcommands that start something long-running: the TUI (no subcommand), ``demo`` (the
+TUI on the fake API) and ``fake-api`` (the fake alone, served until interrupted).
+
+Textual is imported only in the functions that start the app, and the fake only in ``demo`` and
+``fake-api``: the scripting subcommands load neither.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from scenario_tui.cli.output import EXIT_OK, say
+from scenario_tui.cli.wiring import DeferredService, build_service, open_store
+
+if TYPE_CHECKING:
+    import argparse
+
+_STEP_HELP = "seconds per lifecycle step of a completed upload (0: no wait)"
+
+DEMO_NOTES: dict[str, str] = {
+    "up_demo_pending_1": "ticket #4711: customer says stuck since Friday",
+    "up_demo_badfile_1": "ticket #4720: scanned TIFF, may be damaged",
+    "up_demo_failed_1": "ticket #4698: re-upload requested",
+}
+
+
+def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
+    """Declare these subcommands with ``cmd(name, help, handler) -> ArgumentParser``."""
+    demo = cmd("demo", "open the TUI on a built-in fake API with sample uploads", cmd_demo)
+    demo.add_argument("--step-seconds", type=float, default=1.0, help=_STEP_HELP)
+    fake = cmd("fake-api", "serve the fake Scenario API on 127.0.0.1 until interrupted",
+               cmd_fake_api)
+    fake.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    fake.add_argument("--api-key", help="demand exactly this API key")
+    fake.add_argument("--api-secret", help="demand exactly this API secret")
+    fake.add_argument("--step-seconds", type=float, default=1.0, help=_STEP_HELP)
+    fake.add_argument("--no-seed", action="store_true", help="start with no sample uploads")
+
+
+@contextmanager
+def _collector_off_until_first_frame() -> Iterator[None]:
+    """Start-up allocates many objects (Textual's import above all) and frees almost none of
+    them: cyclic collections meanwhile are work for nothing (bench/RESULTS.md). The main screen
+    turns the collector on after the first frame, when it freezes what start-up built; failing
+    before that, it is on again on the way out."""
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def cmd_tui(args, settings) -> int:
+    with _collector_off_until_first_frame():
+        return _run_tui(settings)
+
+
+def _run_tui(settings) -> int:
+    import threading
+
+    # Checking every page of the store is one SQLite call that runs without the GIL: it
+    # overlaps with importing Textual, and ends before anything runs.
+    store = open_store(settings, verify=False)
+    problem: list[BaseException] = []
+
+    def verify() -> None:
+        try:
+            store.verify()
+        except BaseException as exc:  # raised below, in the main thread
+            problem.append(exc)
+
+    checker = threading.Thread(target=verify, name="verify-store")
+    checker.start()
+    from scenario_tui.tui.app import ScenarioApp
+
+    checker.join()
+    if problem:
+        store.close()
+        raise problem[0]
+    service = DeferredService(store, lambda: build_service(settings, store=store))
+    ScenarioApp(service, settings).run()
+    return EXIT_OK
+
+
+def cmd_demo(args, settings) -> int:
+    with _collector_off_until_first_frame():
+        return _run_demo(args, settings)
+
+
+def _run_demo(args, settings) -> int:
+    import tempfile
+    import time
+
+    from scenario_tui.fake.scenario import FakeScenario
+    from scenario_tui.fake.server import serve
+
+    fake = FakeScenario(step_seconds=args.step_seconds, seed_epoch=time.time() - 5400)
+    with tempfile.TemporaryDirectory(prefix="scenario-tui-demo-") as tmp, serve(fake) as server:
+        demo_settings = settings.with_overrides(
+            base_url=server.base_url, api_key="demo-key", api_secret="demo-secret", jwt=None,
+            project_id=None, store_path=Path(tmp) / "demo.db", demo=True, profile="demo",
+            warnings=(),
+        )
+        service = build_service(demo_settings)
+        service.store.add(list(reversed(fake.seeded_ids)), note="")  # pending ones on top
+        for upload_id, note in DEMO_NOTES.items():
+            if service.store.contains(upload_id):
+                service.store.set_note(upload_id, note)
+        from scenario_tui.tui.app import ScenarioApp
+
+        ScenarioApp(service, demo_settings).run()
+        service.store.close()
+    return EXIT_OK
+
+
+def cmd_fake_api(args, settings) -> int:
+    from scenario_tui.fake.scenario import FakeScenario
+    from scenario_tui.fake.server import run_forever
+
+    fake = FakeScenario(
+        step_seconds=args.step_seconds, api_key=args.api_key, api_secret=args.api_secret,
+        seed=not args.no_seed,
+    )
+
+    def ready(base_url: str) -> None:
+        print(base_url, flush=True)
+        say("Fake Scenario API ready; Ctrl+C stops it.")
+
+    run_forever(fake, host="127.0.0.1", port=args.port, on_ready=ready)
+    return EXIT_OK

@@ -1,0 +1,75 @@
+"""The composition root: settings in, store + API client + service out.
+
+The CLI's commands, the TUI's launch, the tests, the benchmarks and the screenshots all build the
+app's parts here, so that what they exercise is the real wiring (a fake transport or a temporary
+store passed in, never patched in).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from scenario_tui.core.config import Settings
+    from scenario_tui.service.uploads import UploadService
+    from scenario_tui.store.sqlite import Store
+
+
+def open_store(settings: Settings, *, verify: bool = True) -> Store:
+    """The local store at ``settings.store_path`` (``verify=False``: see ``Store.open``)."""
+    from scenario_tui.store.sqlite import Store
+
+    return Store.open(settings.store_path, verify=verify)
+
+
+def build_service(settings: Settings, *, transport=None, store: Store | None = None,
+                  sleep=None) -> UploadService:
+    """Build the store (unless given), API client and service for ``settings`` (transport
+    injectable)."""
+    from scenario_tui.api.client import ScenarioClient
+    from scenario_tui.api.credentials import Credentials
+    from scenario_tui.service.uploads import UploadService
+
+    store = store or open_store(settings)
+    client = ScenarioClient(
+        base_url=settings.base_url,
+        credentials=Credentials(settings.api_key, settings.api_secret, settings.jwt),
+        project_id=settings.project_id,
+        transport=transport,
+        timeout=settings.timeout,
+        connect_timeout=settings.connect_timeout,
+        max_retries=settings.max_retries,
+        custom_headers=dict(settings.custom_headers),
+    )
+    kwargs = {"sleep": sleep} if sleep else {}
+    return UploadService(
+        client, store, profile=settings.profile, read_only=settings.read_only, **kwargs
+    )
+
+
+class DeferredService:
+    """Stands in for the service the TUI gets, so that its first frame waits for neither the
+    API client's nor the service's code: only the store is there from the start; the service
+    is built at the first use of anything else (by the warm-up thread after the first frame,
+    unless a key comes first). Reading or calling through it is the same as on the service."""
+
+    def __init__(self, store, build: Callable[[], Any]) -> None:
+        import threading
+
+        self.store = store
+        self._build = build
+        self._service = None
+        self._lock = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        return self._service is not None
+
+    def _real(self):
+        with self._lock:  # the warm-up thread and a key on the UI thread may come together
+            if self._service is None:
+                self._service = self._build()
+            return self._service
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set above
+        return getattr(self._real(), name)

@@ -1,0 +1,86 @@
+"""The store's schema: named, ordered, append-only migrations, recorded in the database.
+
+Never edit or reorder an entry of ``MIGRATIONS``, only add new ones at the end. They are recorded
+in the ``migrations`` table, run at every open, each in its own transaction, and
+``PRAGMA user_version`` holds how many have been applied.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", """
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    note TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    snapshot TEXT,
+    fetched_at TEXT,
+    status TEXT,
+    file_name TEXT,
+    kind TEXT,
+    file_size INTEGER,
+    updated_at TEXT,
+    error_message TEXT
+);
+CREATE INDEX uploads_status ON uploads (status, seq);
+CREATE INDEX uploads_file_name ON uploads (file_name, seq);
+CREATE INDEX uploads_updated_at ON uploads (updated_at, seq);
+CREATE INDEX uploads_file_size ON uploads (file_size, seq);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters (name, value) VALUES ('upload_seq', 0);
+CREATE TABLE activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    profile TEXT,
+    upload_id TEXT,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    http_status INTEGER,
+    message TEXT
+);
+CREATE INDEX activity_upload_id ON activity (upload_id, id);
+"""),
+    ("0002_parts", """
+CREATE TABLE parts_sent (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER,
+    sent_at TEXT,
+    PRIMARY KEY (upload_id, part_number)
+);
+"""),
+)
+
+
+def read_version(c: sqlite3.Connection) -> tuple[int, int]:
+    """(migrations applied, tables in the file), read in one statement, so from one snapshot,
+    even while another process runs the first migration."""
+    return c.execute("SELECT (SELECT user_version FROM pragma_user_version),"
+                     " (SELECT count(*) FROM sqlite_master)").fetchone()
+
+
+def migrate(c: sqlite3.Connection, number: int, name: str, sql: str, now: str) -> None:
+    """Apply migration ``number`` (1-based) unless the file already has it; call it inside a
+    write transaction."""
+    if c.execute("PRAGMA user_version").fetchone()[0] >= number:
+        return  # another process applied it while we waited for the lock
+    c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for statement in _statements(sql):
+        c.execute(statement)
+    c.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now))
+    c.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(sql: str) -> Iterator[str]:
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()

@@ -1,0 +1,176 @@
+"""What the main screen's list holds: adding IDs (``a``), notes (``n``), removing (``d``) and
+undoing it (``u``), and copying IDs or a summary out (``y``, ``Y``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from scenario_tui.core import errors
+from scenario_tui.core.inert import inert_text
+from scenario_tui.core.units import human_size
+from scenario_tui.tui.screens.main_parts import ScreenParts
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.worker import Worker
+
+    from scenario_tui.store.rows import KnownUpload
+
+SHOWN_REMOVALS = 200  # the remove dialog lists this many IDs, then a count of the rest
+CLIPBOARD_CAVEAT = "some terminals or tmux set-ups ignore it."
+
+
+class ListHost(ScreenParts, Protocol):
+    """What the list actions need from the main screen, besides ``ScreenParts``."""
+
+    #: the rows of the last removal, for undo
+    last_removed: list[KnownUpload]
+
+    def refresh_all(self, ids: list[str]) -> Worker[None]: ...
+
+
+if TYPE_CHECKING:
+    class _Screen(ListHost, Screen): ...
+else:
+    _Screen = object
+
+
+class ListActions(_Screen):
+    """Mixed into ``MainScreen``: the keys that change which uploads are listed, and copying."""
+
+    def action_add(self) -> None:
+        from scenario_tui.tui.screens.add_screen import AddIdsScreen
+
+        if self._refuse_read_only():
+            return
+        self.app.push_screen(AddIdsScreen(known=self.service.store.contains), self._ids_added)
+
+    def _ids_added(self, text: str | None) -> None:
+        from scenario_tui.core.ids import split_ids
+
+        if not text:
+            return
+        try:
+            report = self.service.add(split_ids(text))
+        except errors.ScenarioTuiError as exc:
+            self._set_error(None, exc)
+            return
+        parts = [f"{len(report.added)} added"]
+        if report.existing:
+            parts.append(f"{len(report.existing)} already known")
+        if report.duplicates:
+            parts.append(f"{len(report.duplicates)} duplicates skipped")
+        if report.invalid:
+            first = report.invalid[0][1]
+            parts.append(f"{len(report.invalid)} invalid (e.g. {first})")
+        self._toast("Added", ", ".join(parts) + ".",
+                    "warning" if report.invalid else "information")
+        self.table.reload()
+        self._show_highlighted()
+        if report.added:
+            self.refresh_all(report.added[: self.settings.startup_refresh_cap])
+
+    def action_note(self) -> None:
+        from scenario_tui.tui.screens.note_screen import NoteScreen
+
+        if self._refuse_read_only():
+            return
+        row = self.table.highlighted
+        if row is None:
+            return
+        upload_id = row.id
+
+        def save(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.service.set_note(upload_id, note)
+            except errors.ScenarioTuiError as exc:
+                self._set_error(upload_id, exc)
+                return
+            self._row_changed(upload_id)
+
+        self.app.push_screen(NoteScreen(upload_id, row.note or ""), save)
+
+    def action_remove(self) -> None:
+        from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
+
+        if self._refuse_read_only():
+            return
+        targets = self._targets()
+        if not targets:
+            return
+        lines = [
+            upload_id + ("  (work in flight: it will finish, but leave the list)"
+                         if self.states.busy(upload_id) in ("completing", "polling") else "")
+            for upload_id in targets[:SHOWN_REMOVALS]
+        ]
+        if len(targets) > SHOWN_REMOVALS:
+            lines.append(f"… and {len(targets) - SHOWN_REMOVALS} more")
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                removed = self.service.remove(targets)
+            except errors.ScenarioTuiError as exc:
+                self._set_error(None, exc)
+                return
+            self.last_removed = removed
+            self.table.marked.difference_update(targets)
+            self.table.reload()
+            self._show_highlighted()
+            self._toast("Removed",
+                        f"{len(removed)} upload(s) removed from the list; press u to undo.")
+
+        self.app.push_screen(
+            ConfirmScreen(f"Remove {len(targets)} upload(s) from the local list?", lines,
+                          "Remove", danger=True),
+            confirmed,
+        )
+
+    def action_undo(self) -> None:
+        if self._refuse_read_only():
+            return
+        if not self.last_removed:
+            self._toast("Nothing to undo", "No removal to undo.")
+            return
+        rows, self.last_removed = self.last_removed, []
+        try:
+            self.service.restore(rows)
+        except errors.ScenarioTuiError as exc:
+            self.last_removed = rows
+            self._set_error(None, exc)
+            return
+        self.table.reload()
+        self._show_highlighted()
+        self._toast("Restored", f"{len(rows)} upload(s) back in the list.")
+
+    def action_copy_id(self) -> None:
+        upload_id = self.table.highlighted_id
+        if upload_id is None:
+            return
+        self.app.copy_to_clipboard(upload_id)
+        self._toast("Copied (via the terminal)",
+                    f"{upload_id} sent to the clipboard with OSC 52; {CLIPBOARD_CAVEAT}")
+
+    def action_copy_summary(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        lines = []
+        for upload_id in ids:
+            row = self.service.store.get(upload_id)
+            if row is None:
+                continue
+            parts = [row.id, row.status or "unknown", row.file_name or "",
+                     human_size(row.file_size)]
+            if row.error_message:
+                parts.append(f"error: {row.error_message}")
+            if row.note:
+                parts.append(f"note: {row.note}")
+            lines.append(" | ".join(inert_text(p, one_line=True) for p in parts if p))
+        self.app.copy_to_clipboard("\n".join(lines))
+        self._toast("Copied (via the terminal)",
+                    f"Summary of {len(lines)} upload(s) sent to the clipboard with OSC 52; "
+                    f"{CLIPBOARD_CAVEAT}")

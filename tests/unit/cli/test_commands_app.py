@@ -1,0 +1,55 @@
+"""The long-running subcommands: ``fake-api`` (a real subprocess) and the TUI's launch (in this
+process, with the app's ``run`` replaced)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from scenario_tui.fake.seeds import seeded_pending_ids
+
+PENDING = seeded_pending_ids(include_bad_file=False)
+
+
+def test_fake_api_command_prints_base_url_first(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scenario_tui", "fake-api", "--step-seconds", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.1:") and line.endswith("/v1")
+        import httpx
+
+        answer = httpx.get(f"{line}/uploads/{PENDING[0]}", auth=("k", "s"))
+        assert answer.status_code == 200 and answer.json()["upload"]["id"] == PENDING[0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeypatch):
+    """Start-up frees almost nothing, so collections during it are wasted work: the app runs
+    with the collector off (its main screen turns it on after the first frame)."""
+    import gc
+
+    from scenario_tui.cli import main as cli
+    from scenario_tui.tui.app import ScenarioApp
+
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    seen: list[tuple[bool, str]] = []
+    monkeypatch.setattr(ScenarioApp, "run", lambda app: seen.append(
+        (gc.isenabled(), app.service.store.path.name)))
+    assert gc.isenabled()
+    assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
+    assert seen == [(False, "gc.db")] and gc.isenabled()  # on again once the TUI has ended
+
+    def crash(app):
+        raise RuntimeError("before the first frame")
+
+    monkeypatch.setattr(ScenarioApp, "run", crash)
+    with pytest.raises(RuntimeError):
+        cli.main(["--store", str(tmp_path / "gc.db")])
+    assert gc.isenabled()
