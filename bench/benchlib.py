@@ -263,9 +263,6 @@ HOOKS = {
     "frame-resume": ("scenario_tui.tui.internals", "FRAME_RESUME"),
     "quiet-scroll": ("scenario_tui.tui.internals", "QUIET_SCROLL_SIZE"),
     "quiet-input": ("scenario_tui.tui.internals", "QUIET_INPUT_SIZE"),
-    "idle-gc": ("scenario_tui.tui.idle_gc", "ENABLED"),
-    "transport": ("scenario_tui.api.httpx_client", "ASYNCIO_TRANSPORT"),
-    "cookieless": ("scenario_tui.api.httpx_client", "COOKIELESS"),
 }
 
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scenario_tui"
-# every module outside tui/ (and the TUI's collector policy, which is plain Python)
+# every module outside tui/
 CORE = sorted(
     ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     for path in PACKAGE.rglob("*.py")
     if "tui" not in path.relative_to(PACKAGE).parts[:1] and path.name != "__main__.py"
-) + ["scenario_tui.tui.idle_gc"]
+)
 
 
 def test_core_modules_do_not_import_textual():
@@ -79,7 +79,7 @@ def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
 
 def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_path):
     """``scenario-tui`` starts the app with only the store: the API client's and the service's
-    code load after the first frame (``cli.DeferredService``), and work when they do."""
+    code load after the first frame (``cli.wiring.DeferredService``), and work when they do."""
     code = (
         "import sys\n"
         "from scenario_tui.cli import main as cli\n"

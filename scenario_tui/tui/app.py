@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import traceback
 from datetime import datetime, timezone
 from typing import Callable, Iterable
@@ -26,7 +25,7 @@ REPLACED_COMMANDS = {"Keys", "Quit"}
 
 
 class ScenarioApp(App):
-    """scenario-tui. Built by ``cli.build_service``; tests pass a service on the fake API."""
+    """scenario-tui. Built by ``cli.wiring.build_service``; tests pass a service on the fake API."""
 
     CSS_PATH = "app.tcss"
     TITLE = "scenario-tui"
@@ -43,8 +42,6 @@ class ScenarioApp(App):
         self._resume_at_frame = False
         self._keys_handed_over = False  # internals.hand_over_keys is installed
         self._frames_watched = False  # internals.resume_at_frames is installed
-        #: time.monotonic() when the latest key arrived from the driver
-        self.key_arrived_at = 0.0
 
     def get_default_screen(self) -> Screen:
         # the main screen is the app's first screen (not pushed on mount), so the first frame
@@ -72,7 +69,6 @@ class ScenarioApp(App):
     def _key_arrived(self) -> None:
         """Step aside for a key: as the driver hands it over (``internals.hand_over_keys``, in
         the driver's input thread in a terminal), else when it reaches ``on_key``."""
-        self.key_arrived_at = time.monotonic()
         for work in self._yielding:
             work.step_aside(KEY_ASIDE)
 

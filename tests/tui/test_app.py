@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
-from scenario_tui.tui.idle_gc import NEVER
 from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from scenario_tui.tui.widgets.upload_table import UploadTable
@@ -569,37 +568,11 @@ async def test_the_collector_is_back_on_after_start_up(fake, tmp_path, monkeypat
             await settle(app, pilot)
             assert gc.isenabled()
             assert gc.get_freeze_count() > 0
-            # full collections are the screen's from here (``idle_gc``), the younger CPython's
-            assert gc.get_threshold() == (saved[0], saved[1], NEVER)
-        assert gc.get_threshold() == saved  # given back when the app ends
+            assert gc.get_threshold() == saved  # CPython's own collections, all generations
     finally:
         gc.enable()
         gc.unfreeze()
         gc.set_threshold(*saved)
-
-
-async def test_a_full_collection_waits_for_a_pause_in_the_keys(fake, tmp_path):
-    """The one-second clock runs a full collection once one is due, unless a key came less
-    than ``QUIET`` seconds ago."""
-    import time
-
-    from scenario_tui.tui.idle_gc import DUE, QUIET
-
-    app = make_app(fake, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = app.main_screen
-        idle_gc = screen.idle_gc
-        assert idle_gc.active
-        count = idle_gc.count
-        idle_gc.last = time.monotonic() - DUE - 1  # one is due
-        await pilot.press("down")
-        assert time.monotonic() - app.key_arrived_at < QUIET
-        screen._tick()
-        assert idle_gc.count == count  # a key just came
-        app.key_arrived_at = time.monotonic() - QUIET - 0.1
-        screen._tick()
-        assert idle_gc.count == count + 1 and time.monotonic() - idle_gc.last < 1
 
 
 async def test_the_launched_tui_builds_its_service_after_the_first_frame(fake, tmp_path):
@@ -635,38 +608,3 @@ async def test_the_launched_tui_builds_its_service_after_the_first_frame(fake, t
         await settle(app, pilot)
         assert fake.complete_count(PENDING[0]) == 1
         assert store.get(PENDING[0]).status == "imported"
-
-
-async def test_quitting_during_the_warm_up_leaves_cpythons_collector_thresholds(
-        fake, tmp_path, monkeypatch):
-    """The app quits while the warm-up thread still works: the full collections are
-    CPython's again afterwards, whatever order the screen's close and the worker's end take."""
-    import asyncio
-    import gc
-    import threading
-
-    saved = gc.get_threshold()
-    app = make_app(fake, tmp_path)
-    entered, release = threading.Event(), threading.Event()
-
-    def slow() -> None:
-        entered.set()
-        release.wait(10)
-
-    monkeypatch.setattr(app.service, "warm_up", slow)
-    try:
-        async with app.run_test(size=(80, 24)):
-            for _ in range(400):
-                if entered.is_set():
-                    break
-                await asyncio.sleep(0.005)
-            assert entered.is_set()
-            screen = app.main_screen
-        release.set()
-        await asyncio.sleep(0.2)
-        assert gc.get_threshold() == saved and not screen.idle_gc.active
-    finally:
-        release.set()
-        gc.set_threshold(*saved)
-        gc.enable()
-        gc.unfreeze()

@@ -28,8 +28,6 @@ class HostApp(Protocol):
 
     #: the app's clock (now, aware): the tests and the screenshots set it
     clock: Callable[[], datetime]
-    #: time.monotonic() of the latest key, at its arrival
-    key_arrived_at: float
 
     def yield_to_keys(self, work: Any) -> None: ...
 

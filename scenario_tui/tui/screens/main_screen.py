@@ -24,7 +24,6 @@ from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.service.refresh_thread import RefreshThread
 from scenario_tui.store.listing import Listing, ListQuery
-from scenario_tui.tui.idle_gc import IdleCollections
 from scenario_tui.tui.keymap import MAIN_KEYS, help_rows
 from scenario_tui.tui.screens.complete_actions import CompleteActions
 from scenario_tui.tui.screens.list_actions import ListActions
@@ -76,8 +75,6 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         self.settings = settings
         #: bulk refreshes (start-up and R) run on a loop of their own, off the UI's
         self.refresher = RefreshThread(service)
-        self.idle_gc = IdleCollections()
-        self._unmounted = False
         self.query_state = ListQuery()
         self.states = UploadStates(self._state_changed, self._show_transfers)
         self.last_removed: list[KnownUpload] = []
@@ -149,10 +146,6 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
             # was off since launch (see cli.commands.app.cmd_tui): on from here.
             gc.freeze()
             gc.enable()
-            # full collections (long while a refresh makes garbage) wait for a pause in the
-            # keys; not if the screen closed meanwhile (it gave CPython's thresholds back)
-            if not self._unmounted:
-                self.idle_gc.take_over(time.monotonic())
         startup = self.start_startup_refresh()
         self._warmed_up()
         try:
@@ -165,9 +158,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         self._show_highlighted()
 
     def on_unmount(self) -> None:
-        self._unmounted = True
         self.host.stop_yielding(self.refresher)
-        self.idle_gc.give_back()
         self.refresher.close()
 
     def on_key(self, event) -> None:
@@ -183,7 +174,6 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
     def _tick(self) -> None:
         """Once a second: ages and poll countdowns move on."""
         self.table.tick(self.host.clock())
-        self.idle_gc.tick(time.monotonic(), self.host.key_arrived_at)
         if self.states.polling():
             self._show_status()
 

@@ -306,17 +306,3 @@ async def test_rate_limit_cooldown_is_shared_across_requests():
     sleeps.clear()
     await client.get_upload("up_1")
     assert sleeps == []
-
-
-async def test_cookies_set_by_the_server_are_never_sent_back():
-    """The client keeps no cookie jar: a Set-Cookie (a load balancer's, say) is ignored, and
-    the next request carries only the Authorization header as a credential."""
-    script = Script((200, {"upload": UPLOAD}, {"Set-Cookie": "session=abc123; Path=/"}))
-    client, _ = make_client(script)
-    await client.get_upload("up_1")
-    await client.get_upload("up_1")
-    assert [r.url.path for r in script.requests] == ["/v1/uploads/up_1"] * 2
-    assert "cookie" not in script.requests[1].headers
-    assert script.requests[1].headers["authorization"].startswith("Basic ")
-    with pytest.raises(ValueError):
-        client._http.cookies = {"session": "abc123"}
