@@ -31,11 +31,9 @@ HERE = Path(__file__).resolve().parent
 REFRESH_VARIANTS = {
     "all on": "",
     "no key hand-over / frame resume": "key-handover,frame-resume",
-    "no quiet scroll size": "quiet-scroll",
 }
 KEYS_VARIANTS = {
     "all on": "",
-    "no quiet scroll size": "quiet-scroll",
     "no quiet input size": "quiet-input",
 }
 #: the figures shown (label in the bench's output -> column title)
@@ -46,7 +44,7 @@ REFRESH_FIGURES = {
     "TUI refresh-all / ideal": "TUI R/ideal",
 }
 KEYS_FIGURES = {
-    "idle p95": "idle key p95, ms",
+    "idle key (down: cursor moves) p95": "idle key p95, ms",
     "filter keystroke (list updated) p95": "filter p95, ms",
 }
 _ROW = re.compile(r"^  (\S.*?)\s+\d+\s+([\d.]+) ms\s+([\d.]+) ms")
@@ -90,12 +88,17 @@ def main() -> int:
     keys = list(figures)
     print(f"ab_hooks ({script}): {machine()}; {args.rounds} runs per variant, interleaved; "
           "medians over runs; change against 'all on' (positive: slower without the hook)")
-    base = {k: median(r[k] for r in runs["all on"]) for k in keys}
+    base = {k: median(r[k] for r in runs["all on"] if k in r) for k in keys
+            if any(k in r for r in runs["all on"])}
     print(f"  {'variant':34}" + "".join(f"{figures[k]:>22}" for k in keys))
     for name in variants:
         cells = []
         for k in keys:
-            value = median(r[k] for r in runs[name] if k in r)
+            found = [r[k] for r in runs[name] if k in r]
+            if not found or k not in base:
+                cells.append("-")
+                continue
+            value = median(found)
             change = (value / base[k] - 1) * 100 if base[k] else 0.0
             cells.append(f"{value:.2f} ({change:+.0f}%)" if name != "all on" else f"{value:.2f}")
         print(f"  {name:34}" + "".join(f"{c:>22}" for c in cells))

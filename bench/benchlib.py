@@ -261,7 +261,6 @@ class Stopwatch:
 HOOKS = {
     "key-handover": ("scenario_tui.tui.internals", "KEY_HANDOVER"),
     "frame-resume": ("scenario_tui.tui.internals", "FRAME_RESUME"),
-    "quiet-scroll": ("scenario_tui.tui.internals", "QUIET_SCROLL_SIZE"),
     "quiet-input": ("scenario_tui.tui.internals", "QUIET_INPUT_SIZE"),
 }
 

@@ -13,9 +13,6 @@ before it starts the app; the app reads them when it mounts, the widgets at each
   ``bench/bench_refresh.py``.
 - ``FRAME_RESUME``: the work resumes at the frame that shows the key. Off: it resumes from
   ``call_after_refresh`` in the App's ``on_key``. ``bench/bench_refresh.py``.
-- ``QUIET_SCROLL_SIZE``: ``set_virtual_size`` updates a scroll view's scrollbars in place. Off:
-  it sets ``virtual_size``, and Textual lays the screen out. ``bench/bench_keys.py``,
-  ``bench/bench_refresh.py``.
 - ``QUIET_INPUT_SIZE``: ``NoLayoutInput``'s virtual size is a repaint. Off: a layout, as in
   Textual's ``Input``. ``bench/bench_keys.py``.
 """
@@ -32,12 +29,10 @@ from textual.message import Message
 from textual.notifications import Notification
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.widgets import Input
 
 KEY_HANDOVER = True
 FRAME_RESUME = True
-QUIET_SCROLL_SIZE = True
 QUIET_INPUT_SIZE = True
 
 
@@ -51,7 +46,7 @@ def hand_over_keys(app: App, on_key: Callable[[], None]) -> bool:
     work that steps aside here does so before the first of them. Textual has no public hook
     at that point: this wraps the driver's ``send_message``, reached through ``App._driver``.
     Justified by ``bench/bench_refresh.py`` (key press while the TUI refreshes), RESULTS.md
-    session 5, "Step aside as the key arrives; resume at its frame"; ``bench/bench_startup.py``
+    "Hooks re-measured (session 6)", re-measured with ``bench/ab_hooks.py``; ``bench_startup.py``
     covers its cost before the first frame.
     """
     driver = app._driver
@@ -134,35 +129,13 @@ def resume_at_frames(app: App, on_frame: Callable[[], None]) -> bool:
     """``watch_frames`` for the key hand-over's resume; False (nothing installed) when
     ``FRAME_RESUME`` is off. Resuming from ``call_after_refresh`` in the key's handler came
     before the key had made anything dirty, so the refresh ran on through the key's frame.
-    Justified by ``bench/bench_refresh.py``, RESULTS.md session 5, "Step aside as the key
+    Justified by ``bench/bench_refresh.py``, RESULTS.md "Hooks re-measured (session 6)"; the
+    way it works is in session 5, "Step aside as the key
     arrives; resume at its frame"."""
     if not FRAME_RESUME:
         return False
     watch_frames(app, on_frame)
     return True
-
-
-def set_virtual_size(view: ScrollView, size: Size) -> None:
-    """Give ``view`` a new virtual size without a layout pass of the whole screen.
-
-    Textual declares ``virtual_size`` with ``layout=True``: every change lays out every widget
-    on the screen again, though only the view's own scrollbars depend on it. The list changes
-    its virtual size at each filter keystroke and the detail pane at each cursor move. Here the
-    scrollbars' range is updated in place (``Widget._scroll_update``), and a layout happens only
-    when a scrollbar appears or disappears (which changes the view's width). Justified by
-    ``bench/bench_keys.py`` and the key rows of ``bench/bench_refresh.py``, RESULTS.md session
-    3, "No layout passes for ordinary changes".
-    """
-    if size == view.virtual_size:
-        return
-    if not QUIET_SCROLL_SIZE or not view.is_mounted or not view.container_size:
-        view.virtual_size = size  # (or not laid out yet: the first layout sets the bars up)
-        return
-    view.set_reactive(ScrollView.virtual_size, size)
-    # shows or hides the scrollbars (a layout then: the reactive says so), sets their range,
-    # and keeps the scroll offset within the new size
-    view._scroll_update(size)
-    view.refresh()
 
 
 class NoLayoutInput(Input):
@@ -173,7 +146,7 @@ class NoLayoutInput(Input):
     screen. An input has no scrollbars, and its own horizontal scrolling reads the virtual
     size directly (this relies on how Textual's ``Input`` is built, not on its public API), so
     a repaint is enough. Justified by ``bench/bench_keys.py`` (filter keystroke), RESULTS.md
-    session 3, "No layout passes for ordinary changes".
+    "Hooks re-measured (session 6)" (``bench/ab_hooks.py --keys``).
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 from textual.driver import Driver
-from textual.geometry import Size
 from textual.notifications import Notifications
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
@@ -24,7 +23,6 @@ from scenario_tui.tui import internals
 #: (class, private method, its parameters as internals.py calls or replaces it)
 METHODS = [
     (App, "_display", ["self", "screen", "renderable"]),
-    (Widget, "_scroll_update", ["self", "virtual_size"]),
 ]
 #: (class, private attribute set on every instance, its type)
 ATTRIBUTES = [
@@ -109,24 +107,6 @@ def _count_layouts(app: App) -> list[int]:
     app.screen.screen_layout_refresh_signal.subscribe(app, lambda _s: layouts.append(1),
                                                       immediate=True)
     return layouts
-
-
-@pytest.mark.parametrize("quiet", [True, False])
-async def test_set_virtual_size_lays_out_only_when_switched_off(monkeypatch, quiet):
-    monkeypatch.setattr(internals, "QUIET_SCROLL_SIZE", quiet)
-    view = _Rows()
-    app = _Host(view)
-    async with app.run_test(size=(40, 10)) as pilot:
-        internals.set_virtual_size(view, Size(38, 50))  # the scrollbar appears: a layout
-        await pilot.pause()
-        assert view.virtual_size == Size(38, 50) and view.max_scroll_y > 0
-        view.scroll_to(y=45, animate=False, immediate=True)
-        layouts = _count_layouts(app)
-        internals.set_virtual_size(view, Size(38, 20))
-        await pilot.pause()
-        assert view.virtual_size == Size(38, 20)
-        assert view.scroll_y <= view.max_scroll_y  # the offset kept within the new size
-        assert bool(layouts) is not quiet
 
 
 @pytest.mark.parametrize("quiet", [True, False])

@@ -21,7 +21,6 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.core.present import Section, upload_sections
-from scenario_tui.tui.internals import set_virtual_size
 
 _GAP = 1  # cells between a label and its value
 
@@ -113,7 +112,7 @@ class DetailPane(ScrollView, can_focus=True):
                     line.append(piece, style=value_style)
                     lines.append(_strip(line, console, width))
         self._lines = lines
-        set_virtual_size(self, Size(width, len(lines)))
+        self.virtual_size = Size(width, len(lines))
         self.refresh()
 
     def notify_style_update(self) -> None:

@@ -24,7 +24,6 @@ from scenario_tui.core.present import relative, status_label
 from scenario_tui.core.units import human_size
 from scenario_tui.store.listing import Listing
 from scenario_tui.store.rows import KnownUpload
-from scenario_tui.tui.internals import set_virtual_size
 
 BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
 
@@ -98,7 +97,9 @@ class UploadTable(ScrollView, can_focus=True):
     # --- data ------------------------------------------------------------------------------
 
     def set_listing(self, listing: Listing, keep: str | None = None) -> None:
-        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present."""
+        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present.
+        Whoever heard the failed reads of the listing shown hears those of this one."""
+        listing.on_failure = listing.on_failure or self.listing.on_failure
         self.listing = listing
         index = listing.cached_index_of(keep) if keep else None
         self._resize_virtual()
@@ -124,7 +125,7 @@ class UploadTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize_virtual(self) -> None:
-        set_virtual_size(self, Size(self.size.width, self.listing.count() + 1))
+        self.virtual_size = Size(self.size.width, self.listing.count() + 1)
 
     @property
     def highlighted(self) -> KnownUpload | None:
