@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from scenario_tui.api.responses import UPLOAD_BODY_BYTES
 from scenario_tui.cli import main as cli
 from scenario_tui.fake.scenario import FakeScenario
 from scenario_tui.fake.seeds import seeded_pending_ids
@@ -120,7 +121,8 @@ STATUS_CASES = [
     Case("401", dict(status=401), "Bad credentials", "HTTP 401"),
     Case("403", dict(status=403), "Forbidden", "HTTP 403"),
     Case("404", dict(status=404), "Not found", "HTTP 404"),
-    Case("409", dict(status=409), "Invalid state", "HTTP 409"),
+    # a conflict on ``complete`` is re-read too: someone else may have completed the upload
+    Case("409", dict(status=409), "Invalid state", "HTTP 409", True),
     Case("422", dict(status=422), "Request rejected", "HTTP 422"),
     Case("429-no-hint", dict(status=429), "Rate limited", "Too many requests"),
     Case("429-retry-after", dict(status=429, retry_after=3), "Rate limited", "Try again in 3 s"),
@@ -139,8 +141,9 @@ BODY_CASES = [
     Case("malformed-json", dict(kind="malformed_json"), "Unexpected response", "not JSON", True),
     Case("wrong-shape", dict(kind="wrong_shape"), "Unexpected response", "no 'upload' object",
          True),
-    Case("huge-body", dict(status=200, body="x" * (8 * MIB + 1024)), "Unexpected response",
-         "larger than 8 MiB", True),
+    # beyond the cap of answers that carry an upload (sized for 10,000 parts' URLs)
+    Case("huge-body", dict(status=200, body="x" * (UPLOAD_BODY_BYTES + 1024)),
+         "Unexpected response", "larger than 47 MiB", True),
     Case("deeply-nested", dict(status=200, body="[" * 200_000), "Unexpected response",
          "nested", True),
     Case("deep-config", dict(status=200, body={"upload": {**_UPLOAD, "config": _deep(400)}}),
@@ -324,9 +327,11 @@ class Misbehaviour:
     """What the raw server does to requests matching ``method`` and ``path_suffix``.
 
     ``mode``: "half-body" (headers announce the full length, half the body, then close),
-    "drip" (the answer trickles out a byte every ``interval`` s), "hold" (read the request,
-    answer nothing), "garbage" (bytes that are not HTTP). ``apply``: whether the fake API
-    processes the request (the state changes and only the answer is lost) or never sees it.
+    "drip" (the answer trickles out a byte every ``interval`` s), "endless" (the status and
+    headers at once, then a body that never ends, a byte every ``interval`` s), "hold" (read
+    the request, answer nothing), "garbage" (bytes that are not HTTP). ``apply``: whether the
+    fake API processes the request (the state changes and only the answer is lost) or never
+    sees it.
     """
 
     mode: str
@@ -425,6 +430,11 @@ class RawServer:
                     if self._stop.wait(rule.interval):
                         break
                     conn.sendall(raw[i:i + 1])
+            elif rule.mode == "endless":
+                conn.sendall((f"HTTP/1.1 {resp.status} X\r\nContent-Length: {10**12}\r\n"
+                              "Connection: close\r\n\r\n").encode("latin-1"))
+                while not self._stop.wait(rule.interval):
+                    conn.sendall(b" ")
             elif rule.mode == "hold":
                 self._stop.wait(30)
             elif rule.mode == "garbage":

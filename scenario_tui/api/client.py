@@ -3,7 +3,9 @@
 Every httpx, JSON and validation failure becomes an error of ``core.errors`` (``responses.py``
 for answers, ``failures.py`` for requests that got none); nothing else in the app sees httpx
 exceptions. Reads are retried with backoff (as the official SDK does); ``complete`` is sent
-exactly once, and when its answer is lost the upload is re-read instead.
+exactly once, and when its answer is lost (or refused as a conflict) the upload is re-read
+instead. Each call ends within its deadline (``transport.Deadline``), all attempts together, and
+an answer about another object than the one asked for is refused.
 
 httpx, pydantic and the wire models are imported on first use, and the ``httpx.AsyncClient``
 (with its TLS context, ``httpx_client.py``) is made at the first request: building a client
@@ -22,10 +24,18 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
 
 from scenario_tui.api.credentials import Credentials, request_headers
-from scenario_tui.api.responses import json_or_error, read_capped, unwrap
+from scenario_tui.api.deadline import Deadline
+from scenario_tui.api.responses import (
+    MAX_BODY_BYTES,
+    UPLOAD_BODY_BYTES,
+    json_or_error,
+    read_capped,
+    unwrap,
+)
 from scenario_tui.api.retry import MAX_HONOURED_WAIT, backoff
 from scenario_tui.core import errors
 from scenario_tui.core.ids import validate_upload_id
+from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import scrub
 
 if TYPE_CHECKING:
@@ -39,7 +49,8 @@ class CompleteOutcome:
     """What a complete call led to.
 
     ``upload`` is the latest state known (None when even the re-read failed). When the POST's
-    answer was lost (timeout, dropped connection, 5xx), ``uncertain_cause`` holds that error and
+    answer was lost (timeout, dropped connection, 5xx, an answer about another upload) or was a
+    conflict (409: someone else may have completed it), ``uncertain_cause`` holds that error and
     ``upload`` comes from a re-read; ``reread_error`` is set if that re-read failed too.
     """
 
@@ -60,10 +71,18 @@ class CompleteOutcome:
                 f"Outcome unknown: {cause} Re-reading the upload failed too; refresh it before "
                 "trying again."
             )
+        conflict = isinstance(self.uncertain_cause, errors.ConflictError)
         if self.upload.status == "pending":
             return (
                 f"Outcome uncertain: {cause} A re-read shows the upload still pending, so the "
-                "complete most likely did not arrive; it was not sent again."
+                f"complete {'was not applied' if conflict else 'most likely did not arrive'}; "
+                "it was not sent again."
+            )
+        if conflict:  # refused, yet no longer pending: a complete went through before ours
+            return (
+                f"Outcome uncertain: the API refused this complete as a conflict ({cause}). "
+                f"A re-read shows it is now {self.upload.status}: it was already completed, by "
+                "someone else or by an earlier request, so a complete went through."
             )
         return (
             f"Outcome uncertain: {cause} A re-read shows it is now {self.upload.status}, so the "
@@ -72,12 +91,20 @@ class CompleteOutcome:
 
 
 class _Pause:
-    """A rate-limit pause, in the client's clock, shared by a client and its siblings."""
+    """A rate-limit pause, in the client's clock, shared by a client and its siblings: until
+    ``until`` every request waits, or, when ``refuse`` (the server asked for more than the cap),
+    fails at once, unsent."""
 
-    __slots__ = ("until",)
+    __slots__ = ("until", "refuse")
 
     def __init__(self) -> None:
         self.until = 0.0
+        self.refuse = False
+
+    def extend(self, until: float, *, refuse: bool, now: float) -> None:
+        if refuse or now >= self.until:  # a refusal under way is not turned into a wait
+            self.refuse = refuse
+        self.until = max(self.until, until)
 
 
 class ScenarioClient:
@@ -112,12 +139,13 @@ class ScenarioClient:
         #: already reacted to (``service.refresh_many`` halves its window once per new one)
         self.requests_sent = 0
         self.last_rate_limited = 0
-        #: the whole exchange (connect, send, read every byte) must end within this: httpx's own
-        #: timeouts are per socket operation, so a server dripping bytes could hold us forever
+        #: every call (connect, send, read every byte, all its attempts) ends within this:
+        #: httpx's own timeouts are per socket operation, so a dripping server could hold us
         self._deadline = timeout + connect_timeout
         self._headers = request_headers(credentials, custom_headers)
-        self._timeout = timeout
-        self._connect_timeout = connect_timeout
+        #: httpx's per-operation timeouts (the part uploader uses them too)
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._max_connections = max_connections
         self._http_client: httpx.AsyncClient | None = None
         self._http_lock = threading.Lock()  # warm_up may run in a thread
@@ -162,7 +190,7 @@ class ScenarioClient:
 
                 self._http_client = make_http_client(
                     base_url=self.base_url, headers=self._headers, transport=self.transport,
-                    timeout=self._timeout, connect_timeout=self._connect_timeout,
+                    timeout=self.timeout, connect_timeout=self.connect_timeout,
                     max_connections=self._max_connections,
                 )
             return self._http_client
@@ -181,16 +209,20 @@ class ScenarioClient:
 
     async def get_upload(self, upload_id: str) -> Upload:
         path = f"uploads/{_segment(validate_upload_id(upload_id))}"
-        body = await self._call("GET", path, retry=True)
-        return unwrap(body, "upload")
+        body = await self._call("GET", path, retry=True, limit=UPLOAD_BODY_BYTES)
+        return _the_one_asked(unwrap(body, "upload"), upload_id, "upload")
 
     async def complete_upload(self, upload_id: str) -> CompleteOutcome:
-        """POST the complete action once. Never retried: an uncertain answer is re-read."""
+        """POST the complete action once. Never retried: an uncertain answer, or a conflict
+        (someone else may have completed it), is re-read and reported with what it shows."""
         path = f"uploads/{_segment(validate_upload_id(upload_id))}/action"
         try:
-            body = await self._call("POST", path, json_body={"action": "complete"}, retry=False)
-            upload = unwrap(body, "upload")  # a 2xx we cannot read is uncertain too
-        except (errors.ApiTimeoutError, errors.ServerError, errors.BadResponseError) as exc:
+            body = await self._call("POST", path, json_body={"action": "complete"}, retry=False,
+                                    limit=UPLOAD_BODY_BYTES)
+            # a 2xx we cannot read, or about another upload, is uncertain too
+            upload = _the_one_asked(unwrap(body, "upload"), upload_id, "upload")
+        except (errors.ApiTimeoutError, errors.ServerError, errors.BadResponseError,
+                errors.ConflictError) as exc:
             return await self._reread_after(upload_id, exc)
         except errors.ApiConnectionError as exc:
             if not exc.maybe_sent:
@@ -213,19 +245,22 @@ class ScenarioClient:
                 to_camel(k): v for k, v in fields["asset_options"].items() if v is not None
             }
         query = {"dryRun": "true"} if dry_run else None
-        body = await self._call("POST", "uploads", json_body=payload, retry=False, query=query)
+        body = await self._call("POST", "uploads", json_body=payload, retry=False, query=query,
+                                limit=UPLOAD_BODY_BYTES)
         if dry_run:
             return body if isinstance(body, dict) else {"estimate": body}
         return unwrap(body, "upload")
 
     async def get_job(self, job_id: str) -> Job:
         body = await self._call("GET", f"jobs/{_segment(validate_upload_id(job_id))}", retry=True)
-        return unwrap(body, "job")
+        job = unwrap(body, "job")
+        _the_one_asked(job, job_id, "job", job.job_id)
+        return job
 
     async def get_asset(self, asset_id: str) -> Asset:
         path = f"assets/{_segment(validate_upload_id(asset_id))}"
         body = await self._call("GET", path, retry=True)
-        return unwrap(body, "asset")
+        return _the_one_asked(unwrap(body, "asset"), asset_id, "asset")
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -244,17 +279,22 @@ class ScenarioClient:
         retry: bool,
         json_body: Any = None,
         query: dict[str, str] | None = None,
+        limit: int = MAX_BODY_BYTES,
     ) -> Any:
+        """Send the request (again after a retryable failure, when ``retry``) and return the
+        parsed answer; every attempt together within the call's deadline."""
         params = dict(query or {})
         if self.project_id:
             params["projectId"] = self.project_id
         attempts = 1 + (self.max_retries if retry else 0)
+        deadline = Deadline(self._deadline)
         for attempt in range(attempts):
             await self._wait_for_cooldown()
             self.requests_sent += 1
             number = self.requests_sent
             try:
-                response, body = await self._send(method, path, params, json_body)
+                response, body = await self._send(method, path, params, json_body, deadline,
+                                                  limit)
                 return json_or_error(response, body)
             except errors.ApiError as exc:
                 delay = backoff(attempt, exc.wait_hint)
@@ -262,11 +302,15 @@ class ScenarioClient:
                     self.last_rate_limited = max(self.last_rate_limited, number)
                     # one shared cooldown, with or without a hint: every request of this client
                     # waits, not just this one, so a bulk refresh backs off as a whole
-                    pause = exc.retry_after or delay
-                    self._cooldown_until = max(self._cooldown_until, self._clock() + pause)
-                    if pause > MAX_HONOURED_WAIT:
-                        raise  # a long pause: say so now ("try again in N s") instead of hanging
-                last = attempt == attempts - 1
+                    pause = exc.retry_after or delay  # never above the cap (``capped_wait``)
+                    # asked for more than we wait: every request fails at once for the capped
+                    # pause, and this one says so now instead of hanging
+                    over = (exc.wait_hint or 0) > MAX_HONOURED_WAIT
+                    now = self._clock()
+                    self._pause.extend(now + pause, refuse=over, now=now)
+                    if over:
+                        raise
+                last = attempt == attempts - 1 or deadline.left <= 0
                 hinted = exc.should_retry
                 if last or not (exc.retryable if hinted is None else hinted):
                     raise
@@ -275,16 +319,17 @@ class ScenarioClient:
 
     async def _wait_for_cooldown(self) -> None:
         remaining = self._cooldown_until - self._clock()
-        if remaining > MAX_HONOURED_WAIT:
+        if remaining > 0 and self._pause.refuse:
             raise errors.RateLimitedError(
                 "The API asked for a pause before any further request; nothing was sent.",
                 retry_after=remaining,
             )
         if remaining > 0:
-            await self._sleep(remaining)
+            await self._sleep(min(remaining, MAX_HONOURED_WAIT))
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str], json_body: Any
+        self, method: str, path: str, params: dict[str, str], json_body: Any,
+        deadline: Deadline, limit: int,
     ) -> tuple[httpx.Response, bytes]:
         import httpx
 
@@ -301,16 +346,16 @@ class ScenarioClient:
             raise errors.ConfigError(f"Invalid request URL: {scrub(str(exc))}") from None
         sent = False
         try:
-            async with asyncio.timeout(self._deadline):
+            async with deadline.running():
                 response = await self._http.send(request, stream=True)
                 sent = True
                 try:
-                    body = await read_capped(response)
+                    body = await read_capped(response, limit)
                 finally:
                     await response.aclose()
         except TimeoutError:
             raise errors.ApiTimeoutError(
-                f"{self._host} did not finish answering within {self._deadline:g} s ({where})."
+                f"{self._host} did not finish answering within {deadline.seconds:g} s ({where})."
             ) from None
         except httpx.HTTPError as exc:
             raise network_error(exc, host=self._host, where=where, sent=sent) from None
@@ -323,3 +368,16 @@ class ScenarioClient:
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+def _the_one_asked(found: Any, asked: str, what: str, got: str | None = None) -> Any:
+    """``found`` when its ID (``got``, else ``found.id``) is the one asked for; else the answer
+    is about another object and is refused: never stored under, or decided from, the asked ID."""
+    got = found.id if got is None else got
+    if got != asked:
+        shown = inert_text(scrub(str(got)), one_line=True, limit=80)
+        raise errors.BadResponseError(
+            f"Asked for {what} {asked}, the API answered with {what} {shown}; the answer was "
+            "not used."
+        )
+    return found

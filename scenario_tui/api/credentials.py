@@ -15,8 +15,13 @@ from scenario_tui.core.redact import register_secret
 
 #: what every request (API calls and part uploads alike) says the client is
 USER_AGENT = f"scenario-tui/{__version__}"
-#: names of custom headers whose values are kept out of every text like the API secret
-_CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|cookie|session|sign|pass|cred")
+#: names of custom headers that surely hold a credential: their values are secrets from 4
+#: characters on, like the API secret
+_CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|cookie|session|sign|pass|cred|jwt")
+#: any other custom header's value is a secret too (a gateway's assertion can travel under any
+#: name, ``X-Amzn-Oidc-Data`` say), from this length on: shorter ones ("true", "prod")
+#: are not credentials, and masking them would mangle ordinary words and IDs in every answer
+OTHER_HEADER_MIN_SECRET = 8
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,17 @@ def request_headers(
     say) and Authorization; each secret among them is registered with ``scrub`` first."""
     creds = credentials or Credentials()
     auth = creds.header()
-    # the header value, and its bare token too (base64 of key:secret is the credential)
-    for secret in (creds.api_secret, creds.jwt, auth, auth.partition(" ")[2] if auth else None):
+    # the header value, and its bare token too (base64 of key:secret is the credential), also
+    # without its base64 padding (as some servers echo it)
+    token = auth.partition(" ")[2] if auth else None
+    for secret in (creds.api_secret, creds.jwt, auth, token, token.rstrip("=") if token else None):
         register_secret(secret)
+    # every custom header value: whatever its name, it may be what lets the request through
     for name, value in (custom_headers or {}).items():
         if _CREDENTIAL_HEADER.search(name):
             register_secret(value)
+        else:
+            register_secret(value, min_length=OTHER_HEADER_MIN_SECRET)
     headers = {
         "Accept": "application/json",
         "User-Agent": USER_AGENT,

@@ -1,11 +1,12 @@
 """Turning the API's answer into a value, or into the error of ``core.errors`` it stands for.
 
 The body is read with a size cap, parsed as strict JSON (no NaN or Infinity, no absurd nesting),
-and a success is unwrapped into its wire model. A failure becomes the error of its status, with
-the API's own message when it sent one, else a default message that says what came back (an
-HTML page from a proxy, say); every text taken from the answer is scrubbed of secrets and made
-inert before it can be shown. httpx and pydantic are not imported here at module level, so the
-client can be built before either is loaded.
+and a success is unwrapped into its wire model, every string in it first scrubbed of secrets and
+presigned queries (``scrub_json``). A failure becomes the error of its status, with the API's own
+message when it sent one, else a default message that says what came back (an HTML page from a
+proxy, say); every text taken from the answer is scrubbed of secrets and made inert before it can
+be shown. httpx and pydantic are not imported here at module level, so the client can be built
+before either is loaded.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from scenario_tui.api.retry import finite_seconds, retry_after
+from scenario_tui.api.retry import capped_wait, finite_seconds, retry_after
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.redact import scrub
-from scenario_tui.core.units import MIB
+from scenario_tui.core.part_plan import MAX_PARTS
+from scenario_tui.core.redact import scrub, scrub_json
+from scenario_tui.core.units import KIB, MIB
 
 if TYPE_CHECKING:
     import httpx
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from scenario_tui.core.models import WireModel
 
 MAX_BODY_BYTES = 8 * MIB
+#: the cap for answers that carry an upload: a pending one lists a presigned URL per part (a
+#: credential-laden URL of 1 to 2 KiB), so room for 4 KiB for each of the 10,000 parts allowed
+UPLOAD_BODY_BYTES = MAX_BODY_BYTES + MAX_PARTS * 4 * KIB
 #: JSON nested deeper than this is refused (no wire object is remotely this deep; deeper values
 #: overflow the parser's recursion and pydantic's serializer)
 MAX_JSON_DEPTH = 100
@@ -50,15 +55,15 @@ _DEFAULT_MESSAGES = {
 }
 
 
-async def read_capped(response: httpx.Response) -> bytes:
-    """The whole body of a streamed answer; BadResponseError once it exceeds MAX_BODY_BYTES."""
+async def read_capped(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body of a streamed answer; BadResponseError once it exceeds ``limit`` bytes."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             raise errors.BadResponseError(
-                f"The answer was larger than {MAX_BODY_BYTES // MIB} MiB; refusing it "
+                f"The answer was larger than {limit // MIB} MiB; refusing it "
                 f"(HTTP {response.status_code}).",
                 status=response.status_code,
             )
@@ -84,7 +89,9 @@ def json_or_error(response: httpx.Response, raw: bytes) -> Any:
                 f"({_describe_body(response, raw)}).",
                 status=status,
             )
-        return parsed
+        # a server may echo a credential back in any field (an errorMessage quoting the
+        # Authorization header, say): it goes here, before anything is stored or shown
+        return scrub_json(parsed)
     message, trace_id = _error_fields(parsed) if is_json else (None, None)
     if not message:
         message = _default_message(status, response, raw)
@@ -94,9 +101,15 @@ def json_or_error(response: httpx.Response, raw: bytes) -> Any:
     wait = retry_after(response.headers)
     exc: errors.ApiError
     if cls is errors.RateLimitedError:
+        plan_limit = _plan_limit(parsed)
+        if plan_limit:  # not a rate limit: no retry, no pause, no slowing down
+            raise errors.PlanLimitError(f"{message} {plan_limit} (HTTP {status})",
+                                        status=status, trace_id=trace_id)
         if wait is None and isinstance(parsed, dict):
             wait = finite_seconds(parsed.get("remainingSeconds"))
-        exc = errors.RateLimitedError(message, retry_after=wait, status=status, trace_id=trace_id)
+        capped, note = capped_wait(wait)  # the hint as asked stays in ``wait_hint``
+        exc = errors.RateLimitedError(f"{message} {note}" if note else message,
+                                      retry_after=capped, status=status, trace_id=trace_id)
     else:
         exc = cls(f"{message} (HTTP {status})", status=status, trace_id=trace_id)
     exc.wait_hint = wait
@@ -106,6 +119,21 @@ def json_or_error(response: httpx.Response, raw: bytes) -> Any:
     if hint in ("true", "false"):
         exc.should_retry = hint == "true"
     raise exc
+
+
+def _plan_limit(parsed: Any) -> str | None:
+    """What a 429's body says of a plan limit (``details.actionName``, ``details.actionLimit``,
+    as Scenario documents them), in words; None when it names none (a plain rate limit)."""
+    details = parsed.get("details") if isinstance(parsed, dict) else None
+    if not isinstance(details, dict):
+        return None
+    name, limit = details.get("actionName"), details.get("actionLimit")
+    if name in (None, "") and limit in (None, ""):
+        return None
+    what = inert_text(scrub(str(name)), one_line=True, limit=80) if name else "this action"
+    of = f" ({inert_text(scrub(str(limit)), one_line=True, limit=40)})" if limit else ""
+    return (f"The plan's limit on {what}{of} is reached: not a rate limit, so it was not "
+            "retried, and waiting will not help until the plan allows more.")
 
 
 def unwrap(body: Any, key: str) -> Any:

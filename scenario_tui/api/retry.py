@@ -11,7 +11,9 @@ from typing import Any
 
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
-MAX_HONOURED_WAIT = 60.0  # a longer server hint is not waited for in one sleep (the SDK's cap)
+#: the longest server wait hint honoured (the SDK's cap): a longer one is cut to this, and the
+#: request that got it fails at once, saying so, instead of waiting
+MAX_HONOURED_WAIT = 60.0
 
 
 def backoff(attempt: int, wait_hint: float | None, *, cap: float = MAX_HONOURED_WAIT) -> float:
@@ -20,6 +22,16 @@ def backoff(attempt: int, wait_hint: float | None, *, cap: float = MAX_HONOURED_
     if wait_hint is not None and 0 < wait_hint <= cap:
         return wait_hint
     return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
+
+
+def capped_wait(asked: float | None) -> tuple[float | None, str]:
+    """A server's wait hint cut to ``MAX_HONOURED_WAIT``, and the words that say it was cut
+    (empty when it was not): a ``Retry-After: 1e9`` must not hold every request for 31 years."""
+    if asked is None or asked <= MAX_HONOURED_WAIT:
+        return asked, ""
+    cap = MAX_HONOURED_WAIT
+    return cap, (f"The API asked for a pause of {asked:.0f} s; scenario-tui waits {cap:.0f} s "
+                 "at most, as the official SDK does.")
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -8,7 +8,6 @@ means the TUI.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from scenario_tui import __version__
@@ -23,7 +22,7 @@ GLOBAL_FLAGS: dict[str, tuple[Callable[[str], Any] | None, str]] = {
     "--profile": (str, "named profile from the config file"),
     "--base-url": (str, "API base URL (env SCENARIO_BASE_URL)"),
     "--project-id": (str, "projectId sent with every call"),
-    "--store": (Path, "path of the local store file"),
+    "--store": (str, "path of the local store file"),  # checked (not empty) with the rest
     "--read-only": (None, "refuse every mutation"),
     "--allow-insecure-http": (None, "allow plain http:// to a non-loopback host"),
 }

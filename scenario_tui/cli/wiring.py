@@ -15,17 +15,32 @@ if TYPE_CHECKING:
     from scenario_tui.store.sqlite import Store
 
 
-def open_store(settings: Settings, *, verify: bool = True) -> Store:
-    """The local store at ``settings.store_path`` (``verify=False``: see ``Store.open``)."""
+def open_store(settings: Settings, *, verify: bool = True, warn: bool = True) -> Store:
+    """The local store at ``settings.store_path`` (``verify=False``: see ``Store.open``). One in
+    a directory this process cannot write is opened read-only: ``warn`` says so on stderr."""
     from scenario_tui.store.sqlite import Store
 
-    return Store.open(settings.store_path, verify=verify)
+    store = Store.open(settings.store_path, verify=verify)
+    if warn and read_only_store_warning(store, settings):
+        from scenario_tui.cli.output import say
+
+        say(f"warning: {read_only_store_warning(store, settings)}")
+    return store
+
+
+def read_only_store_warning(store: Store, settings: Settings) -> str | None:
+    """What to tell the user when the store could only be opened read-only (None otherwise)."""
+    if not store.read_only or settings.read_only:
+        return None
+    return (f"{store.path.parent} is not writable, so the local store is open read-only: it can "
+            "be read, and anything that writes to it (add, remove, notes, complete) will fail.")
 
 
 def build_service(settings: Settings, *, transport=None, store: Store | None = None,
-                  sleep=None) -> UploadService:
+                  sleep=None, holder_label: str | None = None) -> UploadService:
     """Build the store (unless given), API client and service for ``settings`` (transport
-    injectable)."""
+    injectable). ``holder_label`` names this process in the intents it holds ("the TUI"), as
+    another process reports it ("being completed by process 1234 (the TUI) ...")."""
     from scenario_tui.api.client import ScenarioClient
     from scenario_tui.api.credentials import Credentials
     from scenario_tui.service.uploads import UploadService
@@ -41,9 +56,12 @@ def build_service(settings: Settings, *, transport=None, store: Store | None = N
         max_retries=settings.max_retries,
         custom_headers=dict(settings.custom_headers),
     )
-    kwargs = {"sleep": sleep} if sleep else {}
+    kwargs: dict = {"sleep": sleep} if sleep else {}
+    if holder_label:
+        kwargs["holder_label"] = holder_label
     return UploadService(
-        client, store, profile=settings.profile, read_only=settings.read_only, **kwargs
+        client, store, profile=settings.profile, read_only=settings.read_only,
+        follow_timeout=settings.follow_timeout, **kwargs
     )
 
 

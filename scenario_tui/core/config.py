@@ -19,12 +19,14 @@ whoever writes into them.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 from urllib.parse import urlsplit
 
+from scenario_tui.core.auth_source import choose_credentials
 from scenario_tui.core.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
@@ -34,6 +36,9 @@ DEFAULT_PROFILE = "default"
 #: after a run of successes (``bulk_refresh.RefreshWindow``), never above this. 12: about 11x a
 #: sequential loop, and keys still answered at once in the TUI meanwhile (bench_refresh)
 DEFAULT_REFRESH_CONCURRENCY = 12
+#: following an upload (the TUI, ``--wait``) gives up after this many seconds, as Scenario's
+#: own upload helper does
+DEFAULT_FOLLOW_TIMEOUT = 300.0
 
 ENV_API_KEY = "SCENARIO_SDK_API_KEY"
 ENV_API_SECRET = "SCENARIO_SDK_API_SECRET"
@@ -53,8 +58,15 @@ _PROFILE_KEYS = {
 _TUNING_KEYS = {
     "timeout": float, "connect_timeout": float, "max_retries": int,
     "refresh_concurrency": int, "startup_refresh_cap": int,
-    "poll_min_seconds": float, "poll_max_seconds": float,
+    "poll_min_seconds": float, "poll_max_seconds": float, "follow_timeout": float,
 }
+#: (smallest, largest) a tuning setting may take. Unlisted: a float is a duration in seconds,
+#: more than 0 and at most a week; an int is a count from 0 to a million. Floats must be finite.
+_TUNING_BOUNDS: dict[str, tuple[float, float]] = {
+    "max_retries": (0, 100), "refresh_concurrency": (1, 1000),
+}
+_MAX_SECONDS = 7 * 24 * 3600.0
+_MAX_COUNT = 1_000_000
 
 
 class Settings(NamedTuple):
@@ -83,6 +95,9 @@ class Settings(NamedTuple):
     startup_refresh_cap: int = 200
     poll_min_seconds: float = 1.0
     poll_max_seconds: float = 10.0
+    follow_timeout: float = DEFAULT_FOLLOW_TIMEOUT
+    #: which credentials are in use and where they come from (never their values)
+    auth_source: str = ""
     warnings: tuple[str, ...] = ()
 
     @property
@@ -167,7 +182,9 @@ def _read_config(path: Path) -> tuple[dict[str, Any], list[str]]:
 
 
 def _holds_secret(data: dict[str, Any]) -> bool:
-    tables = [data, *(t for t in data.get("profiles", {}).values() if isinstance(t, dict))]
+    profiles = data.get("profiles")
+    tables = [data, *(t for t in (profiles.values() if isinstance(profiles, dict) else ())
+                      if isinstance(t, dict))]
     return any(table.get(key) for table in tables for key in _SECRET_KEYS)
 
 
@@ -189,12 +206,81 @@ def _profile_table(data: dict[str, Any], profile: str, path: Path | None) -> dic
     return merged
 
 
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words (never the value: it may be a secret)."""
+    names = {bool: "true/false", int: "a whole number", float: "a number", str: "text",
+             list: "a list", dict: "a table"}
+    return next((name for cls, name in names.items() if type(value) is cls), "a date or time")
+
+
+def _check_text(key: str, value: Any, where: str) -> str:
+    """``value`` of the setting ``key`` (from ``where``): text, not empty, without control
+    characters; else a ConfigError naming the setting (never showing the value)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"Setting {key!r} ({where}) must be text in quotes, not {_kind(value)}.")
+    if not value.strip():
+        raise ConfigError(f"Setting {key!r} ({where}) is empty.")
+    if not value.isprintable():
+        raise ConfigError(f"Setting {key!r} ({where}) contains a control character.")
+    return value
+
+
+def _check_tuning(key: str, kind: type, value: Any, where: str) -> float | int:
+    """``value`` of the tuning setting ``key`` (a float: seconds; an int: a count) within its
+    bounds (``_TUNING_BOUNDS``): finite, of the right type, never negative or zero seconds."""
+    is_number = isinstance(value, (int, float)) if kind is float else isinstance(value, int)
+    if isinstance(value, bool) or not is_number:
+        wanted = "a number" if kind is float else "a whole number"
+        raise ConfigError(f"Setting {key!r} ({where}) must be {wanted}, not {_kind(value)}: "
+                          f"{value!r}.")
+    number = kind(value)
+    if kind is float:
+        low, high = _TUNING_BOUNDS.get(key, (0.0, _MAX_SECONDS))
+        if not (math.isfinite(number) and low < number <= high):
+            raise ConfigError(f"Setting {key!r} ({where}) must be a number of seconds above "
+                              f"{low:g} and at most {high:g}, not {value!r}.")
+    else:
+        low, high = _TUNING_BOUNDS.get(key, (0, _MAX_COUNT))
+        if not low <= number <= high:
+            raise ConfigError(f"Setting {key!r} ({where}) must be from {low:g} to {high:g}, "
+                              f"not {value!r}.")
+    return number
+
+
+def _check_credential(key: str, value: Any) -> Any:
+    """A credential (``pick``ed from a flag, the environment or the config file) that a request
+    can carry: no control character; a JWT, which travels as it is, in ASCII."""
+    if isinstance(value, str) and not (value.isprintable() and (key != "jwt" or value.isascii())):
+        raise ConfigError(f"The {key} in use holds a character an HTTP header cannot carry "
+                          "(a control character, or outside ASCII in a JWT).")
+    return value
+
+
+_HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check_custom_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """Names that are HTTP tokens, values of printable ASCII: what a request can carry."""
+    for name, value in headers.items():
+        if not set(name) <= _HEADER_NAME:
+            raise ConfigError(f"{ENV_CUSTOM_HEADERS}: {name!r} is not a valid HTTP header name.")
+        if any(not (" " <= ch <= "~" or ch == "\t") for ch in value):
+            raise ConfigError(f"{ENV_CUSTOM_HEADERS}: the value of {name!r} holds a character "
+                              "an HTTP header cannot carry (printable ASCII only).")
+    return headers
+
+
 def check_base_url(url: str, *, allow_insecure_http: bool) -> str:
     """Refuse anything but https, except plain http to a loopback host (or when allowed)."""
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
     except ValueError:
         raise ConfigError(f"{url!r} is not a valid base URL.") from None
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ConfigError(f"{url!r} is not a valid base URL: it contains a space or a control "
+                          "character.")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{url!r} is not a valid base URL: expected https://host/path.")
     if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
@@ -224,10 +310,17 @@ def load_settings(
     env = os.environ if env is None else env
     path = config_file(env)
     data, warnings = _read_config(path)
-    profile = flags.get("profile") or env.get(ENV_PROFILE) or data.get("profile") or DEFAULT_PROFILE
+    for key in ("base_url", "project_id", "store"):  # given, so not to be silently ignored
+        if key in flags:
+            value = os.fspath(flags[key]) if isinstance(flags[key], os.PathLike) else flags[key]
+            _check_text(key, value, f"--{key.replace('_', '-')}")
+    profile = (flags["profile"] if "profile" in flags
+               else env.get(ENV_PROFILE) or data.get("profile", DEFAULT_PROFILE))
     if not isinstance(profile, str) or not profile.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"Profile names use letters, digits, '-' and '_' only: {profile!r}.")
     table = _profile_table(data, profile, path)
+    for key in _PROFILE_KEYS & table.keys():
+        _check_text(key, table[key], str(path))
 
     def from_env_name(key: str) -> str | None:
         name = table.get(f"{key}_env")
@@ -244,28 +337,32 @@ def load_settings(
     for key, kind in _TUNING_KEYS.items():
         value = flags.get(key, table.get(key))
         if value is not None:
-            try:
-                tuning[key] = kind(value)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"Setting {key!r} must be a {kind.__name__}: {value!r}."
-                ) from None
-            if tuning[key] < 0:
-                raise ConfigError(f"Setting {key!r} cannot be negative.")
+            where = f"--{key.replace('_', '-')}" if key in flags else str(path)
+            tuning[key] = _check_tuning(key, kind, value, where)
+    defaults = Settings()
+    poll_min = tuning.get("poll_min_seconds", defaults.poll_min_seconds)
+    poll_max = tuning.get("poll_max_seconds", defaults.poll_max_seconds)
+    if poll_min > poll_max:
+        raise ConfigError(f"Setting 'poll_min_seconds' ({poll_min:g}) is above "
+                          f"'poll_max_seconds' ({poll_max:g}) in {path}.")
     allow_http = bool(flags.get("allow_insecure_http", False))
     base_url = check_base_url(
         str(pick("base_url", ENV_BASE_URL) or DEFAULT_BASE_URL), allow_insecure_http=allow_http
     )
     store = flags.get("store") or table.get("store")
     store_path = Path(store).expanduser() if store else default_store_path(env, profile)
+    # the profile's own credentials win over the environment's (``auth_source``)
+    auth = choose_credentials(table, env, {"api_key": ENV_API_KEY, "api_secret": ENV_API_SECRET,
+                                           "jwt": ENV_JWT})
     return Settings(
         profile=profile,
         base_url=base_url,
         project_id=pick("project_id", ENV_PROJECT_ID),
-        api_key=pick("api_key", ENV_API_KEY),
-        api_secret=pick("api_secret", ENV_API_SECRET),
-        jwt=pick("jwt", ENV_JWT),
-        custom_headers=parse_custom_headers(env.get(ENV_CUSTOM_HEADERS)),
+        api_key=_check_credential("api_key", auth.api_key),
+        api_secret=_check_credential("api_secret", auth.api_secret),
+        jwt=_check_credential("jwt", auth.jwt),
+        auth_source=auth.source,
+        custom_headers=_check_custom_headers(parse_custom_headers(env.get(ENV_CUSTOM_HEADERS))),
         store_path=store_path,
         config_path=path,
         read_only=bool(flags.get("read_only", False)),

@@ -41,6 +41,13 @@ class ReadOnlyError(ScenarioTuiError):
     title = "Read-only mode"
 
 
+class UploadGoneError(ScenarioTuiError):
+    """The upload is no longer in the local list (another window or process removed it), so
+    what was asked of it was not done."""
+
+    title = "Not in the list"
+
+
 # --- local store -------------------------------------------------------------------------------
 
 
@@ -113,6 +120,30 @@ class ConflictError(ApiError):
     retryable = True
 
 
+class IntentHeldError(ConflictError):
+    """Another actor (a process, or this one) holds the upload's intent: it is completing the
+    upload or sending its parts. Nothing was sent. The message says who and since when."""
+
+    title = "Busy elsewhere"
+    retryable = False
+
+
+class UploadChangedError(ConflictError):
+    """Another process acted on the upload between our read of it and our intent: read it
+    again before deciding (raised by the store's ``begin_intent``; the service re-reads)."""
+
+    title = "Changed meanwhile"
+    retryable = False
+
+
+class EarlierCompleteInterruptedError(ConflictError):
+    """An earlier complete (or transfer) was interrupted before its outcome was known; it was
+    reconciled by a read, and the upload still reads pending. Not sent: asking again sends it."""
+
+    title = "Earlier attempt interrupted"
+    retryable = False
+
+
 class RequestRejectedError(ApiError):
     title = "Request rejected"
 
@@ -126,6 +157,13 @@ class RateLimitedError(ApiError):
             message = f"{message} Try again in {retry_after:.0f} s."
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class PlanLimitError(ApiError):
+    """A 429 that names a limit of the plan (``details.actionName`` / ``actionLimit``): not a
+    rate limit, so waiting or retrying does not help, and nothing slows down for it."""
+
+    title = "Plan limit reached"
 
 
 class ServerError(ApiError):

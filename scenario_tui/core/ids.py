@@ -2,7 +2,8 @@
 
 Scenario IDs are short tokens of letters, digits, ``_`` and ``-``. Anything else (a slash, a dot
 segment, a percent sign, a query or fragment character, whitespace, control characters, non-ASCII)
-is refused with a message naming what is wrong, so no ID can reach another endpoint.
+is refused with a message naming what is wrong, so no ID can reach another endpoint. An ID the
+API sends back (a new upload's) is held to the same rule before it is stored (``check_server_id``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from scenario_tui.core.errors import InvalidUploadIdError
+from scenario_tui.core.errors import BadResponseError, InvalidUploadIdError
 
 MAX_ID_LENGTH = 128
 _ALLOWED = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -44,6 +45,19 @@ def validate_upload_id(raw: str) -> str:
     if raw.startswith(".") or ".." in raw:
         raise InvalidUploadIdError(f"{shown!r} contains a dot segment; that is not an upload ID.")
     return raw
+
+
+def check_server_id(raw: str, what: str) -> str:
+    """Return ``raw``, an ID the API sent (``what``: "new upload", say), if it is well-formed as
+    ``validate_upload_id`` says; else ``BadResponseError``, whose message shows it only made
+    printable. An ID that is refused is never stored, put in a URL or printed as it came."""
+    try:
+        return validate_upload_id(raw)
+    except InvalidUploadIdError as exc:
+        raise BadResponseError(
+            f"The API answered with an invalid ID for the {what}: {exc.message} The API may "
+            "have created it, but it was neither stored nor used."
+        ) from None
 
 
 def split_ids(text: str) -> list[str]:

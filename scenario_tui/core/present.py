@@ -1,8 +1,9 @@
 """Turn uploads, jobs and assets into labelled, display-safe text.
 
 Shared by the CLI's ``show`` and the TUI's detail pane, so both show the same fields the same
-way. Every value that came from the server passes through ``inert_text``; URLs lose their query
-strings (presigned credentials).
+way. Every label and value passes through ``inert_text`` as it is added to a section (whatever
+its caller did before), so no server string reaches a screen raw; URLs lose their query strings
+(presigned credentials) and every registered secret.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.redact import strip_query, strip_upload_urls
+from scenario_tui.core.redact import strip_query, strip_upload_urls, strip_urls
 from scenario_tui.core.timestamps import parse_time
 from scenario_tui.core.units import human_size
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pydantic loads after the first paint
 STATUS_SYMBOLS = {
     "pending": "○",
     "validating": "◔",
-    "complete": "◔",
+    "complete": "◕",  # in the enum, undocumented: shown as its own, treated as processing
     "validated": "◑",
     "imported": "●",
     "failed": "✗",
@@ -56,9 +57,10 @@ class Section:
         return section
 
     def add(self, label: str, value: Any) -> None:
+        """A row, made inert here (a value keeps its line breaks: JSON is shown indented)."""
         if value is None or value == "" or value == []:
             return
-        self.rows.append((label, value if isinstance(value, str) else inert_text(value)))
+        self.rows.append((inert_text(label, one_line=True), inert_text(value)))
 
 
 def status_label(status: str | None) -> str:
@@ -128,6 +130,23 @@ def _text(value: Any, limit: int = 300) -> str | None:
     return None if value is None else inert_text(value, one_line=True, limit=limit)
 
 
+def _url(value: str | None) -> str | None:
+    """A URL as shown: no query string, no secret, inert (an OSC 52 needs no '?')."""
+    return _text(strip_query(value), 2000) if value else None
+
+
+def _size(value: Any) -> str | None:
+    """A byte count as ``human_size`` writes it; a value that is not one is shown as it came."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return human_size(value)
+        except (OverflowError, ValueError):  # beyond a float (an integer of 400 digits)
+            pass
+    return _text(value, 60)
+
+
 def upload_sections(
     row, upload: Upload | None, now: datetime | None = None, follow=None
 ) -> list[Section]:
@@ -165,8 +184,8 @@ def upload_sections(
         ident.add("Provider", _text(upload.provider))
         ident.add("Content type", _text(upload.content_type))
         if upload.file_size is not None:
-            ident.add("Size", f"{human_size(upload.file_size)} ({int(upload.file_size):,} bytes)")
-        ident.add("Import URL", strip_query(upload.url) if upload.url else None)
+            ident.add("Size", f"{_size(upload.file_size)} ({int(upload.file_size):,} bytes)")
+        ident.add("Import URL", _url(upload.url))
         ident.add("Owner", _text(upload.owner_id))
         ident.add("Author", _text(upload.author_id))
         sections.append(ident)
@@ -178,7 +197,7 @@ def upload_sections(
             for part in upload.parts[:50]:
                 parts.add(
                     f"#{_text(part.number)}",
-                    f"{strip_query(part.url)}  {part_expiry(part.expires, now)}",
+                    f"{_url(part.url)}  {part_expiry(part.expires, now)}",
                 )
             if len(upload.parts) > 50:
                 parts.add("…", f"{len(upload.parts) - 50} more parts")
@@ -233,8 +252,7 @@ def follow_through_sections(found, now: datetime | None = None) -> list[Section]
         sec.add("Kind", _text(asset.kind))
         sec.add("MIME type", _text(asset.mime_type))
         props = asset.properties or {}
-        if props.get("size") is not None:
-            sec.add("Size", human_size(props.get("size")))
+        sec.add("Size", _size(props.get("size")))
         if props.get("width") and props.get("height"):
             sec.add("Dimensions", _text(f"{props['width']} x {props['height']}"))
         if props.get("duration") is not None:
@@ -242,7 +260,7 @@ def follow_through_sections(found, now: datetime | None = None) -> list[Section]
         sec.add("Privacy", _text(asset.privacy))
         sec.add("Tags", _text(", ".join(asset.tags or [])))
         sec.add("Collections", _text(", ".join(asset.collection_ids or [])))
-        sec.add("URL", strip_query(asset.url) if asset.url else None)
+        sec.add("URL", _url(asset.url))
         sections.append(sec)
     elif found.asset_error is not None:
         sections.append(Section.of("Asset", "Error", _text(found.asset_error.message)))
@@ -295,16 +313,8 @@ def to_public_json(row, upload: Upload | None, found) -> dict[str, Any]:
         "upload": public_upload_json(upload) if upload is not None else None,
     }
     if found is not None:
-        doc["job"] = found.job.to_wire() if found.job else None
-        if found.asset is not None:
-            asset = found.asset.to_wire()
-            if isinstance(asset.get("url"), str):
-                asset["url"] = strip_query(asset["url"])
-            thumb = asset.get("thumbnail")
-            if isinstance(thumb, dict) and isinstance(thumb.get("url"), str):
-                thumb["url"] = strip_query(thumb["url"])
-            doc["asset"] = asset
-        else:
-            doc["asset"] = None
+        # signed URLs (the asset's, its thumbnail's, any in the job's output) lose their query
+        doc["job"] = strip_urls(found.job.to_wire()) if found.job else None
+        doc["asset"] = strip_urls(found.asset.to_wire()) if found.asset else None
         doc["modelId"] = found.model_id
     return doc

@@ -1,4 +1,5 @@
-"""Timestamps as the API writes them: ISO 8601, UTC, milliseconds, ``Z``."""
+"""Timestamps as the API writes them (ISO 8601, UTC, milliseconds, ``Z``), and spans of time
+as messages say them."""
 
 from __future__ import annotations
 
@@ -23,3 +24,12 @@ def to_iso(moment: datetime | float) -> str:
     elif moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def human_duration(seconds: float) -> str:
+    """A span of time for a message: ``0.3 s``, ``45 s``, ``5 min``, ``7.5 min``, ``2 h``."""
+    if seconds < 120:
+        return f"{round(seconds, 2):g} s"
+    if seconds < 7200:
+        return f"{round(seconds / 60, 1):g} min"
+    return f"{round(seconds / 3600, 1):g} h"

@@ -14,7 +14,7 @@ from scenario_tui.core import errors
 if TYPE_CHECKING:
     from scenario_tui.api.client import ScenarioClient
     from scenario_tui.core.models import Upload
-    from scenario_tui.store.sqlite import Store
+    from scenario_tui.store.protocol import StoreProtocol
 
 ResultCallback = Callable[[str, "Upload | None", "errors.ScenarioTuiError | None"], None]
 
@@ -98,7 +98,8 @@ class SnapshotBatch:
     """Uploads a bulk refresh fetched, written to the store together (one transaction), then
     reported. A failed write reports the store's error for each upload of the batch."""
 
-    def __init__(self, store: Store, results: dict, on_result: ResultCallback | None) -> None:
+    def __init__(self, store: StoreProtocol, results: dict,
+                 on_result: ResultCallback | None) -> None:
         self._store = store
         self._results = results
         self._on_result = on_result

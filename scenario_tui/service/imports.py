@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scenario_tui.core import errors
+from scenario_tui.core.ids import check_server_id
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.models import Upload
 from scenario_tui.core.redact import strip_query
@@ -58,10 +59,11 @@ async def create_import(service: UploadService, reference: Reference,
     service.refuse_if_read_only("import files")
     try:
         upload = await service.client.create_upload(**reference.fields)
+        assert isinstance(upload, Upload)
+        check_server_id(upload.id, "new import")  # refused: logged below, never stored
     except errors.ApiError as exc:
         service.log_action("import-create", "failed", None, exc, note=f"{reference.label}: ")
         raise
-    assert isinstance(upload, Upload)
     service.remember_created(upload, note, "import-create",
                              f"{upload.source or 'import'}: {reference.label}")
     return upload

@@ -6,7 +6,9 @@ HTTP client of their own that sends no Scenario credentials. Each part is stream
 size. A part whose URL expires within ``URL_REFRESH_MARGIN`` is sent with fresh URLs (the upload
 is re-read); a 403 from storage re-reads once and retries; 408, 429, 5xx and network errors are
 retried with the one backoff of ``api.retry`` (``PART_ATTEMPTS`` in all: a PUT of the same bytes
-is safe to repeat). Each sent part is recorded in the store, so that a resume skips it.
+is safe to repeat). Each PUT has a deadline (``api.deadline``): the time to send its bytes at
+``MIN_SEND_RATE``, and the whole answer within ``timeout`` of its last byte, however the storage
+server drips it. Each sent part is recorded in the store, so that a resume skips it.
 Presigned URLs never reach a message or the log.
 
 Headless (no Textual).
@@ -15,6 +17,7 @@ Headless (no Textual).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from collections import deque
@@ -25,7 +28,9 @@ import httpx
 
 from scenario_tui.api.client import ScenarioClient
 from scenario_tui.api.credentials import USER_AGENT
+from scenario_tui.api.deadline import Deadline, answer_within
 from scenario_tui.api.failures import network_reason
+from scenario_tui.api.responses import read_capped
 from scenario_tui.api.retry import backoff, retry_after
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
@@ -34,13 +39,18 @@ from scenario_tui.core.part_plan import MIN_PART_SIZE, Part, plan_for_count, pla
 from scenario_tui.core.redact import scrub
 from scenario_tui.core.timestamps import parse_time
 from scenario_tui.core.units import MIB
+from scenario_tui.service.fingerprint import Digest, read_hashed
 from scenario_tui.service.local_files import LocalFile, LocalFileError
-from scenario_tui.store.sqlite import Store
+from scenario_tui.store.protocol import StoreProtocol
 
 CHUNK_SIZE = 1 * MIB
 PART_ATTEMPTS = 3
 URL_REFRESH_MARGIN = 30.0  # seconds: a URL closer than this to its expiry is refreshed first
 MAX_PART_WAIT = 30.0  # the longest Retry-After from storage that is waited for
+#: the slowest a PUT may take its bytes (512 kbit/s) before its deadline ends it
+MIN_SEND_RATE = 64 * 1024
+#: storage answers a part with a few headers: a body longer than this is refused
+MAX_STORAGE_ANSWER = 1 * MIB
 _RETRY_STATUSES = {408, 429}
 _S3_FIELD = re.compile(r"<(Code|Message)>([^<]{0,300})</\1>")
 
@@ -111,31 +121,36 @@ class _Run:
     urls: dict[int, tuple[str, float | None]]
     on_progress: ProgressCallback | None
     inflight: dict[int, int] = field(default_factory=dict)
+    #: the hash of the bytes of each part being sent (the ledger records it with the part)
+    digests: dict[int, Digest] = field(default_factory=dict)
     version: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class PartSender:
     """Sends the parts of multipart uploads (see the module). ``transport`` is the transport of
-    the part PUT client (tests pass the fake's); ``sleep`` waits between retries; ``clock``
-    measures rates and ``wall_clock`` judges URL expiry (epoch seconds)."""
+    the part PUT client (tests pass the fake's); ``timeout`` bounds each socket operation and
+    the answer to each PUT (the client's setting when None); ``sleep`` waits between retries;
+    ``clock`` measures rates and ``wall_clock`` judges URL expiry (epoch seconds)."""
 
     def __init__(
         self,
         client: ScenarioClient,
-        store: Store,
+        store: StoreProtocol,
         *,
         transport: httpx.AsyncBaseTransport | None,
         concurrency: int,
         chunk_size: int,
-        timeout: float,
+        timeout: float | None,
         sleep: Callable[[float], Awaitable[None]],
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.client, self.store = client, store
         self.concurrency, self.chunk_size = concurrency, chunk_size
-        self._transport, self._timeout = transport, timeout
+        self._transport = transport
+        self._timeout = client.timeout if timeout is None else timeout
+        self._connect_timeout = client.connect_timeout
         self._sleep, self._clock, self._wall = sleep, clock, wall_clock
 
     async def send(self, upload: Upload, local: LocalFile, plan: list[Part], todo: list[Part],
@@ -151,7 +166,7 @@ class PartSender:
         async with httpx.AsyncClient(
             transport=self._transport,
             headers={"User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(self._timeout, connect=10.0),
+            timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
             limits=httpx.Limits(max_connections=self.concurrency,
                                 max_keepalive_connections=self.concurrency),
             follow_redirects=False,
@@ -172,7 +187,9 @@ class PartSender:
         while queue:
             part = queue.popleft()
             await self._send_part(http, run, part)
-            self.store.record_part(run.upload_id, part.number, part.size)
+            digest = run.digests.pop(part.number, None)
+            self.store.record_part(run.upload_id, part.number, part.size,
+                                   digest.hexdigest() if digest is not None else None)
             run.done_bytes += part.size
             run.parts_done += 1
             self._emit(run)
@@ -187,10 +204,9 @@ class PartSender:
                 url, version = await self._url_for(run, part.number)
                 error: PartUploadError
                 try:
-                    response = await http.put(
-                        url, content=self._read_slice(handle, part, run),
-                        headers={"Content-Length": str(part.size)},
-                    )
+                    response, answer = await self._put(http, url, handle, part, run, where)
+                except PartUploadError as exc:  # its deadline ran out, or a huge answer
+                    error = exc
                 except httpx.TimeoutException:
                     error = PartUploadError(f"Storage did not answer in time for {where}.")
                     error.retryable = True
@@ -207,7 +223,8 @@ class PartSender:
                         await self._refresh_urls(run, version)
                         continue
                     error = PartUploadError(
-                        f"Storage refused {where}: {_storage_reason(response)}.", status=status)
+                        f"Storage refused {where}: {_storage_reason(response, answer)}.",
+                        status=status)
                     error.retryable = status in _RETRY_STATUSES or status >= 500
                     error.wait_hint = retry_after(response.headers)
                 finally:
@@ -219,13 +236,53 @@ class PartSender:
                     raise error
                 await self._sleep(backoff(attempt - 1, error.wait_hint, cap=MAX_PART_WAIT))
 
-    async def _read_slice(self, handle: BinaryIO, part: Part, run: _Run) -> AsyncIterator[bytes]:
-        """Yield the part's bytes in ``chunk_size`` reads (never the whole part at once)."""
+    async def _put(self, http: httpx.AsyncClient, url: str, handle: BinaryIO, part: Part,
+                   run: _Run, where: str) -> tuple[httpx.Response, bytes]:
+        """PUT the part and read the whole answer, within the part's deadline: its bytes sent at
+        ``MIN_SEND_RATE`` at least, then the answer within ``timeout`` of the last byte."""
+        deadline = Deadline(self._connect_timeout + part.size / MIN_SEND_RATE + self._timeout)
+        answering = False
+        try:
+            async with deadline.running() as scope:
+
+                def sent() -> None:
+                    nonlocal answering
+                    answering = True
+                    answer_within(scope, self._timeout)
+
+                request = http.build_request(
+                    "PUT", url, content=self._read_slice(handle, part, run, on_sent=sent),
+                    headers={"Content-Length": str(part.size)})
+                response = await http.send(request, stream=True)
+                try:
+                    answer = await read_capped(response, MAX_STORAGE_ANSWER)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            error = PartUploadError(
+                f"Storage did not finish answering within {self._timeout:g} s of receiving "
+                f"{where}." if answering else
+                f"Storage did not take {where} within {deadline.seconds:.0f} s.")
+            error.retryable = True
+            raise error from None
+        except errors.BadResponseError:
+            error = PartUploadError(f"Storage answered {where} with more than "
+                                    f"{MAX_STORAGE_ANSWER // MIB} MiB; refusing it.")
+            error.retryable = True
+            raise error from None
+        return response, answer
+
+    async def _read_slice(self, handle: BinaryIO, part: Part, run: _Run,
+                          on_sent: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
+        """Yield the part's bytes in ``chunk_size`` reads (never the whole part at once);
+        ``on_sent`` is called once the last one is taken."""
         run.inflight[part.number] = 0
+        run.digests[part.number] = digest = hashlib.sha256()  # each attempt hashes afresh
         await asyncio.to_thread(handle.seek, part.offset)
         remaining = part.size
         while remaining > 0:
-            chunk = await asyncio.to_thread(handle.read, min(self.chunk_size, remaining))
+            chunk = await asyncio.to_thread(read_hashed, handle, min(self.chunk_size, remaining),
+                                            digest)
             if not chunk:
                 raise LocalFileError(f"{run.local.path} became shorter while it was being "
                                      "uploaded. Start a new upload once it is stable.")
@@ -233,6 +290,8 @@ class PartSender:
             run.inflight[part.number] = part.size - remaining
             self._emit(run)
             yield chunk
+        if on_sent is not None:
+            on_sent()
 
     async def _url_for(self, run: _Run, number: int) -> tuple[str, int]:
         """The part's URL (refreshed first when it expires within the margin) and its version."""
@@ -271,15 +330,40 @@ class PartSender:
 
 
 def _part_urls(upload: Upload) -> dict[int, tuple[str, float | None]]:
+    """Part number -> (URL, expiry in epoch seconds or None); BadResponseError for a URL that
+    cannot be sent to (said without the URL: it is a credential)."""
     urls: dict[int, tuple[str, float | None]] = {}
     for part in upload.parts or ():
         expires = parse_time(part.expires)
-        urls[int(part.number)] = (part.url, expires.timestamp() if expires else None)
+        url = _usable_url(part.url, int(part.number), upload.id)
+        urls[int(part.number)] = (url, expires.timestamp() if expires else None)
     return urls
 
 
-def _storage_reason(response: httpx.Response) -> str:
-    found = dict(_S3_FIELD.findall(response.text[:2000])) if response.content else {}
+def _usable_url(url: str, number: int, upload_id: str) -> str:
+    problem = None
+    if not url.isprintable() or any(ch.isspace() for ch in url):
+        problem = "it holds a control character or a space"
+    else:
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:  # a port out of range, say
+            problem = inert_text(scrub(str(exc)), one_line=True, limit=80)
+        else:
+            if parsed.scheme not in ("http", "https") or not parsed.host:
+                problem = "it is not an http(s) URL"
+            elif parsed.port is not None and not 0 < parsed.port < 65536:
+                problem = f"port {parsed.port} is out of range"
+    if problem is not None:
+        raise errors.BadResponseError(
+            f"The API gave an unusable URL for part {number} of {upload_id} ({problem}); "
+            "no part was sent.")
+    return url
+
+
+def _storage_reason(response: httpx.Response, answer: bytes) -> str:
+    text = answer[:2000].decode("utf-8", "replace")
+    found = dict(_S3_FIELD.findall(text)) if answer else {}
     detail = ": ".join(v for v in (found.get("Code"), found.get("Message")) if v)
     text = f"HTTP {response.status_code}" + (f" {detail}" if detail else "")
     return inert_text(scrub(text), one_line=True, limit=300)

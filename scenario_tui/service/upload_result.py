@@ -16,7 +16,7 @@ from scenario_tui.core import errors
 
 if TYPE_CHECKING:
     from scenario_tui.core.models import Upload
-    from scenario_tui.service.uploads import CompleteResult
+    from scenario_tui.service.completion import CompleteResult
 
 
 class UploadIncompleteError(errors.ScenarioTuiError):

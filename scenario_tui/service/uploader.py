@@ -24,9 +24,11 @@ import httpx
 
 from scenario_tui.api.client import ScenarioClient
 from scenario_tui.core import errors
-from scenario_tui.core.ids import validate_upload_id
+from scenario_tui.core.ids import check_server_id, validate_upload_id
 from scenario_tui.core.models import Upload
 from scenario_tui.core.part_plan import DEFAULT_PART_SIZE, Part, plan_parts
+from scenario_tui.service.fingerprint import different_file, source_of
+from scenario_tui.service.follow import UpdateCallback
 from scenario_tui.service.imports import (
     Reference,
     civitai_reference,
@@ -41,15 +43,22 @@ from scenario_tui.service.local_files import (
     guess_kind,
     inspect_file,
 )
-from scenario_tui.service.parts import CHUNK_SIZE, PartSender, ProgressCallback, resume_plan
+from scenario_tui.service.parts import (
+    CHUNK_SIZE,
+    PartSender,
+    Progress,
+    ProgressCallback,
+    resume_plan,
+)
 from scenario_tui.service.upload_result import (
     UploadIncompleteError,
     UploadInterruptedError,
     UploadResult,
     resume_command,
 )
-from scenario_tui.service.uploads import UpdateCallback, UploadService
-from scenario_tui.store.sqlite import Store
+from scenario_tui.service.uploads import UploadService
+from scenario_tui.store.intents import Intent
+from scenario_tui.store.protocol import StoreProtocol
 
 
 class Uploader:
@@ -60,7 +69,7 @@ class Uploader:
     def __init__(
         self,
         client: ScenarioClient,
-        store: Store,
+        store: StoreProtocol,
         *,
         part_transport: httpx.AsyncBaseTransport | None = None,
         concurrency: int = 4,
@@ -69,7 +78,7 @@ class Uploader:
         read_only: bool = False,
         service: UploadService | None = None,
         chunk_size: int = CHUNK_SIZE,
-        part_timeout: float = 120.0,
+        part_timeout: float | None = None,  # None: the client's timeout
         poll_min: float = 1.5,
         poll_max: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
@@ -132,6 +141,8 @@ class Uploader:
         started = self._clock()
         try:
             upload = await self.client.create_upload(**fields)
+            assert isinstance(upload, Upload)
+            check_server_id(upload.id, "new upload")  # refused: logged below, never stored
         except (asyncio.CancelledError, KeyboardInterrupt):
             self.interruption = UploadInterruptedError(
                 f"Interrupted while creating the upload of {local.name}; if the API created it, "
@@ -141,7 +152,6 @@ class Uploader:
             self.service.log_action("upload-create", "failed", None, exc,
                                     note=f"{local.name}: ")
             raise
-        assert isinstance(upload, Upload)
         self.service.remember_created(
             upload, note, "upload-create",
             f"{local.name}: {local.size} bytes in {len(plan)} part(s), kind {kind}")
@@ -196,6 +206,11 @@ class Uploader:
         sent = self.store.parts_sent(upload_id)
         plan = resume_plan(local.size, count, sent, part_size)
         skip = {p.number for p in plan if sent.get(p.number) == p.size}
+        problem = await asyncio.to_thread(
+            different_file, local, upload_id, self.store.source_file(upload_id),
+            self.store.part_digests(upload_id), plan)
+        if problem is not None:
+            raise LocalFileError(problem)
         result.parts_total = len(plan)
         self.service.log_action(
             "upload-resume", "ok", upload_id,
@@ -217,21 +232,13 @@ class Uploader:
         resume_hint = f"Upload {upload_id} is kept in the local store; resume with: " \
                       f"{resume_command(upload_id, local.path)}"
         try:
-            await self.parts.send(upload, local, plan, todo, on_progress)
+            await self._send_parts(upload, local, plan, todo, on_progress)
             result.parts_sent = len(todo)
-            local.check_unchanged()
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            self._interrupted(upload_id, local, len(plan))
-            raise
         except errors.ScenarioTuiError as exc:
-            self.service.log_action("upload-parts", "failed", upload_id, exc)
             done = len(self.store.parts_sent(upload_id))
             raise UploadIncompleteError(
                 upload_id, exc, f"{done} of {len(plan)} part(s) are sent. {resume_hint}",
                 status="pending") from None
-        self.service.log_action(
-            "upload-parts", "ok", upload_id,
-            message=f"{len(todo)} part(s) sent, {result.parts_skipped} already sent")
         result.status = "pending"
         if no_complete:
             return
@@ -256,7 +263,50 @@ class Uploader:
         if wait:
             await self._follow(upload_id, result, on_update)
 
-    def _interrupted(self, upload_id: str, local: LocalFile, parts_total: int) -> None:
+    async def _send_parts(self, upload: Upload, local: LocalFile, plan: list[Part],
+                          todo: list[Part], on_progress: ProgressCallback | None) -> None:
+        """Send ``todo`` under a transfer intent, so that no process completes the upload while
+        its parts go up: opened before the first PUT (with the file's fingerprint), beating while
+        they are sent, settled (and logged) however it ends."""
+        upload_id, ledger = upload.id, self.service.ledger
+        if not todo:
+            await self.parts.send(upload, local, plan, todo, on_progress)
+            return
+        try:
+            self.store.record_source_file(upload_id, await asyncio.to_thread(source_of, local))
+            transfer = ledger.begin(upload_id, "transfer")
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._interrupted(upload_id, local, len(plan))
+            raise
+        except errors.ScenarioTuiError as exc:  # nothing sent
+            self.service.log_action("upload-parts", "failed", upload_id, exc)
+            raise
+        beat = ledger.beater(transfer, self._clock)
+
+        def progress(update: Progress) -> None:
+            beat()
+            if on_progress is not None:
+                on_progress(update)
+
+        try:
+            await self.parts.send(upload, local, plan, todo, progress)
+            local.check_unchanged()
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._interrupted(upload_id, local, len(plan), transfer)
+            raise
+        except errors.ScenarioTuiError as exc:
+            ledger.settle(transfer, "rejected", message=f"{exc.title}: {exc.message}",
+                          http_status=getattr(exc, "status", None), log_outcome="failed")
+            raise
+        except BaseException as exc:  # a bug: say so, and let it through
+            ledger.settle(transfer, "interrupted",
+                          message=f"Stopped by an unexpected {type(exc).__name__}.")
+            raise
+        ledger.settle(transfer, "done", log_outcome="ok", message=(
+            f"{len(todo)} part(s) sent, {len(plan) - len(todo)} already sent"))
+
+    def _interrupted(self, upload_id: str, local: LocalFile, parts_total: int,
+                     transfer: Intent | None = None) -> None:
         try:
             done = len(self.store.parts_sent(upload_id))
         except errors.StoreError:
@@ -265,6 +315,10 @@ class Uploader:
                    f"upload {upload_id} is kept in the local store. Resume with: "
                    f"{resume_command(upload_id, local.path)}")
         self.interruption = UploadInterruptedError(message, upload_id)
+        if transfer is not None:
+            self.service.ledger.settle(transfer, "interrupted", message=message,
+                                       log_action="upload-interrupted")
+            return
         try:
             self.service.log_action("upload-interrupted", "interrupted", upload_id,
                                     message=message)

@@ -7,17 +7,21 @@ the user did in the activity log, so support staff keep a record of their action
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
 
-from scenario_tui.api.client import CompleteOutcome, ScenarioClient
+from scenario_tui.api.client import ScenarioClient
 from scenario_tui.core import errors
-from scenario_tui.core.config import DEFAULT_REFRESH_CONCURRENCY
+from scenario_tui.core.config import DEFAULT_FOLLOW_TIMEOUT, DEFAULT_REFRESH_CONCURRENCY
 from scenario_tui.core.ids import ParsedIds, parse_ids
 from scenario_tui.core.redact import scrub
 from scenario_tui.service.bulk_refresh import RefreshWindow, ResultCallback, SnapshotBatch
+from scenario_tui.service.completion import CompleteResult, complete_once
+from scenario_tui.service.follow import UpdateCallback, follow_upload
+from scenario_tui.service.ledger import DEFAULT_LABEL, IntentLedger
+from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.rows import AddResult, KnownUpload
-from scenario_tui.store.sqlite import Store
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Asset, Job, Upload
@@ -34,30 +38,6 @@ class AddReport:
 
 
 @dataclass
-class CompleteResult:
-    """The outcome of asking to complete one upload.
-
-    ``sent`` says whether the POST went out. ``skipped`` holds why it did not (not pending).
-    ``outcome`` is the client's account of the POST when it was sent.
-    """
-
-    upload_id: str
-    upload: Upload | None
-    sent: bool
-    skipped: str | None = None
-    outcome: CompleteOutcome | None = None
-
-    @property
-    def uncertain(self) -> bool:
-        return bool(self.outcome and self.outcome.uncertain)
-
-    def summary(self) -> str:
-        if self.skipped:
-            return f"Not sent: {self.skipped}."
-        return self.outcome.summary() if self.outcome else "Done."
-
-
-@dataclass
 class FollowThrough:
     """What an upload led to: its job and the created asset (or model ID)."""
 
@@ -68,27 +48,31 @@ class FollowThrough:
     asset_error: errors.ApiError | None = None
 
 
-#: hears each new status of a followed upload; may be a coroutine function
-UpdateCallback = Callable[["Upload"], "Awaitable[None] | None"]
-
-
 class UploadService:
     """The app's verbs. The store is synchronous (fast, local); the API calls are async."""
 
     def __init__(
         self,
         client: ScenarioClient,
-        store: Store,
+        store: StoreProtocol,
         *,
         profile: str = "default",
         read_only: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        follow_timeout: float = DEFAULT_FOLLOW_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        holder_label: str = DEFAULT_LABEL,
     ) -> None:
         self.client = client
         self.store = store
         self.profile = profile
+        #: this process's intents (``service.ledger``); the label names us to other processes
+        self.ledger = IntentLedger(store, profile, holder_label)
         self.read_only = read_only
         self._sleep = sleep
+        #: following an upload gives up after this many seconds (``clock``'s)
+        self.follow_timeout = follow_timeout
+        self._clock = clock
         self._completing: set[str] = set()
         #: the window of the bulk refreshes under way, or of the latest (``RefreshWindow``)
         self.refresh_window: RefreshWindow | None = None
@@ -98,7 +82,9 @@ class UploadService:
         """A service on the same store with a ``sibling()`` of the client, for another event
         loop (``refresh_thread.RefreshThread``)."""
         return UploadService(self.client.sibling(), self.store, profile=self.profile,
-                             read_only=self.read_only, sleep=self._sleep)
+                             read_only=self.read_only, sleep=self._sleep,
+                             follow_timeout=self.follow_timeout, clock=self._clock,
+                             holder_label=self.ledger.label)
 
     def warm_up(self) -> None:
         """Load what the first API answer needs (see ``ScenarioClient.warm_up``); blocking."""
@@ -111,29 +97,30 @@ class UploadService:
         report = AddReport(duplicates=parsed.duplicates, invalid=parsed.invalid)
         if parsed.valid:
             self.refuse_if_read_only("add uploads")
-            result: AddResult = self.store.add(parsed.valid, note=note)
+            # logged with the rows, in their transaction ("N added")
+            result: AddResult = self.store.add(parsed.valid, note=note, log=True,
+                                               profile=self.profile)
             report.added, report.existing = result.added, result.existing
-            if result.added:
-                self.log_action("add", "ok", None, message=f"{len(result.added)} added")
         return report
 
     def remove(self, upload_ids: Iterable[str]) -> list[KnownUpload]:
         self.refuse_if_read_only("remove uploads")
-        removed = self.store.remove(list(upload_ids))
-        for row in removed:
-            self.log_action("remove", "ok", row.id)
-        return removed
+        # each removal is logged in the same transaction: a crash keeps both or neither
+        return self.store.remove(list(upload_ids), log=True, profile=self.profile)
 
     def restore(self, rows: list[KnownUpload]) -> None:
         self.refuse_if_read_only("restore uploads")
-        self.store.restore(rows)
-        for row in rows:
-            self.log_action("restore", "ok", row.id)
+        self.store.restore(rows, log=True, profile=self.profile)
 
     def set_note(self, upload_id: str, note: str) -> None:
         self.refuse_if_read_only("edit notes")
-        self.store.set_note(upload_id, note)
-        self.log_action("note", "ok", upload_id)
+        # "note ok" is logged only with the note itself, in its transaction
+        if not self.store.set_note(upload_id, note, log=True, profile=self.profile):
+            self.log_action("note", "failed", upload_id,
+                            message="not saved: no longer in the local list")
+            raise errors.UploadGoneError(
+                f"The note was not saved: {upload_id} is no longer in the local list (removed "
+                "meanwhile, by another window or command?).", title="Note not saved")
 
     # --- network verbs ---------------------------------------------------------------------
 
@@ -205,7 +192,8 @@ class UploadService:
         return results
 
     async def complete(self, upload_id: str) -> CompleteResult:
-        """Complete one upload safely: re-read it, POST only if pending, never twice at once."""
+        """Complete one upload safely: re-read it, POST only if pending, exactly once across
+        processes (``service.completion``), never twice at once in this one."""
         self.refuse_if_read_only("complete uploads")
         if upload_id in self._completing:
             raise errors.ConflictError(
@@ -214,37 +202,10 @@ class UploadService:
             )
         self._completing.add(upload_id)
         try:
-            return await self._complete(upload_id)
+            self.ledger.retry_unsettled()
+            return await complete_once(self, upload_id)
         finally:
             self._completing.discard(upload_id)
-
-    async def _complete(self, upload_id: str) -> CompleteResult:
-        try:
-            upload = await self.refresh(upload_id)
-        except errors.ApiError as exc:
-            self.log_action("complete", "failed", upload_id, exc, note="before sending: ")
-            raise
-        if not upload.can_complete:
-            reason = f"its status is {upload.status}; only pending uploads can be completed"
-            self.log_action("complete", "skipped", upload_id, message=reason)
-            return CompleteResult(upload_id, upload, sent=False, skipped=reason)
-        try:
-            outcome = await self.client.complete_upload(upload_id)
-        except errors.ApiError as exc:
-            self.log_action("complete", "failed", upload_id, exc)
-            raise
-        if outcome.upload is not None:
-            self.store.record_snapshot(upload_id, outcome.upload.to_wire())
-        if outcome.uncertain:
-            cause = outcome.uncertain_cause
-            self.log_action(
-                "complete", "uncertain", upload_id, message=outcome.summary(),
-                http_status=cause.status if cause else None,
-            )
-        else:
-            self.log_action("complete", "sent", upload_id, message=outcome.summary(),
-                            http_status=200)
-        return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome)
 
     async def follow(
         self,
@@ -253,45 +214,15 @@ class UploadService:
         on_update: UpdateCallback | None = None,
         poll_min: float = 1.0,
         poll_max: float = 10.0,
-        max_polls: int | None = None,
+        timeout: float | None = None,
         on_wait: Callable[[float], None] | None = None,
     ) -> Upload:
-        """Poll until the upload is imported or failed (backoff ``poll_min`` .. ``poll_max``).
-
-        ``on_update`` hears each new status. Transient errors (timeouts, 429, 5xx, dropped
-        connections) only delay the next poll; errors that polling cannot get past (404, 401,
-        403, 400) are raised. ``max_polls`` bounds the wait (``ApiTimeoutError`` after it).
-        """
-        delay = poll_min
-        polls = 0
-        last_status: str | None = None
-        while True:
-            try:
-                upload = await self.refresh(upload_id)
-            except errors.ApiError as exc:
-                if not exc.retryable:
-                    raise
-                upload = None
-            if upload is not None:
-                if upload.status != last_status:
-                    last_status = upload.status
-                    delay = poll_min
-                    if on_update is not None:
-                        maybe = on_update(upload)
-                        if asyncio.iscoroutine(maybe):
-                            await maybe
-                if upload.is_final:
-                    return upload
-            polls += 1
-            if max_polls is not None and polls >= max_polls:
-                raise errors.ApiTimeoutError(
-                    f"{upload_id} is still {last_status or 'unknown'} after {polls} polls.",
-                    title="Still processing",
-                )
-            if on_wait is not None:
-                on_wait(delay)
-            await self._sleep(delay)
-            delay = min(delay * 1.5, poll_max)
+        """Poll until the upload is done (failed, imported, or its ``entityId`` set), at most
+        ``timeout`` seconds (``follow_timeout`` when None): ``service.follow.follow_upload``."""
+        return await follow_upload(
+            self.refresh, upload_id, timeout=self.follow_timeout if timeout is None else timeout,
+            on_update=on_update, on_wait=on_wait, poll_min=poll_min, poll_max=poll_max,
+            sleep=self._sleep, clock=self._clock)
 
     async def follow_through(self, upload: Upload) -> FollowThrough:
         """Fetch the upload's job and what it became (asset, or model ID for kind model)."""

@@ -7,6 +7,7 @@ import errno
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from scenario_tui.core.errors import (
     StoreCorruptError,
@@ -36,6 +37,22 @@ def create_owner_only(path: Path) -> bool:
     os.fchmod(fd, 0o600)
     os.close(fd)
     return True
+
+
+def dir_writable(path: Path) -> bool:
+    """Whether this process may create files beside ``path`` (SQLite's -wal and -shm)."""
+    return os.access(path.parent, os.W_OK)
+
+
+def sqlite_uri(path: Path, *, read_only: bool) -> str:
+    """The URI that opens ``path``: read-write (created if missing), or read-only. Read-only in
+    a directory this process cannot write and with no -wal file beside it, the file is opened
+    ``immutable``: SQLite could not create the -shm file it reads a WAL database through, and
+    without a -wal file every page is in the main file. (A writer elsewhere, with the right to
+    write there, is not seen by such a reader until it opens the file again.)"""
+    immutable = read_only and not dir_writable(path) and not os.path.exists(f"{path}-wal")
+    return (f"file:{quote(path.as_posix())}?mode={'ro' if read_only else 'rwc'}"
+            f"{'&immutable=1' if immutable else ''}")
 
 
 def quick_check(conn: sqlite3.Connection) -> list[tuple]:

@@ -8,16 +8,21 @@ matching rows' ``seq`` in order, and a page is read by ``seq``: a keystroke in t
 one scan, not a count plus an offset scan per page. That list stops at ``SEQ_PREFIX`` entries (a
 one-letter search can match most rows, and listing them all costs more than counting them):
 then the count is one more scan, and the full list is read only if the user scrolls past it.
+
+With ``on_failure`` set, a read that fails (the file damaged or taken away while the TUI runs)
+does not raise: ``on_failure`` hears the ``StoreError`` and the listing keeps showing the rows
+it had read (``invalidate`` keeps the last ones aside for that), a read-only view.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, TypeVar
 
+from scenario_tui.core.errors import StoreError
+from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.rows import KnownUpload
-from scenario_tui.store.sqlite import Store
 
 #: (sort key, newest/largest first?, label shown to the user)
 SORTS: tuple[tuple[str, bool, str], ...] = (
@@ -28,6 +33,7 @@ SORTS: tuple[tuple[str, bool, str], ...] = (
     ("file_name", False, "file name"),
     ("size", True, "size"),
 )
+T = TypeVar("T")
 
 
 class ListQuery(NamedTuple):  # a named tuple: made in a sixth of a dataclass's start-up time
@@ -53,8 +59,9 @@ class Listing:
     PAGE_SIZE = 100
     SEQ_PREFIX = 1000  # matches listed at once by a search; the rest when scrolled to
 
-    def __init__(self, store: Store, query: ListQuery | None = None, *,
-                 defer_count: bool = False) -> None:
+    def __init__(self, store: StoreProtocol, query: ListQuery | None = None, *,
+                 defer_count: bool = False,
+                 on_failure: Callable[[StoreError], None] | None = None) -> None:
         self.store = store
         self.query = query or ListQuery()
         #: until ``finish_count``, a search's count is the matches read so far (its first page
@@ -65,6 +72,17 @@ class Listing:
         self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
         self._pages: dict[int, Sequence[KnownUpload | None]] = {}
         self._lock = threading.Lock()
+        #: hears a failed read instead of the caller (any thread; it must not read this listing)
+        self.on_failure = on_failure
+        #: the count and pages of before the last ``invalidate``: shown when a read fails
+        self._kept: tuple[int, dict[int, Sequence[KnownUpload | None]]] = (0, {})
+
+    def _fall_back(self, exc: StoreError, value: T) -> T:
+        """A read failed: raise, or (with ``on_failure``) report it and go on with ``value``."""
+        if self.on_failure is None:
+            raise exc
+        self.on_failure(exc)
+        return value
 
     def _filters(self) -> dict:
         return {"search": self.query.search or None, "status": self.query.status}
@@ -84,13 +102,16 @@ class Listing:
 
     def count(self) -> int:
         if self._count is None:
-            seqs = self._searched()
-            if seqs is not None and self._all_seqs:
-                self._count = len(seqs)
-            elif seqs is not None and self._defer_count:
-                return len(seqs)  # at least these; finish_count() reads the rest
-            else:
-                self._count = self.store.count(**self._filters())
+            try:
+                seqs = self._searched()
+                if seqs is not None and self._all_seqs:
+                    self._count = len(seqs)
+                elif seqs is not None and self._defer_count:
+                    return len(seqs)  # at least these; finish_count() reads the rest
+                else:
+                    self._count = self.store.count(**self._filters())
+            except StoreError as exc:
+                self._count = self._fall_back(exc, self._kept[0])
         return self._count
 
     @property
@@ -101,31 +122,48 @@ class Listing:
     def finish_count(self) -> int:
         """Read every match (blocking: call from a worker thread), so ``count`` is exact; the
         store keeps the answer, so a longer search typed next narrows it down."""
+        failure: StoreError | None = None
         with self._lock:
-            seqs = self._searched(upto=self.SEQ_PREFIX)
-            self._count = len(seqs) if seqs is not None else self.store.count(**self._filters())
-            self._defer_count = False
-        return self._count
+            try:
+                seqs = self._searched(upto=self.SEQ_PREFIX)
+                count = len(seqs) if seqs is not None else self.store.count(**self._filters())
+            except StoreError as exc:
+                if self.on_failure is None:
+                    raise
+                failure, count = exc, self._count if self._count is not None else self._kept[0]
+            self._count, self._defer_count = count, False
+        if failure is not None:  # reported outside the lock
+            self._fall_back(failure, None)
+        return count
 
     def row(self, index: int) -> KnownUpload | None:
         if index < 0:
             return None
         page_no, offset = divmod(index, self.PAGE_SIZE)
+        failure: StoreError | None = None
         with self._lock:
             page = self._pages.get(page_no)
             if page is None:
                 start = page_no * self.PAGE_SIZE
-                seqs = self._searched(upto=start + self.PAGE_SIZE - 1)
-                if seqs is not None:
-                    page = self.store.rows_by_seq(seqs[start:start + self.PAGE_SIZE])
-                else:
-                    page = self.store.list(
-                        **self._filters(), sort=self.query.sort,
-                        descending=self.query.descending, limit=self.PAGE_SIZE, offset=start,
-                    )
+                try:
+                    seqs = self._searched(upto=start + self.PAGE_SIZE - 1)
+                    if seqs is not None:
+                        page = self.store.rows_by_seq(seqs[start:start + self.PAGE_SIZE])
+                    else:
+                        page = self.store.list(
+                            **self._filters(), sort=self.query.sort,
+                            descending=self.query.descending, limit=self.PAGE_SIZE,
+                            offset=start,
+                        )
+                except StoreError as exc:  # what was read before, until the next invalidate
+                    if self.on_failure is None:
+                        raise
+                    failure, page = exc, self._kept[1].get(page_no, ())
                 if len(self._pages) > 64:
                     self._pages.clear()
                 self._pages[page_no] = page
+        if failure is not None:  # reported outside the lock
+            self._fall_back(failure, None)
         return page[offset] if offset < len(page) else None
 
     def cached_index_of(self, upload_id: str) -> int | None:
@@ -139,12 +177,19 @@ class Listing:
 
     def ids(self) -> list[str]:
         """Every ID under the query (for 'mark all visible')."""
-        return self.store.ids(
-            **self._filters(), sort=self.query.sort, descending=self.query.descending
-        )
+        try:
+            return self.store.ids(
+                **self._filters(), sort=self.query.sort, descending=self.query.descending
+            )
+        except StoreError as exc:
+            with self._lock:
+                kept = [row.id for _, page in sorted(self._pages.items()) for row in page if row]
+            return self._fall_back(exc, kept)
 
     def invalidate(self) -> None:
         with self._lock:
+            if self._pages:
+                self._kept = (self._count or self._kept[0], dict(self._pages))
             self._defer_count = False  # re-read after a change: counted exactly, as it is used
             self._count = None
             self._seqs = None

@@ -53,6 +53,37 @@ CREATE TABLE parts_sent (
     PRIMARY KEY (upload_id, part_number)
 );
 """),
+    # the intent ledger (one open intent per upload, whatever its action, whoever holds it),
+    # the hash of each sent part and the local file an upload was made from (to refuse resuming
+    # it with another file)
+    ("0003_intents", """
+CREATE TABLE intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    upload_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    state TEXT NOT NULL,
+    holder_pid INTEGER,
+    holder_host TEXT,
+    holder_started TEXT,
+    holder_label TEXT,
+    profile TEXT,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    settled_at TEXT,
+    http_status INTEGER,
+    message TEXT
+);
+CREATE UNIQUE INDEX intents_one_open ON intents (upload_id) WHERE state = 'open';
+CREATE INDEX intents_upload_id ON intents (upload_id, id);
+ALTER TABLE parts_sent ADD COLUMN sha256 TEXT;
+CREATE TABLE upload_files (
+    upload_id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER,
+    sample_sha256 TEXT,
+    recorded_at TEXT
+);
+"""),
 )
 
 

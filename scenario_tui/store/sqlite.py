@@ -20,13 +20,21 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from scenario_tui.core.errors import StoreCorruptError, StoreError, StoreVersionError
 from scenario_tui.core.timestamps import to_iso
-from scenario_tui.store import activity, parts, schema, uploads
+from scenario_tui.store import activity, intents, schema, uploads
 from scenario_tui.store.activity import ActivityEvent
-from scenario_tui.store.files import check_pages, create_owner_only, is_busy, quick_check, translate
+from scenario_tui.store.files import (
+    check_pages,
+    create_owner_only,
+    dir_writable,
+    is_busy,
+    quick_check,
+    sqlite_uri,
+    translate,
+)
+from scenario_tui.store.ledger import LedgerVerbs
 from scenario_tui.store.rows import (
     COLUMNS,
     COLUMNS_NO_SNAPSHOT,
@@ -43,8 +51,9 @@ _ATTEMPTS = 3  # on "database is locked", as long as the busy timeout has not el
 T = TypeVar("T")
 
 
-class Store:
-    """A connection to one store file. Build it with ``Store.open``; use it as a context manager."""
+class Store(LedgerVerbs):
+    """A connection to one store file. Build it with ``Store.open``; use it as a context manager.
+    The intent and parts ledger verbs come from ``LedgerVerbs``."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Callable[[], datetime],
                  busy_timeout_ms: int, read_only: bool) -> None:
@@ -64,19 +73,22 @@ class Store:
              verify: bool = True) -> Store:
         """Open (creating if needed, owner-only) and migrate the store at ``path``.
 
-        ``read_only`` opens an existing, up-to-date file without writing anything to it.
+        ``read_only`` opens an existing, up-to-date file without writing anything to it; so is
+        a file in a directory this process cannot write (``files.sqlite_uri``): it can be read,
+        and every write says it is read-only.
         ``verify=False`` leaves the check of every page (a cost that grows with the file) to the
         caller, who must run ``verify()`` before anything is written; a due migration is never
         run on an unchecked file.
         Raises StoreCorruptError, StoreVersionError, StoreLockedError or StoreWriteError.
         """
         path = Path(path).expanduser().absolute()
+        read_only = read_only or (path.is_file() and not dir_writable(path))
         if read_only and not path.is_file():
             raise StoreError(f"There is no local store at {path} to open read-only.")
         created = False if read_only else create_owner_only(path)
-        uri = f"file:{quote(path.as_posix())}?mode={'ro' if read_only else 'rwc'}"
         try:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+            conn = sqlite3.connect(sqlite_uri(path, read_only=read_only), uri=True,
+                                   isolation_level=None, check_same_thread=False,
                                    timeout=busy_timeout_ms / 1000)
         except sqlite3.Error as exc:
             raise translate(exc, path, "open the local store", busy_timeout_ms / 1000) from exc
@@ -138,9 +150,9 @@ class Store:
         """Check every page of the file (``PRAGMA quick_check``); raise StoreCorruptError if one
         is damaged. On a connection of its own: one call that runs without the GIL, so a thread
         can run it while the main thread works (the TUI imports Textual meanwhile)."""
-        uri = f"file:{quote(self.path.as_posix())}?mode=ro"
         try:
-            conn = sqlite3.connect(uri, uri=True, timeout=self._busy_s)
+            conn = sqlite3.connect(sqlite_uri(self.path, read_only=True), uri=True,
+                                   timeout=self._busy_s)
             try:
                 rows = quick_check(conn)
             finally:
@@ -177,23 +189,31 @@ class Store:
     # --- uploads -------------------------------------------------------------------------------
     # (below ``def list``, the class body's ``list`` is that method: annotations say builtins.list)
 
-    def add(self, ids: Iterable[str], note: str | None = None) -> AddResult:
+    # ``log=True`` (add, remove, restore, set_note): the verb's entries in the activity log, under
+    # ``profile``, are written in the verb's own transaction: a crash keeps both or neither.
+
+    def add(self, ids: Iterable[str], note: str | None = None, *, log: bool = False,
+            profile: str | None = None) -> AddResult:
         """Add upload IDs (duplicates dropped, order kept). Known IDs are left exactly as they are,
-        note and snapshot included, and reported in ``existing``."""
-        wanted, now = list(dict.fromkeys(ids)), self._now()
-        return self._run("add uploads", lambda c: uploads.add(c, wanted, note or "", now),
+        note and snapshot included, and reported in ``existing``. Logged: "N added"."""
+        wanted, now, by = list(dict.fromkeys(ids)), self._now(), self._by(log, profile)
+        return self._run("add uploads", lambda c: uploads.add(c, wanted, note or "", now, by),
                          write=True)
 
-    def remove(self, ids: Iterable[str]) -> list[KnownUpload]:
-        """Forget upload IDs; return the removed rows (oldest first) so ``restore`` can undo it."""
-        wanted = list(dict.fromkeys(ids))
-        return self._run("remove uploads", lambda c: uploads.remove(c, wanted), write=True)
+    def remove(self, ids: Iterable[str], *, log: bool = False,
+               profile: str | None = None) -> list[KnownUpload]:
+        """Forget upload IDs; return the removed rows (oldest first) so ``restore`` can undo it.
+        Logged: one entry per removed row."""
+        wanted, by = list(dict.fromkeys(ids)), self._by(log, profile)
+        return self._run("remove uploads", lambda c: uploads.remove(c, wanted, by), write=True)
 
-    def restore(self, rows: Iterable[KnownUpload]) -> int:
+    def restore(self, rows: Iterable[KnownUpload], *, log: bool = False,
+                profile: str | None = None) -> int:
         """Put back rows returned by ``remove`` exactly (same seq, note, snapshot, dates). A row
-        whose ID was added again since replaces that newer entry. Returns how many were put back."""
-        values = [row_values(row) for row in rows]
-        return self._run("restore uploads", lambda c: uploads.restore(c, values), write=True)
+        whose ID was added again since replaces that newer entry. Returns how many were put back.
+        Logged: one entry per row."""
+        values, by = [row_values(row) for row in rows], self._by(log, profile)
+        return self._run("restore uploads", lambda c: uploads.restore(c, values, by), write=True)
 
     def get(self, upload_id: str) -> KnownUpload | None:
         """The stored row for ``upload_id``, or None."""
@@ -255,12 +275,15 @@ class Store:
         (on any error) none. Returns, in order, whether each ID was still in the store."""
         return self._save_snapshots("save uploads", list(snapshots), fetched_at)
 
-    def set_note(self, upload_id: str, note: str) -> bool:
-        """Replace the note of an upload. Returns False when the ID is not in the store."""
-        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note),
+    def set_note(self, upload_id: str, note: str, *, log: bool = False,
+                 profile: str | None = None) -> bool:
+        """Replace the note of an upload. Returns False (nothing written, nothing logged) when
+        the ID is not in the store, as when another process removed it meanwhile."""
+        by = self._by(log, profile)
+        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by),
                          write=True)
 
-    # --- activity and parts --------------------------------------------------------------------
+    # --- activity (the ledgers' verbs: store.ledger) -------------------------------------------
 
     def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
                   profile: str | None = None, http_status: int | None = None,
@@ -275,20 +298,13 @@ class Store:
         """The newest ``limit`` activity entries, newest first, optionally for one upload."""
         return self._run("read activity", lambda c: activity.newest(c, limit, upload_id))
 
-    def record_part(self, upload_id: str, part_number: int, size: int) -> None:
-        """Remember that a part of a multipart upload was sent (for resuming)."""
-        at = self._now()
-        self._run("save an upload part",
-                  lambda c: parts.record(c, upload_id, part_number, size, at), write=True)
-
-    def parts_sent(self, upload_id: str) -> dict[int, int]:
-        """Part number -> size of the parts recorded as sent for ``upload_id``."""
-        return self._run("read upload parts", lambda c: parts.sent(c, upload_id))
-
     # --- plumbing ------------------------------------------------------------------------------
 
     def _now(self) -> str:
         return to_iso(self._clock())
+
+    def _by(self, log: bool, profile: str | None) -> uploads.LoggedBy | None:
+        return uploads.LoggedBy(self._now(), profile) if log else None
 
     def _page(self, columns: str, search: str | None, status: str | None, sort: str,
               descending: bool, limit: int | None, offset: int) -> builtins.list[tuple]:
@@ -302,7 +318,16 @@ class Store:
         rows = [snapshot_values(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
         if not rows:
             return []
-        return self._run(action, lambda c: uploads.save_snapshots(c, rows), write=True)
+        # an open intent whose holder is gone is settled from what was just read (never resent)
+        statuses = {row[-1]: row[2] for row in rows}
+        now, clock = self._now(), self._clock()
+
+        def save(c: sqlite3.Connection) -> builtins.list[bool]:
+            saved = uploads.save_snapshots(c, rows)
+            intents.reconcile(c, statuses, now, clock)
+            return saved
+
+        return self._run(action, save, write=True)
 
     def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
              write: bool = False) -> T:

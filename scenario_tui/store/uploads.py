@@ -4,19 +4,32 @@ that the ``Store`` runs inside its transactions.
 The Scenario API has no endpoint that lists uploads, so the ``uploads`` table *is* the list. An
 upload's ``seq`` orders it (insertion order) and is never handed out twice: the ``upload_seq``
 counter only grows, also when a removed row is restored.
+
+A verb given ``by`` (a ``LoggedBy``) writes its entries in the activity log with its rows, in the
+same transaction: a removal and its log entries are committed together, or neither is.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from scenario_tui.core.vocabulary import FINAL_UPLOAD_STATUSES
+from scenario_tui.store import activity
 from scenario_tui.store.rows import COLUMNS, AddResult, KnownUpload, known
 from scenario_tui.store.sql import chunks, marks
 
 
-def add(c: sqlite3.Connection, wanted: list[str], note: str, now: str) -> AddResult:
+class LoggedBy(NamedTuple):
+    """When and under which profile a verb's activity log entries are written."""
+
+    at: str
+    profile: str | None
+
+
+def add(c: sqlite3.Connection, wanted: list[str], note: str, now: str,
+        by: LoggedBy | None = None) -> AddResult:
     """Insert those of ``wanted`` (no duplicates) not known yet, in order."""
     found = {row[0] for chunk in chunks(wanted) for row in c.execute(
         f"SELECT id FROM uploads WHERE id IN ({marks(chunk)})", chunk)}
@@ -26,26 +39,34 @@ def add(c: sqlite3.Connection, wanted: list[str], note: str, now: str) -> AddRes
         c.executemany("INSERT INTO uploads (id, seq, note, added_at) VALUES (?, ?, ?, ?)",
                       [(i, base + n, note, now) for n, i in enumerate(new, start=1)])
         c.execute("UPDATE counters SET value = ? WHERE name = 'upload_seq'", (base + len(new),))
+        if by is not None:
+            activity.append(c, by.at, by.profile, None, "add", "ok", None, f"{len(new)} added")
     return AddResult(added=new, existing=[i for i in wanted if i in found])
 
 
-def remove(c: sqlite3.Connection, wanted: list[str]) -> list[KnownUpload]:
+def remove(c: sqlite3.Connection, wanted: list[str],
+           by: LoggedBy | None = None) -> list[KnownUpload]:
     """Delete the rows of ``wanted``; return them, oldest first."""
     rows = []
     for chunk in chunks(wanted):
         rows += c.execute(f"SELECT {COLUMNS} FROM uploads WHERE id IN ({marks(chunk)})",
                           chunk).fetchall()
         c.execute(f"DELETE FROM uploads WHERE id IN ({marks(chunk)})", chunk)
-    return sorted((known(r) for r in rows), key=lambda k: k.seq)
+    removed = sorted((known(r) for r in rows), key=lambda k: k.seq)
+    if by is not None:
+        activity.append_each(c, by.at, by.profile, [r.id for r in removed], "remove", "ok")
+    return removed
 
 
-def restore(c: sqlite3.Connection, values: list[tuple]) -> int:
+def restore(c: sqlite3.Connection, values: list[tuple], by: LoggedBy | None = None) -> int:
     """Put back rows (``row_values`` of each) exactly, replacing any row with the same ID."""
     c.executemany(f"INSERT OR REPLACE INTO uploads ({COLUMNS}) VALUES ({marks(range(12))})",
                   values)
     if values:
         c.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'upload_seq'",
                   (max(v[-1] for v in values),))
+    if by is not None:
+        activity.append_each(c, by.at, by.profile, [v[0] for v in values], "restore", "ok")
     return len(values)
 
 
@@ -92,5 +113,10 @@ def save_snapshots(c: sqlite3.Connection, rows: list[tuple]) -> list[bool]:
     ).rowcount > 0 for row in rows]
 
 
-def set_note(c: sqlite3.Connection, upload_id: str, note: str) -> bool:
-    return c.execute("UPDATE uploads SET note = ? WHERE id = ?", (note, upload_id)).rowcount > 0
+def set_note(c: sqlite3.Connection, upload_id: str, note: str,
+             by: LoggedBy | None = None) -> bool:
+    """Replace the note; False (nothing written or logged) when the upload is not there."""
+    saved = c.execute("UPDATE uploads SET note = ? WHERE id = ?", (note, upload_id)).rowcount > 0
+    if saved and by is not None:
+        activity.append(c, by.at, by.profile, upload_id, "note", "ok", None, None)
+    return saved

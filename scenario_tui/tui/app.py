@@ -112,6 +112,10 @@ class ScenarioApp(App):
         else:
             title = "Unexpected error"
             message = f"{type(error).__name__}: {inert_text(error, one_line=True, limit=300)}"
+        main_screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if isinstance(error, errors.StoreError) and main_screen is not None and (
+                main_screen.states.app_line.startswith(f"{title}: {message}")):
+            return  # a broken store is said once, not once per worker that meets it
         self.notify(message, title=title, severity="error", markup=False,
                     timeout=2 * self.NOTIFICATION_TIMEOUT)
         try:

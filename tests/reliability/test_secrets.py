@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from rich.console import Console
@@ -34,6 +35,7 @@ from tests.kit import (
     ECHO,
     JWT,
     PENDING,
+    PRESIGNED,
     SECRET,
     Case,
     cli_environment,
@@ -290,19 +292,103 @@ async def test_credentials_in_the_base_url_are_not_drawn(fake, tmp_path):
         assert leaks(app.export_screenshot()) == []
 
 
-async def test_custom_headers_that_carry_a_credential_are_kept_out_of_error_text():
-    """A custom header named like a credential (a gateway's token) is a secret: a server that
-    echoes it back does not get it shown. Other custom headers are left as they are."""
+async def test_every_custom_header_value_is_kept_out_of_what_is_shown():
+    """Every SCENARIO_CUSTOM_HEADERS value is a secret, whatever its name: a gateway's token,
+    an IAP assertion, and a value under a name on no list (``X-Env``), echoed in an error and in
+    a success, are not shown. (Before, only names like a credential were masked, and this test
+    pinned ``X-Env`` as shown.) Values under 8 characters under such names ("true") are not
+    credentials and stay readable."""
     import httpx
 
-    token, plain = "gw-token-5f3a9c1e77", "production-eu"
-    echoed = {"message": f"bad gateway token {token} for env {plain}"}
+    token, assertion = "gw-token-5f3a9c1e77", "eyJhbGciOiJFUzI1NiJ9.eyJpYXAiOjF9.iap-sig-31c9"
+    plain, short = "production-eu-7", "true"
+    headers = {"X-Gateway-Token": token, "X-Goog-Iap-Jwt-Assertion": assertion,
+               "X-Env": plain, "X-Debug": short}
+    echo = f"token {token} assertion {assertion} env {plain} debug {short}"
+    answers = [httpx.Response(400, json={"message": echo}),
+               httpx.Response(200, json={"upload": {"id": "up_1", "status": "failed",
+                                                    "errorMessage": echo}})]
     client = ScenarioClient(
         base_url="https://api.example.test/v1", credentials=Credentials("key", "secret-xyz"),
-        custom_headers={"X-Gateway-Token": token, "X-Env": plain}, max_retries=0,
-        transport=httpx.MockTransport(lambda request: httpx.Response(400, json=echoed)))
+        custom_headers=headers, max_retries=0,
+        transport=httpx.MockTransport(lambda request: answers.pop(0)))
     with pytest.raises(errors.ApiError) as caught:
         await client.get_upload("up_1")
-    text = f"{caught.value.title}: {caught.value.message}"
-    assert token not in text and "[redacted]" in text
-    assert plain in text
+    upload = await client.get_upload("up_1")
+    for shown in (f"{caught.value.title}: {caught.value.message}", upload.error_message or ""):
+        assert [v for v in (token, assertion, plain) if v in shown] == []
+        assert "[redacted]" in shown and "debug true" in shown
+
+
+# --- a success that echoes the credentials -------------------------------------------------------
+
+
+def echo_body(upload_id: str, *, jwt: bool, status: str = "failed") -> dict:
+    """A 2xx upload whose fields echo the credential in use: the Authorization value in the
+    error message, the bare token, the secret or JWT in a file name, a config, a field name, a
+    URL path, cut in two by an escape, and percent-encoded."""
+    header = f"Bearer {JWT}" if jwt else f"Basic {AUTH_VALUE}"
+    bare = JWT if jwt else SECRET
+    return {"upload": {
+        "id": upload_id, "status": status, "kind": "image", "source": "multipart",
+        "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
+        "errorMessage": f"debug: Authorization: {header}",
+        "fileName": f"{bare}.png", "originalFileName": header.partition(" ")[2],
+        "config": {"headers": {"Authorization": header}, "echo": [bare]},
+        "debugEcho": f"{bare[:6]}\x1b[0m{bare[6:]}", "encoded": quote(header, safe=""),
+        f"x-{bare}": "a credential in a field name", "url": f"https://evil.test/{bare}/a.png",
+        "parts": [{"number": 1, "url": f"https://storage.test/{bare}/p1?{PRESIGNED}",
+                   "expires": "2999-01-01T00:00:00Z"}],
+    }}
+
+
+def echo_leaks(*texts: str | bytes) -> list[str]:
+    """``leaks``, plus the percent-encoded Authorization value and a secret cut by an escape."""
+    extra = [quote(f"Basic {AUTH_VALUE}", safe=""), quote(AUTH_VALUE, safe=""), SECRET[6:]]
+    found = leaks(*texts)
+    for text in texts:
+        blob = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+        found += [n for n in extra if n.encode() in blob]
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("jwt", [False, True], ids=["basic-auth", "jwt"])
+def test_a_success_that_echoes_credentials_is_redacted_before_it_is_stored_or_shown(
+        monkeypatch, capsys, tmp_path, server, fake, jwt):
+    """show (fresh, --json, cached), list, complete and log: no credential in stdout, stderr or
+    the store files, although the answers were 200s (only error bodies were scrubbed before)."""
+    reuse_default_ssl_context(monkeypatch)
+    store = cli_environment(monkeypatch, tmp_path, server.base_url, jwt=jwt)
+    shown_id, completing_id = clone_pending(fake, 2, "up_echo_ok")
+    fake.faults.add(status=200, body=echo_body(shown_id, jwt=jwt), method="GET", count=None,
+                    path=f"/uploads/{shown_id}")
+    fake.faults.add(status=200, body=echo_body(completing_id, jwt=jwt, status="pending"),
+                    method="GET", count=None, path=f"/uploads/{completing_id}")
+    fake.faults.add(status=200, body=echo_body(completing_id, jwt=jwt), method="POST",
+                    path=f"/uploads/{completing_id}/action")
+    runs = [run_cli(capsys, monkeypatch, *argv) for argv in (
+        ("add", shown_id, completing_id), ("show", shown_id, "--refresh"),
+        ("show", shown_id, "--refresh", "--json"), ("show", shown_id), ("list",),
+        ("list", "--json"), ("complete", completing_id, "--yes", "--json"), ("log",),
+        ("log", "--json"))]
+    assert all(run.code == 0 for run in runs), [run.err for run in runs]
+    assert echo_leaks(*(run.out + run.err for run in runs), store_files(store)) == []
+    assert "debug: Authorization: [redacted]" in runs[1].out  # it was there, and shown
+    assert fake.complete_count(completing_id) == 1
+
+
+async def test_tui_does_not_show_credentials_echoed_in_a_success(fake, tmp_path):
+    """The list, the detail pane and the ``Y`` summary of an upload whose 200 echoes the
+    credentials; the store files after."""
+    (upload_id,) = clone_pending(fake, 1, "up_echo_tui")
+    fake.faults.add(status=200, body=echo_body(upload_id, jwt=False), method="GET", count=None,
+                    path=f"/uploads/{upload_id}")
+    app = make_app(fake, tmp_path, [upload_id])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        detail = app.main_screen.detail
+        await settle_until(app, pilot, lambda: "Authorization: [redacted]" in detail.text)
+        await pilot.press("Y")
+        await pilot.pause()
+        shown = [app.export_screenshot(), detail.text, app.clipboard]
+    assert echo_leaks(*shown, store_files(app.service.store.path)) == []

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from scenario_tui.cli.output import EXIT_OK, say
-from scenario_tui.cli.wiring import DeferredService, build_service, open_store
+from scenario_tui.cli.wiring import (
+    DeferredService,
+    build_service,
+    open_store,
+    read_only_store_warning,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -24,6 +29,9 @@ DEMO_NOTES: dict[str, str] = {
     "up_demo_badfile_1": "ticket #4720: scanned TIFF, may be damaged",
     "up_demo_failed_1": "ticket #4698: re-upload requested",
 }
+
+#: how another process names this one when it holds an upload ("being completed by ... (the TUI)")
+TUI_HOLDER = "the TUI"
 
 
 def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
@@ -64,7 +72,10 @@ def _run_tui(settings) -> int:
 
     # Checking every page of the store is one SQLite call that runs without the GIL: it
     # overlaps with importing Textual, and ends before anything runs.
-    store = open_store(settings, verify=False)
+    store = open_store(settings, verify=False, warn=False)
+    warning = read_only_store_warning(store, settings)
+    if warning:  # a store in a directory we cannot write: a read-only session, said in a toast
+        settings = settings.with_overrides(read_only=True, warnings=(*settings.warnings, warning))
     problem: list[BaseException] = []
 
     def verify() -> None:
@@ -81,9 +92,16 @@ def _run_tui(settings) -> int:
     if problem:
         store.close()
         raise problem[0]
-    service = DeferredService(store, lambda: build_service(settings, store=store))
-    ScenarioApp(service, settings).run()
-    return EXIT_OK
+    service = DeferredService(
+        store, lambda: build_service(settings, store=store, holder_label=TUI_HOLDER))
+    app = ScenarioApp(service, settings)
+    app.run()
+    return _exit_code(app)
+
+
+def _exit_code(app) -> int:
+    """The app's own code: non-zero when it ended on an error (never 0 after a crash)."""
+    return app.return_code or EXIT_OK
 
 
 def cmd_demo(args, settings) -> int:
@@ -105,16 +123,17 @@ def _run_demo(args, settings) -> int:
             project_id=None, store_path=Path(tmp) / "demo.db", demo=True, profile="demo",
             warnings=(),
         )
-        service = build_service(demo_settings)
+        service = build_service(demo_settings, holder_label=TUI_HOLDER)
         service.store.add(list(reversed(fake.seeded_ids)), note="")  # pending ones on top
         for upload_id, note in DEMO_NOTES.items():
             if service.store.contains(upload_id):
                 service.store.set_note(upload_id, note)
         from scenario_tui.tui.app import ScenarioApp
 
-        ScenarioApp(service, demo_settings).run()
+        app = ScenarioApp(service, demo_settings)
+        app.run()
         service.store.close()
-    return EXIT_OK
+    return _exit_code(app)
 
 
 def cmd_fake_api(args, settings) -> int:

@@ -48,7 +48,9 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     up.add_argument("--note", help="note stored with the new upload(s)")
     up.add_argument("--no-complete", action="store_true",
                     help="send the parts but do not complete (leave it pending)")
-    up.add_argument("--wait", action="store_true", help="follow each to imported or failed")
+    up.add_argument("--wait", action="store_true",
+                    help="follow each until done (imported or failed), at most follow_timeout "
+                         "seconds (300 unless set); still processing then: exit code 1")
     up.add_argument("--dry-run", action="store_true",
                     help="only ask the API for its cost estimate; upload and store nothing")
     up.add_argument("--resume", metavar="UPLOAD_ID",
@@ -61,7 +63,9 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     imp.add_argument("--huggingface", metavar="NAME", help="a Hugging Face model, owner/model")
     imp.add_argument("--civitai", metavar="URL", help="a https://civitai.com/models/... URL")
     imp.add_argument("--note", help="note stored with the new upload")
-    imp.add_argument("--wait", action="store_true", help="follow it to imported or failed")
+    imp.add_argument("--wait", action="store_true",
+                     help="follow it until done (imported or failed), at most follow_timeout "
+                          "seconds (300 unless set); still processing then: exit code 1")
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -88,6 +92,7 @@ def _concurrency_arg(text: str) -> int:
 def cmd_upload(args, settings) -> int:
     import asyncio
 
+    from scenario_tui.core.inert import inert_text
     from scenario_tui.core.part_plan import DEFAULT_PART_SIZE
     from scenario_tui.service.upload_result import UploadIncompleteError, resume_command
     from scenario_tui.service.uploader import Uploader
@@ -105,6 +110,7 @@ def cmd_upload(args, settings) -> int:
 
     async def run() -> None:
         service = build_service(settings)
+        service.ledger.label = "scenario-tui upload"  # names us to other processes
         state["service"] = service
         uploader = Uploader(
             service.client, service.store, service=service, concurrency=args.concurrency,
@@ -148,10 +154,11 @@ def cmd_upload(args, settings) -> int:
         line.clear()
         uploader = state.get("uploader")
         interruption = uploader.interruption if uploader is not None else None
-        if interruption is not None:
-            say(interruption.message)
+        if interruption is not None:  # it names the local file, which may be hostile too
+            say(inert_text(interruption.message, one_line=True))
         elif args.resume:
-            say(f"Interrupted. Resume with: {resume_command(args.resume, args.files[0])}")
+            say(inert_text(f"Interrupted. Resume with: "
+                           f"{resume_command(args.resume, args.files[0])}", one_line=True))
         else:
             say("Interrupted before any upload was created; nothing to resume.")
         if args.json:
@@ -219,7 +226,7 @@ def _entry(file: str, upload_id: str | None, status: str, *, error=None) -> dict
 def _print_line(entry: dict[str, Any]) -> None:
     import json
 
-    fields = [entry["id"] or "-", entry["status"] or "unknown", entry["file"]]
+    fields = [entry["id"] or "-", entry["status"] or "unknown", entry["file"] or "-"]
     if entry["estimate"] is not None:
         fields.append(json.dumps(entry["estimate"], separators=(",", ":")))
     tab_lines([fields], flush=True)
@@ -231,6 +238,7 @@ def _print_line(entry: dict[str, Any]) -> None:
 def cmd_import(args, settings) -> int:
     import asyncio
 
+    from scenario_tui.core.inert import inert_text
     from scenario_tui.service.upload_result import UploadIncompleteError
     from scenario_tui.service.uploader import Uploader
 
@@ -271,11 +279,14 @@ def cmd_import(args, settings) -> int:
         finally:
             service.store.close()
         entry = _result_entry(result)
-        entry["file"] = result.upload.file_name if result.upload else result.file
+        upload = result.upload
+        # the name the API gave it, else what was asked for (the URL, the model's name)
+        entry["file"] = (upload.file_name if upload is not None else None) or result.file
         entries.append(entry)
         extra = f" ({result.problem})" if result.problem else ""
-        source = result.upload.source if result.upload else ""
-        say(f"{entry['file']}: {result.upload_id} ({source} import), now {result.status}.{extra}")
+        source = f"{upload.source} import" if upload is not None and upload.source else "import"
+        say(inert_text(f"{entry['file']}: {result.upload_id} ({source}), now "
+                       f"{result.status or 'unknown'}.{extra}", one_line=True))
 
     try:
         asyncio.run(run())

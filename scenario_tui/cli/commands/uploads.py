@@ -47,7 +47,9 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     comp = cmd("complete", "send the complete action to pending uploads", cmd_complete)
     comp.add_argument("ids", nargs="+", metavar="ID")
     comp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    comp.add_argument("--wait", action="store_true", help="follow each to imported or failed")
+    comp.add_argument("--wait", action="store_true",
+                      help="follow each until done (imported or failed), at most follow_timeout "
+                           "seconds (300 unless set); still processing then: exit code 1")
     comp.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     log = cmd("log", "print the activity log, newest first", cmd_log)
     log.add_argument("--json", action="store_true", help="print the events as JSON")
@@ -80,6 +82,7 @@ def cmd_paths(args, settings) -> int:
     print(f"config file: {settings.config_path}")
     print(f"data dir:    {data_dir(os.environ)}")
     print(f"store:       {settings.store_path}")
+    print(f"credentials: {settings.auth_source or 'none'}")
     return EXIT_OK
 
 
@@ -192,6 +195,7 @@ def cmd_complete(args, settings) -> int:
     async def run() -> int:
         nonlocal failures
         service = build_service(settings)
+        service.ledger.label = "scenario-tui complete"  # names us to other processes
         async with service.client:
             if not args.yes and not _confirm_complete(parsed.valid, service):
                 say("Nothing sent.")
@@ -214,10 +218,13 @@ def cmd_complete(args, settings) -> int:
                 if (result.sent and status == "pending"
                         or result.uncertain and result.upload is None):
                     failures += 1
-                say(inert_text(f"{upload_id}: {result.summary()}"))
+                say(inert_text(f"{upload_id}: {result.summary()}", one_line=True))
                 if args.wait and result.sent and result.upload is not None:
-                    final = await _follow(service, upload_id, settings)
-                    entry["status"] = final.status if final else status
+                    final, problem = await _follow(service, upload_id, settings)
+                    entry["status"] = (final.status if final
+                                       else getattr(problem, "last_status", None) or status)
+                    if problem is not None:
+                        entry["error"] = {"title": problem.title, "message": problem.message}
                     if final is None or final.status == "failed":
                         failures += 1
                 results.append(entry)
@@ -235,10 +242,12 @@ def cmd_complete(args, settings) -> int:
 
 def _confirm_complete(upload_ids: list[str], service) -> bool:
     """Show each upload's known status and ask once (interactive terminals only)."""
+    from scenario_tui.core.inert import inert_text
+
     for upload_id in upload_ids:
         row = service.store.get(upload_id)
         status = row.status if row and row.status else "unknown (will be read first)"
-        say(f"  {upload_id}: {status}")
+        say(inert_text(f"  {upload_id}: {status}", one_line=True))
     say("Only uploads that a fresh read shows as pending will be sent the complete action.")
     sys.stderr.write(f"Complete {len(upload_ids)} upload(s)? [y/N] ")
     sys.stderr.flush()
@@ -247,16 +256,16 @@ def _confirm_complete(upload_ids: list[str], service) -> bool:
 
 
 async def _follow(service, upload_id: str, settings):
-    """Follow a completed upload to imported or failed, saying each status; None on an error
-    (reported)."""
+    """Follow a completed upload until it is done, saying each status: (the upload, None), or
+    (None, the error) when following failed or reached its deadline (reported)."""
     try:
         return await service.follow(
             upload_id, on_update=status_printer(),
             poll_min=settings.poll_min_seconds, poll_max=settings.poll_max_seconds,
-        )
+        ), None
     except errors.ScenarioTuiError as exc:
         report_error(exc, f"{upload_id}: ")
-        return None
+        return None, exc
 
 
 def cmd_log(args, settings) -> int:

@@ -51,7 +51,8 @@ class CompleteActions(_Screen):
             self._row_changed(upload_id)
         states.set_outcome(upload_id, result.summary())
         self.table.fresh.add(upload_id)
-        severity: Severity = "warning" if (result.uncertain or result.skipped) else "information"
+        severity: Severity = ("warning" if (result.uncertain or result.skipped or result.warning)
+                              else "information")
         self._toast("Complete" if not result.skipped else "Not sent",
                     f"{upload_id}: {result.summary()}", severity)
         self._row_changed(upload_id)
@@ -110,9 +111,11 @@ class CompleteActions(_Screen):
             self._toast("Already completing",
                         f"{targets[0]}: the complete is in flight; wait for its answer.")
             return
+        rows = self._stored_rows(targets)
+        if rows is None:
+            return
         items = []
-        for upload_id in targets:
-            row = self.service.store.get(upload_id)
+        for upload_id, row in zip(targets, rows, strict=True):
             status = row.status if row else None
             reason = None
             if self.states.busy(upload_id) == "completing":

@@ -85,6 +85,9 @@ class ListActions(_Screen):
                 return
             try:
                 self.service.set_note(upload_id, note)
+            except errors.UploadGoneError as exc:  # removed meanwhile (another process)
+                self.states.app_line = f"{exc.title}: {exc.message}"
+                self._set_error(None, exc)
             except errors.ScenarioTuiError as exc:
                 self._set_error(upload_id, exc)
                 return
@@ -158,9 +161,11 @@ class ListActions(_Screen):
         ids = self._targets()
         if not ids:
             return
+        rows = self._stored_rows(ids)
+        if rows is None:
+            return
         lines = []
-        for upload_id in ids:
-            row = self.service.store.get(upload_id)
+        for row in rows:
             if row is None:
                 continue
             parts = [row.id, row.status or "unknown", row.file_name or "",

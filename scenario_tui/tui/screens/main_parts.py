@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from scenario_tui.core import errors
     from scenario_tui.core.config import Settings
     from scenario_tui.service.uploads import UploadService
+    from scenario_tui.store.rows import KnownUpload
     from scenario_tui.tui.upload_state import UploadStates
     from scenario_tui.tui.widgets.upload_table import UploadTable
 
@@ -59,3 +60,5 @@ class ScreenParts(Protocol):
     def _refuse_read_only(self) -> bool: ...
 
     def _targets(self) -> list[str]: ...
+
+    def _stored_rows(self, upload_ids: list[str]) -> list[KnownUpload | None] | None: ...

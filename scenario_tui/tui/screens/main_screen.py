@@ -88,7 +88,8 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
     def compose(self) -> ComposeResult:
         # kept: the screen reads them on every key and every refresh result (a DOM query each
         # time cost more than the work itself)
-        self._table = UploadTable(Listing(self.service.store, self.query_state), id="upload-table")
+        self._table = UploadTable(Listing(self.service.store, self.query_state,
+                                          on_failure=self.store_failed), id="upload-table")
         self._detail = DetailPane(id="detail-pane")
         self._status_panel = StatusPanel(id="status-panel")
         self._progress = UploadProgress(id="upload-progress")
@@ -265,6 +266,17 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         else:
             self._show_status()
 
+    def store_failed(self, exc: errors.StoreError) -> None:
+        """A read of the store failed (``Listing.on_failure``; from any thread, and while the
+        listing is locked): the list keeps what it had read, and this says so, once."""
+        self.call_later(self._say_store_failed, exc)  # post_message: safe from any thread
+
+    def _say_store_failed(self, exc: errors.StoreError) -> None:
+        line = f"{exc.title}: {exc.message} The list shows what was read before."
+        if self.states.app_line != line:
+            self.states.app_line = line
+            self._toast(exc.title, exc.message, "error")
+
     def _set_error(self, upload_id: str | None, exc: errors.ScenarioTuiError) -> None:
         if upload_id:
             self.states.fail(upload_id, exc.title, exc.message)
@@ -285,6 +297,15 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         upload_id = self.table.highlighted_id
         return [upload_id] if upload_id else []
 
+    def _stored_rows(self, upload_ids: list[str]) -> list[KnownUpload | None] | None:
+        """The store's row of each upload (None where unknown); None when the store failed
+        while the TUI runs, which is then reported."""
+        try:
+            return [self.service.store.get(upload_id) for upload_id in upload_ids]
+        except errors.StoreError as exc:
+            self._set_error(None, exc)
+            return None
+
     # --- the filter input ---------------------------------------------------------------------
 
     @on(Input.Changed, "#filter-input")
@@ -300,7 +321,12 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
     def action_log(self) -> None:
         from scenario_tui.tui.screens.log_screen import ActivityLogScreen
 
-        self.app.push_screen(ActivityLogScreen(self.service.store.events(limit=500)))
+        try:
+            events = self.service.store.events(limit=500)
+        except errors.StoreError as exc:
+            self._set_error(None, exc)
+            return
+        self.app.push_screen(ActivityLogScreen(events))
 
     def action_help(self) -> None:
         from scenario_tui.tui.screens.help_screen import HelpScreen

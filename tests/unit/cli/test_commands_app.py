@@ -53,3 +53,24 @@ def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeyp
     with pytest.raises(RuntimeError):
         cli.main(["--store", str(tmp_path / "gc.db")])
     assert gc.isenabled()
+
+
+def test_the_tui_names_itself_in_the_intents_it_holds(cli_env, tmp_path, monkeypatch):
+    """Another process refused by the TUI's intent reads "(the TUI)", not a bare command name;
+    the scripting commands keep the default."""
+    from scenario_tui.cli import main as cli
+    from scenario_tui.cli.wiring import build_service
+    from scenario_tui.core.config import Settings
+    from scenario_tui.service.ledger import DEFAULT_LABEL
+    from scenario_tui.tui.app import ScenarioApp
+
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    labels: list[str] = []
+    monkeypatch.setattr(ScenarioApp, "run", lambda app: labels.append(
+        app.service.ledger.label))
+    assert cli.main(["--store", str(tmp_path / "label.db")]) == 0
+    assert labels == ["the TUI"]
+    settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="k", api_secret="s",
+                        store_path=tmp_path / "cli.db")
+    assert build_service(settings).ledger.label == DEFAULT_LABEL != "the TUI"

@@ -13,7 +13,7 @@ from scenario_tui.core.ids import parse_ids, split_ids, validate_upload_id
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.models import Upload
 from scenario_tui.core.present import part_expiry, relative, status_label, upload_sections
-from scenario_tui.core.redact import register_secret, scrub, strip_query
+from scenario_tui.core.redact import register_secret, scrub, scrub_json, strip_query
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,19 @@ def test_sections_show_everything_safely():
     assert "SECRET" not in flat["#1"] and "expired" in flat["#1"]
     assert flat["futureField"] == "hello"
     assert '"a": 1' in flat["JSON"]
+
+
+def test_answers_lose_registered_secrets_but_keep_words_after_basic():
+    """A 2xx field echoing the Authorization value is redacted; a file called "Basic
+    Shapes.zip" is not (only registered secrets are, in answers)."""
+    from base64 import b64encode
+
+    token = b64encode(b"key-abc:secret-for-answers").decode()
+    register_secret(token)
+    answer = {"fileName": "Basic Shapes.zip",
+              "errorMessage": f"debug: Authorization: Basic {token}",
+              "parts": [{"url": "https://s.test/p?X-Amz-Signature=abc"}]}
+    scrubbed = scrub_json(answer)
+    assert scrubbed["fileName"] == "Basic Shapes.zip"
+    assert token not in scrubbed["errorMessage"] and "[redacted]" in scrubbed["errorMessage"]
+    assert scrubbed["parts"][0]["url"] == "https://s.test/p?X-Amz-Signature=abc"  # sent there

@@ -93,13 +93,16 @@ async def test_complete_500_not_applied_rereads_pending_and_never_reposts(servic
     assert "not sent again" in result.summary()
 
 
-async def test_complete_conflict_from_server_is_an_error_and_logged(service, fake):
+async def test_complete_conflict_from_server_is_reread_and_logged(service, fake):
+    """(Issue 16 changed this: a 409 was raised as a failure; it is now re-read once and
+    reported as an uncertain outcome, since someone else may have completed the upload.)"""
     upload_id = first_pending()
     service.add([upload_id])
     fake.faults.add(status=409, method="POST", path="/action")
-    with pytest.raises(errors.ConflictError):
-        await service.complete(upload_id)
-    assert service.store.events(upload_id=upload_id)[0].outcome == "failed"
+    result = await service.complete(upload_id)
+    assert result.uncertain and result.upload.status == "pending"
+    assert fake.complete_count(upload_id) == 1
+    assert service.store.events(upload_id=upload_id)[0].outcome == "uncertain"
 
 
 async def test_double_complete_in_flight_is_refused(service, fake):

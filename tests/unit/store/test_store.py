@@ -93,17 +93,17 @@ def test_owner_only_modes_hold_even_under_a_strict_umask(tmp_path: Path) -> None
 
 def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None:
     with Store.open(path, clock=Clock()) as first:
-        assert first.schema_version == len(MIGRATIONS) == 2
+        assert first.schema_version == len(MIGRATIONS) == 3
     raw = sqlite3.connect(path)
     applied = raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall()
     raw.close()
-    assert [name for name, _ in applied] == ["0001_initial", "0002_parts"]
+    assert [name for name, _ in applied] == ["0001_initial", "0002_parts", "0003_intents"]
     assert all(at.startswith("2026-01-02T03:04:") and at.endswith("Z") for _, at in applied)
 
     later = Clock()
     later.now += timedelta(days=30)
     with Store.open(path, clock=later) as second:
-        assert second.schema_version == 2
+        assert second.schema_version == 3
     raw = sqlite3.connect(path)
     again = raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall()
     assert again == applied
@@ -112,16 +112,16 @@ def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None
 
 
 def test_older_store_is_upgraded_keeping_its_rows(path: Path, monkeypatch) -> None:
-    """A file made by a version that knew one migration gets the second one at the next open."""
+    """A file made by a version that knew one migration gets the later ones at the next open."""
     monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
     with Store.open(path) as old:
         old.add(["up_old"], note="kept")
         assert old.schema_version == 1
     monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
-    with pytest.raises(StoreVersionError, match="needs 2"):
+    with pytest.raises(StoreVersionError, match="needs 3"):
         Store.open(path, read_only=True)
     with Store.open(path) as new:
-        assert new.schema_version == 2
+        assert new.schema_version == 3
         assert new.get("up_old").note == "kept"
         new.record_part("up_old", 1, 10)
         assert new.parts_sent("up_old") == {1: 10}
@@ -135,7 +135,7 @@ def test_newer_schema_is_refused_and_file_untouched(path: Path) -> None:
     before = fingerprint(path)
     with pytest.raises(StoreVersionError) as caught:
         Store.open(path)
-    assert "newer scenario-tui (schema 7, this version knows 2)" in caught.value.message
+    assert "newer scenario-tui (schema 7, this version knows 3)" in caught.value.message
     assert "--store" in caught.value.message
     assert fingerprint(path) == before
 

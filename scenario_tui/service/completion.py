@@ -1,0 +1,159 @@
+"""Completing an upload exactly once, across processes: the use case behind
+``UploadService.complete``.
+
+1. If another actor holds the upload's intent (a complete, or a transfer of its parts, in any
+   process on this store), refuse before any request, saying who and since when.
+2. Re-read the upload (a read also reconciles an intent whose holder is gone). Not pending:
+   skipped. Pending, but an earlier attempt was interrupted: refused once (it may have
+   arrived); asking again sends it.
+3. Open an intent, committed with a ``sending`` entry in the activity log, before the POST; a
+   store that cannot record it sends nothing. If another actor acted since our read (a newer
+   intent), read again instead.
+4. POST once (never retried; a lost answer is re-read by the client), then settle the intent
+   with the outcome. A store that fails at that moment yields a warning, never a failure.
+
+Headless (no Textual).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Protocol
+
+from scenario_tui.api.client import CompleteOutcome, ScenarioClient
+from scenario_tui.core import errors
+from scenario_tui.service.ledger import IntentLedger
+from scenario_tui.store.intents import Intent
+from scenario_tui.store.protocol import StoreProtocol
+
+if TYPE_CHECKING:  # pydantic loads at the first API answer
+    from scenario_tui.core.models import Upload
+
+#: reads of the upload at most, when other processes keep acting on it meanwhile
+_READS = 3
+
+
+@dataclass
+class CompleteResult:
+    """The outcome of asking to complete one upload.
+
+    ``sent`` says whether the POST went out. ``skipped`` holds why it did not (not pending).
+    ``outcome`` is the client's account of the POST when it was sent. ``warning`` says what
+    could not be recorded afterwards (the store was locked or full), if anything.
+    """
+
+    upload_id: str
+    upload: Upload | None
+    sent: bool
+    skipped: str | None = None
+    outcome: CompleteOutcome | None = None
+    warning: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.outcome and self.outcome.uncertain)
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"Not sent: {self.skipped}."
+        text = self.outcome.summary() if self.outcome else "Done."
+        return f"{text} {self.warning}" if self.warning else text
+
+
+class CompleteHost(Protocol):
+    """What completing needs of the service (``UploadService`` is one)."""
+
+    client: ScenarioClient
+    store: StoreProtocol
+    ledger: IntentLedger
+
+    async def refresh(self, upload_id: str) -> Upload: ...
+
+    def log_action(self, action: str, outcome: str, upload_id: str | None,
+                   exc: errors.ScenarioTuiError | None = None, *, message: str | None = None,
+                   http_status: int | None = None, note: str = "") -> None: ...
+
+
+async def complete_once(host: CompleteHost, upload_id: str) -> CompleteResult:
+    """Steps 1 to 4 of the module's docstring."""
+    for _ in range(_READS):
+        latest = host.store.latest_intent(upload_id)
+        if latest is not None and latest.is_open and not latest.stale:
+            raise _refused(host, upload_id, errors.IntentHeldError(
+                f"{latest.refusal(datetime.now(timezone.utc))} Nothing was sent.",
+                title=latest.refusal_title))
+        try:
+            upload = await host.refresh(upload_id)  # reconciles an intent whose holder is gone
+        except errors.ApiError as exc:
+            host.log_action("complete", "failed", upload_id, exc, note="before sending: ")
+            raise
+        if not upload.can_complete:
+            reason = f"its status is {upload.status}; only pending uploads can be completed"
+            host.log_action("complete", "skipped", upload_id, message=reason)
+            return CompleteResult(upload_id, upload, sent=False, skipped=reason)
+        if latest is not None and latest.is_open:  # its holder was gone: reconciled just now
+            raise _refused(host, upload_id, errors.EarlierCompleteInterruptedError(
+                f"{_interrupted(latest)} A read shows {upload_id} still pending. Nothing was "
+                "sent; complete it again to send it."))
+        try:
+            intent = host.ledger.begin(
+                upload_id, "complete", after=latest.id if latest else 0,
+                log_message=f"complete being sent by {host.ledger.holder().describe()}; if no "
+                "later entry says how it ended, it may have arrived")
+        except errors.UploadChangedError:
+            continue  # another actor acted since our read: read it again
+        except errors.IntentHeldError as exc:
+            raise _refused(host, upload_id, exc) from None
+        return await _send(host, upload_id, intent)
+    raise _refused(host, upload_id, errors.ConflictError(
+        f"{upload_id} kept being acted on by other processes; nothing was sent. Refresh it and "
+        "try again.", title="Changed meanwhile"))
+
+
+async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteResult:
+    """POST complete once under ``intent``, then settle it with the outcome."""
+    ledger = host.ledger
+    try:
+        outcome = await host.client.complete_upload(upload_id)
+    except errors.ApiError as exc:
+        warning = ledger.settle(intent, "rejected", message=f"{exc.title}: {exc.message}",
+                                http_status=getattr(exc, "status", None), log_outcome="failed")
+        if warning:
+            exc.message = f"{exc.message} {warning}"
+        raise
+    except BaseException:  # q, Ctrl+C, a cancelled worker, or a bug: it may have arrived
+        ledger.settle(intent, "interrupted", message=(
+            f"Interrupted while the complete was in flight: it may have arrived. Refresh "
+            f"{upload_id} to see; it is not sent again by itself."))
+        raise
+    warnings = []
+    if outcome.upload is not None:
+        try:
+            host.store.record_snapshot(upload_id, outcome.upload.to_wire())
+        except errors.StoreError as exc:
+            warnings.append(f"Warning: the answer could not be saved ({exc.message}).")
+    cause = outcome.uncertain_cause
+    state = "uncertain" if outcome.uncertain else "sent"
+    status = (cause.status if cause else None) if outcome.uncertain else 200
+    warnings.append(ledger.settle(intent, state, message=outcome.summary(),
+                                  http_status=status) or "")
+    return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome,
+                          warning=" ".join(w for w in warnings if w) or None)
+
+
+def _interrupted(intent: Intent) -> str:
+    what = "sending its parts" if intent.action == "transfer" else "its complete"
+    return (f"An earlier attempt ({what}, by {intent.holder.describe()}) was interrupted "
+            "before its outcome was known.")
+
+
+def _refused(host: CompleteHost, upload_id: str,
+             exc: errors.ScenarioTuiError) -> errors.ScenarioTuiError:
+    """``exc``, logged as a refused complete when the store allows it (the refusal must reach
+    the user even when the store is locked)."""
+    try:
+        host.log_action("complete", "refused", upload_id, exc)
+    except errors.StoreError:
+        pass
+    return exc

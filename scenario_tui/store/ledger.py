@@ -1,0 +1,101 @@
+"""The ``Store``'s ledger verbs, mixed into it: the intent ledger (``begin_intent``,
+``settle_intent``, ``heartbeat_intent``, ``latest_intent``, ``intents``) and the parts ledger
+(``record_part``, ``parts_sent``, ``part_digests``, ``record_source_file``, ``source_file``).
+The SQL is in ``intents`` and ``parts``; each verb runs it through the store's ``_run`` (one
+transaction per write, retried while locked, every sqlite3 and OS failure translated)."""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from scenario_tui.store import intents, parts
+from scenario_tui.store.intents import Holder, Intent
+from scenario_tui.store.parts import SourceFile
+
+T = TypeVar("T")
+
+
+class LedgerVerbs:
+    """Mixed into ``store.sqlite.Store``, which provides ``_run``, ``_now`` and ``_clock``."""
+
+    if TYPE_CHECKING:
+        _clock: Callable[[], datetime]
+
+        def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
+                 write: bool = False) -> T: ...
+
+        def _now(self) -> str: ...
+
+    # --- intents -------------------------------------------------------------------------------
+
+    def begin_intent(self, upload_id: str, action: str, holder: Holder, *,
+                     profile: str | None = None, after: int | None = None,
+                     log_message: str | None = None) -> Intent:
+        """Open an intent for ``upload_id`` in its own committed transaction, before anything
+        is sent. Raises ``IntentHeldError`` (naming the holder) when an intent of any action is
+        open for it, ``UploadChangedError`` when ``after`` is given and a newer intent exists
+        (another actor acted since the caller's read), a ``StoreError`` when it cannot be
+        written: in each case, send nothing. ``log_message``: the activity entry (outcome
+        ``sending``) committed with it."""
+        at, now = self._now(), self._clock()
+        return self._run("record the intent", lambda c: intents.begin(
+            c, upload_id, action, holder, profile, after, log_message, at, now), write=True)
+
+    def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
+                      http_status: int | None = None, log_action: str | None = None,
+                      log_outcome: str | None = None) -> None:
+        """Record how ``intent`` ended (``state``: one of ``intents.SETTLED``) and append its
+        activity entry (``log_action``/``log_outcome`` default to its action and ``state``), in
+        one transaction."""
+        at = self._now()
+        self._run("settle the intent", lambda c: intents.settle(
+            c, intent, state, message, http_status, log_action, log_outcome, at), write=True)
+
+    def heartbeat_intent(self, intent: Intent) -> bool:
+        """Say the holder of ``intent`` is still at work; False if it is no longer open."""
+        at = self._now()
+        return self._run("save a heartbeat", lambda c: intents.heartbeat(c, intent, at),
+                         write=True)
+
+    def latest_intent(self, upload_id: str) -> Intent | None:
+        """The newest intent of ``upload_id`` (``stale`` when open and its holder is gone)."""
+        now = self._clock()
+        return self._run("read intents", lambda c: intents.latest(c, upload_id, now))
+
+    def intents(self, *, upload_id: str | None = None,
+                limit: int = 200) -> builtins.list[Intent]:
+        """The newest ``limit`` intents, newest first, optionally for one upload."""
+        now = self._clock()
+        return self._run("read intents", lambda c: intents.history(c, upload_id, limit, now))
+
+    # --- parts ---------------------------------------------------------------------------------
+
+    def record_part(self, upload_id: str, part_number: int, size: int,
+                    sha256: str | None = None) -> None:
+        """Remember that a part of a multipart upload was sent (for resuming), with the hash of
+        the bytes sent."""
+        at = self._now()
+        self._run("save an upload part",
+                  lambda c: parts.record(c, upload_id, part_number, size, at, sha256),
+                  write=True)
+
+    def parts_sent(self, upload_id: str) -> dict[int, int]:
+        """Part number -> size of the parts recorded as sent for ``upload_id``."""
+        return self._run("read upload parts", lambda c: parts.sent(c, upload_id))
+
+    def part_digests(self, upload_id: str) -> dict[int, str]:
+        """Part number -> SHA-256 (hex) of the sent parts whose hash was recorded."""
+        return self._run("read upload parts", lambda c: parts.digests(c, upload_id))
+
+    def record_source_file(self, upload_id: str, source: SourceFile) -> None:
+        """Remember the local file ``upload_id`` is made from (the first record is kept)."""
+        at = self._now()
+        self._run("save the upload's file",
+                  lambda c: parts.record_source(c, upload_id, source, at), write=True)
+
+    def source_file(self, upload_id: str) -> SourceFile | None:
+        """What was recorded of the local file of ``upload_id``, or None."""
+        return self._run("read the upload's file", lambda c: parts.source(c, upload_id))

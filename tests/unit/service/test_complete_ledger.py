@@ -1,0 +1,290 @@
+"""Completing under the intent ledger (RELIABILITY.md, promise 8), over the fake API in-process:
+refused (before any request) while another process holds the upload, or while its parts are
+sent; an intent left by a dead process is reconciled by a read, and the complete that finds it
+does not send (asking again does); another process completing between our read and our POST
+makes us read again instead of sending twice; a store that fails after the POST gives a warning,
+never a failure; an interrupted POST keeps its 'sending' entry; the uploader holds a transfer
+intent while it sends parts, and a resume refuses another file of the same size."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from scenario_tui.cli.wiring import build_service
+from scenario_tui.core import errors
+from scenario_tui.core.units import MIB
+from scenario_tui.service.local_files import LocalFileError
+from scenario_tui.service.upload_result import UploadIncompleteError
+from scenario_tui.store import intents
+from scenario_tui.store.intents import Holder, process_start
+from tests.kit import PENDING
+from tests.unit.service.conftest import make_file, make_uploader, no_sleep, part_puts
+
+
+def live_holder(label: str = "scenario-tui complete") -> Holder:
+    pid = os.getppid()  # another process, alive
+    return Holder(pid, socket.gethostname(), process_start(pid), label)
+
+
+def dead_holder() -> Holder:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return Holder(child.pid, socket.gethostname(), "1", "scenario-tui complete")
+
+
+def gets(fake, upload_id: str) -> int:
+    return sum(1 for r in fake.requests if r.method == "GET" and r.path.endswith(upload_id))
+
+
+# --- refused while held --------------------------------------------------------------------------
+
+
+async def test_complete_is_refused_without_a_request_while_another_process_completes(
+        service, fake):
+    upload_id = PENDING[0]
+    service.add([upload_id])
+    holder = live_holder()
+    service.store.begin_intent(upload_id, "complete", holder)
+    with pytest.raises(errors.IntentHeldError) as caught:
+        await service.complete(upload_id)
+    assert f"being completed by process {holder.pid} (scenario-tui complete) on this machine" \
+        in caught.value.message
+    assert fake.complete_count(upload_id) == 0 and gets(fake, upload_id) == 0
+    assert service.store.events(upload_id=upload_id)[0].outcome == "refused"
+
+
+async def test_complete_is_refused_while_parts_are_being_sent(service, fake):
+    upload_id = PENDING[0]
+    service.store.begin_intent(upload_id, "transfer", live_holder("scenario-tui upload"))
+    with pytest.raises(errors.IntentHeldError, match="its parts are still being sent by "
+                                                     "process .* \\(scenario-tui upload\\)"):
+        await service.complete(upload_id)
+    assert fake.complete_count(upload_id) == 0
+
+
+async def test_c_while_this_process_uploads_the_file_is_refused(service, fake, tmp_path):
+    """The TUI's ``U`` then ``c`` on the new upload: refused while its parts go up; the upload
+    then completes once, by the uploader."""
+    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
+    uploader = make_uploader(service, fake, concurrency=1)
+    refused: list[str] = []
+
+    async def complete_mid_transfer(progress) -> None:
+        (upload_id,) = service.store.ids()
+        try:
+            await service.complete(upload_id)
+        except errors.IntentHeldError as exc:
+            refused.append(exc.message)
+
+    tasks: list[asyncio.Task] = []
+
+    def on_progress(progress):
+        if progress.parts_done == 1 and not tasks:
+            tasks.append(asyncio.ensure_future(complete_mid_transfer(progress)))
+
+    result = await uploader.upload_file(path, part_size=5 * MIB, on_progress=on_progress)
+    await asyncio.gather(*tasks)
+    assert refused and "its parts are still being sent by process" in refused[0]
+    assert fake.complete_count(result.upload_id) == 1 and result.status == "validating"
+    transfer = service.store.intents(upload_id=result.upload_id)[1]
+    assert (transfer.action, transfer.state) == ("transfer", "done")
+
+
+# --- crash recovery ------------------------------------------------------------------------------
+
+
+async def test_an_interrupted_complete_is_reconciled_by_a_read_not_resent(service, fake):
+    """A process died mid-POST and its complete never arrived: the next complete reconciles
+    (pending: most likely not arrived), does not POST, and says so; asking again sends it."""
+    upload_id = PENDING[0]
+    service.add([upload_id])
+    service.store.begin_intent(upload_id, "complete", dead_holder(), log_message="sending")
+    with pytest.raises(errors.EarlierCompleteInterruptedError, match="complete it again"):
+        await service.complete(upload_id)
+    assert fake.complete_count(upload_id) == 0
+    assert service.store.intents(upload_id=upload_id)[0].state == "reconciled"
+    result = await service.complete(upload_id)
+    assert result.sent and fake.complete_count(upload_id) == 1
+
+
+async def test_a_dead_processs_complete_that_arrived_is_reconciled_and_not_sent_again(
+        service, fake):
+    upload_id = PENDING[0]
+    service.add([upload_id])
+    service.store.begin_intent(upload_id, "complete", dead_holder(), log_message="sending")
+    await service.client.complete_upload(upload_id)  # what the dead process sent
+    await service.refresh(upload_id)  # anyone's next read
+    reconciled = service.store.latest_intent(upload_id)
+    assert reconciled.state == "reconciled" and "went through" in reconciled.message
+    result = await service.complete(upload_id)
+    assert result.skipped and fake.complete_count(upload_id) == 1
+
+
+async def test_a_complete_between_our_read_and_our_post_makes_us_read_again(
+        fake, settings, tmp_path):
+    """Two processes on one store: B completes the upload while A is reading it (A saw it
+    pending). A's intent then finds B's newer one, reads again, and skips: one POST."""
+    upload_id = PENDING[0]
+    a = build_service(settings, transport=fake.transport(), sleep=no_sleep)
+    b = build_service(settings, transport=fake.transport(), sleep=no_sleep)
+    a.add([upload_id])
+    real_refresh = a.refresh
+    calls = 0
+
+    async def refresh_while_b_completes(upload_id: str):
+        nonlocal calls
+        calls += 1
+        upload = await real_refresh(upload_id)
+        if calls == 1:
+            assert (await b.complete(upload_id)).sent  # after A read "pending"
+        return upload
+
+    a.refresh = refresh_while_b_completes  # type: ignore[method-assign]
+    try:
+        result = await a.complete(upload_id)
+    finally:
+        a.store.close()
+        b.store.close()
+    assert result.skipped and result.upload.status != "pending"
+    assert fake.complete_count(upload_id) == 1 and calls == 2
+
+
+# --- the store failing after the POST ------------------------------------------------------------
+
+
+async def test_a_full_disk_at_settle_time_reports_sent_with_a_warning(service, fake,
+                                                                      monkeypatch):
+    """The POST went through: the result says sent, with a warning that the log could not be
+    updated; the 'sending' entry is there; the settlement is written once space is back."""
+    upload_id = PENDING[0]
+    service.add([upload_id])
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(intents, "settle", full)
+    result = await service.complete(upload_id)
+    assert result.sent and not result.uncertain and fake.complete_count(upload_id) == 1
+    assert "Warning: the activity log could not be updated" in result.summary()
+    assert "full" in result.summary()
+    assert [e.outcome for e in service.store.events(upload_id=upload_id)][:1] == ["sending"]
+    monkeypatch.undo()
+    other = PENDING[1]
+    service.add([other])
+    await service.complete(other)  # the kept settlement goes first
+    assert service.store.intents(upload_id=upload_id)[0].state == "sent"
+
+
+async def test_a_store_that_cannot_record_the_intent_sends_nothing(service, fake, monkeypatch):
+    upload_id = PENDING[0]
+    service.add([upload_id])
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(intents, "begin", locked)
+    with pytest.raises(errors.StoreLockedError):
+        await service.complete(upload_id)
+    assert fake.complete_count(upload_id) == 0
+
+
+async def test_a_cancelled_post_keeps_its_sending_entry_and_is_settled_interrupted(
+        service, fake):
+    upload_id = PENDING[0]
+    service.add([upload_id])
+    posting = asyncio.Event()
+    real_post = service.client.complete_upload
+
+    async def post(upload_id: str):
+        posting.set()
+        return await real_post(upload_id)
+
+    service.client.complete_upload = post  # type: ignore[method-assign]
+    fake.latency = 0.2
+    task = asyncio.ensure_future(service.complete(upload_id))
+    await posting.wait()
+    await asyncio.sleep(0)  # into the request: the POST is in flight
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    outcomes = [e.outcome for e in service.store.events(upload_id=upload_id)]
+    assert outcomes[:2] == ["interrupted", "sending"]
+    assert service.store.latest_intent(upload_id).state == "interrupted"
+    assert "it may have arrived" in service.store.latest_intent(upload_id).message
+
+
+# --- transfers and resume -------------------------------------------------------------------
+
+
+async def test_resume_with_another_file_of_the_same_size_is_refused_before_any_put(
+        service, fake, tmp_path):
+    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
+    uploader = make_uploader(service, fake, concurrency=1)
+    task: asyncio.Task | None = None
+
+    def cancel_after_first(progress):
+        if progress.parts_done == 1:
+            task.cancel()
+
+    task = asyncio.ensure_future(uploader.upload_file(path, part_size=5 * MIB,
+                                                      on_progress=cancel_after_first))
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (upload_id,) = service.store.ids()
+    assert service.store.latest_intent(upload_id).state == "interrupted"
+    puts = len(part_puts(fake, upload_id))
+    other = tmp_path / "other.mp4"
+    other.write_bytes(os.urandom(12 * MIB))
+    with pytest.raises(LocalFileError, match="not the file upload .* was made from"):
+        await make_uploader(service, fake).resume(upload_id, other)
+    assert len(part_puts(fake, upload_id)) == puts
+    # a copy of the original with another modification time: every sent part is compared
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(path.read_bytes())
+    result = await make_uploader(service, fake).resume(upload_id, copy)
+    assert len(part_puts(fake, upload_id)) == puts + 2 and result.parts_skipped == 1
+    assert fake.complete_count(upload_id) == 1
+
+
+async def test_a_copy_that_differs_only_in_a_sent_part_is_refused(service, fake, tmp_path):
+    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
+    result = await make_uploader(service, fake).upload_file(path, part_size=5 * MIB,
+                                                            no_complete=True)
+    changed = bytearray(path.read_bytes())
+    changed[6 * MIB] ^= 0xFF  # inside part 2, far from the sampled ends
+    other = tmp_path / "changed.mp4"
+    other.write_bytes(bytes(changed))
+    with pytest.raises(LocalFileError, match="part 2 differs"):
+        await make_uploader(service, fake).resume(result.upload_id, other)
+
+
+async def test_resume_is_refused_while_another_process_sends_the_parts(service, fake, tmp_path):
+    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
+    result = await make_uploader(service, fake).upload_file(path, part_size=5 * MIB,
+                                                            no_complete=True)
+    service.store.begin_intent(result.upload_id, "transfer", live_holder("scenario-tui upload"))
+    service.store.record_part(result.upload_id, 3, 1)  # so that the resume has a part to send
+    puts = len(part_puts(fake, result.upload_id))
+    with pytest.raises(UploadIncompleteError, match="its parts are still being sent by process"):
+        await make_uploader(service, fake).resume(result.upload_id, path)
+    assert len(part_puts(fake, result.upload_id)) == puts
+
+
+def test_the_heartbeat_is_written_at_most_every_interval(service):
+    intent = service.store.begin_intent("up_1", "transfer", Holder.this_process("me"))
+    now = [100.0]
+    beat = service.ledger.beater(intent, lambda: now[0], every=30.0)
+    written = []
+    real = service.store.heartbeat_intent
+    service.store.heartbeat_intent = lambda i: written.append(i.id) or real(i)
+    for step in (10.0, 10.0, 15.0, 5.0, 31.0):
+        now[0] += step
+        beat()
+    assert written == [intent.id, intent.id]  # at 135 and at 171
