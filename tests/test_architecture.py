@@ -83,6 +83,8 @@ def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_p
     code = (
         "import sys\n"
         "from scenario_tui.cli import main as cli\n"
+        "from scenario_tui.cli.commands import app as app_command\n"
+        "app_command.has_terminal = lambda: True\n"
         "from scenario_tui.tui.app import ScenarioApp\n"
         "def run(app):\n"
         "    loaded = sorted(m for m in sys.modules if m in ('scenario_tui.api.client',"
@@ -93,7 +95,7 @@ def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_p
         "    assert 'scenario_tui.service.uploads' in sys.modules\n"
         "    print('ran')\n"
         "ScenarioApp.run = run\n"
-        f"raise SystemExit(cli.main(['--store', {str(tmp_path / 's.db')!r}]))\n"
+        f"raise SystemExit(cli.main(['--new-store', '--store', {str(tmp_path / 's.db')!r}]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == "ran\n", result.stderr

@@ -46,9 +46,11 @@ _STATUS_ERRORS: dict[int, type[errors.ApiError]] = {
     429: errors.RateLimitedError,
 }
 _RETRY_STATUSES = {408, 409, 429}
+#: what a 401 adds to the server's words: which settings to check
+_CREDENTIALS_HINT = ("Set SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET (or SCENARIO_SDK_JWT), "
+                     "or choose a profile with --profile.")
 _DEFAULT_MESSAGES = {
-    401: "The API did not accept the credentials. Check SCENARIO_SDK_API_KEY and "
-    "SCENARIO_SDK_API_SECRET (or SCENARIO_SDK_JWT), or the profile's settings.",
+    401: "The API did not accept the credentials.",
     403: "These credentials may not access this resource or project.",
     404: "The API does not know this resource.",
     429: "Too many requests.",
@@ -96,6 +98,8 @@ def json_or_error(response: httpx.Response, raw: bytes) -> Any:
     if not message:
         message = _default_message(status, response, raw)
     message = inert_text(scrub(message), one_line=True, limit=500)
+    if status == 401 and _CREDENTIALS_HINT not in message:  # the server's words, then ours
+        message = f"{message.rstrip('.')}. {_CREDENTIALS_HINT}"
     trace_id = inert_text(scrub(trace_id), one_line=True, limit=100) if trace_id else None
     cls = _STATUS_ERRORS.get(status) or (errors.ServerError if status >= 500 else errors.ApiError)
     wait = retry_after(response.headers)

@@ -23,6 +23,8 @@ GLOBAL_FLAGS: dict[str, tuple[Callable[[str], Any] | None, str]] = {
     "--base-url": (str, "API base URL (env SCENARIO_BASE_URL)"),
     "--project-id": (str, "projectId sent with every call"),
     "--store": (str, "path of the local store file"),  # checked (not empty) with the rest
+    "--new-store": (None, "let the TUI create a --store file that does not exist yet (add, "
+                          "upload, import and complete create one anyway)"),
     "--read-only": (None, "refuse every mutation"),
     "--allow-insecure-http": (None, "allow plain http:// to a non-loopback host"),
 }
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # the subcommands' modules load here, not with this one: the TUI's start-up parses its
     # arguments without them (``tui_only_args``)
-    from scenario_tui.cli.commands import app, transfers, uploads
+    from scenario_tui.cli.commands import app, transfers, triage, uploads
 
     flags = _global_flags()
     parser = argparse.ArgumentParser(
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    for module in (app, uploads, transfers):
+    for module in (app, uploads, triage, transfers):
         module.add_commands(cmd)
     return parser
 

@@ -15,17 +15,42 @@ if TYPE_CHECKING:
     from scenario_tui.store.sqlite import Store
 
 
-def open_store(settings: Settings, *, verify: bool = True, warn: bool = True) -> Store:
+def open_store(settings: Settings, *, verify: bool = True, warn: bool = True,
+               must_exist: bool = False) -> Store:
     """The local store at ``settings.store_path`` (``verify=False``: see ``Store.open``). One in
-    a directory this process cannot write is opened read-only: ``warn`` says so on stderr."""
+    a directory this process cannot write is opened read-only: ``warn`` says so on stderr.
+    A missing store is created (``warn``: "new empty store created at ..." on stderr), unless
+    ``must_exist`` (the read commands: a mistyped ``--store`` must not read as "no uploads"),
+    which raises StoreError instead."""
     from scenario_tui.store.sqlite import Store
 
+    existed = store_exists(settings)
+    if must_exist and not existed:
+        raise missing_store_error(settings)
     store = Store.open(settings.store_path, verify=verify)
-    if warn and read_only_store_warning(store, settings):
+    if warn:
         from scenario_tui.cli.output import say
 
-        say(f"warning: {read_only_store_warning(store, settings)}")
+        if not existed:
+            say(f"new empty store created at {store.path}")
+        if read_only_store_warning(store, settings):
+            say(f"warning: {read_only_store_warning(store, settings)}")
     return store
+
+
+def store_exists(settings: Settings) -> bool:
+    return settings.store_path.expanduser().exists()
+
+
+def missing_store_error(settings: Settings, hint: str = "") -> Exception:
+    """The error for a store that is not there (a mistyped ``--store`` reads as that)."""
+    from scenario_tui.core.errors import StoreError
+
+    path = settings.store_path.expanduser().absolute()
+    return StoreError(
+        f"There is no local store at {path}: check --store (or the profile's store). "
+        + (hint or "A command that adds uploads (add, upload, import) creates it."),
+        title="No local store")
 
 
 def read_only_store_warning(store: Store, settings: Settings) -> str | None:
@@ -37,15 +62,17 @@ def read_only_store_warning(store: Store, settings: Settings) -> str | None:
 
 
 def build_service(settings: Settings, *, transport=None, store: Store | None = None,
-                  sleep=None, holder_label: str | None = None) -> UploadService:
+                  sleep=None, holder_label: str | None = None,
+                  must_exist: bool = False) -> UploadService:
     """Build the store (unless given), API client and service for ``settings`` (transport
     injectable). ``holder_label`` names this process in the intents it holds ("the TUI"), as
-    another process reports it ("being completed by process 1234 (the TUI) ...")."""
+    another process reports it ("being completed by process 1234 (the TUI) ...").
+    ``must_exist``: see ``open_store``."""
     from scenario_tui.api.client import ScenarioClient
     from scenario_tui.api.credentials import Credentials
     from scenario_tui.service.uploads import UploadService
 
-    store = store or open_store(settings)
+    store = store or open_store(settings, must_exist=must_exist)
     client = ScenarioClient(
         base_url=settings.base_url,
         credentials=Credentials(settings.api_key, settings.api_secret, settings.jwt),

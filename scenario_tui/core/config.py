@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from scenario_tui.core.auth_source import choose_credentials
 from scenario_tui.core.errors import ConfigError
+from scenario_tui.core.ticket import DEFAULT_ID_PATTERN, id_shape
 
 DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
 APP_NAME = "scenario-tui"
@@ -53,7 +54,7 @@ ENV_CONFIG = "SCENARIO_TUI_CONFIG"
 _SECRET_KEYS = ("api_secret", "jwt", "api_key")
 _PROFILE_KEYS = {
     "base_url", "project_id", "api_key", "api_secret", "jwt",
-    "api_key_env", "api_secret_env", "jwt_env", "store",
+    "api_key_env", "api_secret_env", "jwt_env", "store", "id_pattern",
 }
 _TUNING_KEYS = {
     "timeout": float, "connect_timeout": float, "max_retries": int,
@@ -96,6 +97,8 @@ class Settings(NamedTuple):
     poll_min_seconds: float = 1.0
     poll_max_seconds: float = 10.0
     follow_timeout: float = DEFAULT_FOLLOW_TIMEOUT
+    #: the regex a word of a pasted ticket must match to be taken as an ID (``core.ticket``)
+    id_pattern: str = DEFAULT_ID_PATTERN
     #: which credentials are in use and where they come from (never their values)
     auth_source: str = ""
     warnings: tuple[str, ...] = ()
@@ -366,6 +369,7 @@ def load_settings(
         store_path=store_path,
         config_path=path,
         read_only=bool(flags.get("read_only", False)),
+        id_pattern=id_shape(table.get("id_pattern", DEFAULT_ID_PATTERN)).pattern,
         allow_insecure_http=allow_http,
         warnings=tuple(warnings),
         **tuning,

@@ -14,7 +14,9 @@ import unicodedata
 from scenario_tui.core.errors import BadResponseError, InvalidUploadIdError
 
 MAX_ID_LENGTH = 128
-_ALLOWED = re.compile(r"[A-Za-z0-9_.:-]+")
+#: the characters an ID may hold, as the inside of a regex character class
+ID_CHARACTERS = "A-Za-z0-9_.:-"
+_ALLOWED = re.compile(f"[{ID_CHARACTERS}]+")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -61,7 +63,8 @@ def check_server_id(raw: str, what: str) -> str:
 
 
 def split_ids(text: str) -> list[str]:
-    """Split pasted text on newlines, spaces, commas and semicolons, dropping blanks."""
+    """Split pasted text on newlines, spaces, commas and semicolons, dropping blanks (a list of
+    IDs; a ticket's prose goes through ``core.ticket.harvest_ids`` instead)."""
     return [tok for tok in _SEPARATORS.split(text) if tok]
 
 

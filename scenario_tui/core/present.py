@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from scenario_tui.core.diagnosis import diagnose_row
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import strip_query, strip_upload_urls, strip_urls
 from scenario_tui.core.timestamps import parse_time
@@ -189,6 +190,7 @@ def upload_sections(
         ident.add("Owner", _text(upload.owner_id))
         ident.add("Author", _text(upload.author_id))
         sections.append(ident)
+        sections.insert(0, diagnosis_section(row, upload, now, follow))
         if follow is not None:
             sections.extend(follow_through_sections(follow, now))
 
@@ -221,6 +223,16 @@ def upload_sections(
                 unknown.add(_text(key, 60) or "?", shown)
             sections.append(unknown)
     return sections
+
+
+def diagnosis_section(row, upload: Upload | None, now: datetime, follow=None,
+                      not_found_at: str | None = None) -> Section:
+    """What is wrong and what to do next (core.diagnosis), for the top of the details."""
+    found = diagnose_row(row, now, upload=upload, follow=follow, not_found_at=not_found_at)
+    section = Section("Diagnosis")
+    section.add("Why", found.text)
+    section.add("Next", found.next_step)
+    return section
 
 
 def follow_through_sections(found, now: datetime | None = None) -> list[Section]:

@@ -19,7 +19,11 @@ _SECRETS: set[str] = set()
 #: every registered secret in one pattern, longest first (so ``Basic TOKEN`` wins over ``TOKEN``)
 _pattern: re.Pattern[str] | None = None
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
-_AUTH_RE = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
+#: a token after "Basic" or "Bearer" (an Authorization value quoted in a text), but not one of
+#: the words a server's message puts there ("Invalid Basic credentials" stays readable)
+_AUTH_RE = re.compile(r"(?i)\b(basic|bearer)\s+(?!(?:credentials?|authentication|authorization|"
+                      r"required|tokens?|scheme|header|realm|access|expected|missing|invalid)"
+                      r"\b)[A-Za-z0-9._~+/=-]{8,}")
 MASK = "[redacted]"
 #: secrets shorter than this are not registered (they would mask ordinary words)
 MIN_SECRET_LENGTH = 4

@@ -32,8 +32,8 @@ MAIN_KEYS: tuple[Key, ...] = (
     Key(Binding("R", "refresh_all", "Refresh all", id="main.refresh_all"),
         "refresh every listed upload (a few at a time; escape cancels)"),
     Key(Binding("a", "add", "Add IDs", id="main.add"),
-        "add upload IDs: paste one or many (newline, space or comma separated); invalid and "
-        "duplicate ones are reported"),
+        "add upload IDs: paste a ticket or a list; its ID-shaped words are taken (in URLs too) "
+        "and previewed: new, known, ignored and why; enter adds"),
     Key(Binding("U", "upload", "Upload file", show=False, id="main.upload"),
         "upload a local file (path with completion, kind guessed); progress while the parts "
         "go up; then complete and follow"),

@@ -323,6 +323,7 @@ async def test_a_store_damaged_while_the_tui_runs_is_said_and_the_app_stays_up(f
 def test_a_tui_that_ends_on_an_error_exits_non_zero(monkeypatch, capsys, tmp_path):
     """``cmd_tui`` returned 0 whatever became of the app: a crash (Textual prints the
     traceback) looked like a success to a script."""
+    from scenario_tui.cli.commands import app as app_command
     from scenario_tui.tui.app import ScenarioApp
 
     real_run = ScenarioApp.run
@@ -335,5 +336,6 @@ def test_a_tui_that_ends_on_an_error_exits_non_zero(monkeypatch, capsys, tmp_pat
 
     monkeypatch.setattr(ScenarioApp, "run", headless)
     monkeypatch.setattr(ScenarioApp, "on_mount", broken)
-    run = run_cli(capsys, monkeypatch, "--store", str(tmp_path / "s.db"))
+    monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # pytest's stdin is not one
+    run = run_cli(capsys, monkeypatch, "--store", str(tmp_path / "s.db"), "--new-store")
     assert run.code == 1

@@ -254,6 +254,9 @@ def cli(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("SCENARIO_SDK_API_KEY", "k")
     monkeypatch.setenv("SCENARIO_SDK_API_SECRET", "store-stress-secret")
     monkeypatch.setattr(ScenarioApp, "run", lambda self: pytest.fail("the TUI started"))
+    from scenario_tui.cli.commands import app as app_command
+
+    monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # as from a terminal
 
     def run(*argv: str, stdin: str = ""):
         return run_cli(capsys, monkeypatch, *argv, stdin=stdin)

@@ -194,7 +194,8 @@ MIX = "up_1 up_2\nup_1, known_1; bad/id\n../etc up_3"
 
 
 async def test_add_live_report_counts():
-    """The report counts valid (new / already known), duplicates and invalid, naming the bad."""
+    """The preview names what will be added, what is known, repeated and ignored (issue 17:
+    words not shaped like an ID are ignored, no longer refused)."""
     asked: list[str] = []
 
     def known(upload_id: str) -> bool:
@@ -210,16 +211,17 @@ async def test_add_live_report_counts():
         assert screen.query_one("#add-submit", Button).disabled
         screen.query_one("#add-text", TextArea).load_text(MIX)
         await pilot.pause()
-        lines = rendered(report)
         text = one_line(report)
-        assert "4 valid (3 new, 1 already known), 1 duplicate, 2 invalid" in lines[1]
-        assert "'bad/id' contains the character '/'" in text
-        assert "'../etc'" in text
+        assert "Will add 3: up_1, up_2, up_3 Already known 1: known_1" in text
+        assert "Repeated 1 (taken once): up_1" in text
+        assert "Ignored 3 words, not shaped like an upload ID" in text
+        assert text.endswith(": bad, id, etc")
         assert not screen.query_one("#add-submit", Button).disabled
         # Typing more re-reports without asking about the same IDs again.
-        screen.query_one("#add-text", TextArea).insert(" up_4")
+        area = screen.query_one("#add-text", TextArea)
+        area.insert(" up_4", area.document.end)
         await pilot.pause()
-        assert "5 valid (4 new, 1 already known)" in one_line(report)
+        assert "Will add 4: up_1, up_2, up_3 and 1 more" in one_line(report)
         assert sorted(asked) == sorted(set(asked))
 
 
@@ -232,9 +234,10 @@ async def test_add_thousand_ids():
         area = app.screen.query_one("#add-text", TextArea)
         area.post_message(events.Paste("\n".join(ids)))
         await pilot.pause()
-        assert "1000 valid (900 new, 100 already known), 0 duplicates, 0 invalid" in one_line(
-            app.screen.query_one("#add-report")
-        )
+        text = one_line(app.screen.query_one("#add-report"))
+        assert "Will add 900: asset_0000, asset_0001, asset_0002 and 897 more" in text
+        assert "Already known 100: asset_0007, asset_0017, asset_0027 and 97 more" in text
+        assert "Repeated" not in text and "Ignored" not in text
 
 
 async def test_add_f2_returns_text_and_escape_none():
@@ -276,7 +279,7 @@ async def test_add_f2_with_nothing_valid_stays_open():
 
 
 async def test_add_paste_cannot_carry_escape_sequences():
-    """Control characters in a paste become U+FFFD in the editor and make the token invalid."""
+    """Control characters in a paste become U+FFFD in the editor and split the token."""
     app = Host(AddIdsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -286,7 +289,7 @@ async def test_add_paste_cannot_carry_escape_sequences():
         assert "\x1b" not in area.text and "\x07" not in area.text
         assert area.text.splitlines()[0] == "up_1"
         text = one_line(app.screen.query_one("#add-report"))
-        assert "1 valid" in text and "1 invalid" in text
+        assert "Will add 1: up_1" in text and "Ignored 2 words" in text
 
 
 # --- NoteScreen ----------------------------------------------------------------------------------
@@ -458,7 +461,8 @@ async def test_injection_is_shown_literally(name):
         if name == "add":
             # The editor keeps what was pasted, with the control characters made visible.
             assert "\ufffd]52;c;ZXZpbA==\ufffdend" in drawn
-            assert "'[bold' contains the character '['" in drawn.replace("\n", " ")
+            # The preview names the words it ignored, without their brackets.
+            assert "Ignored 8 words" in drawn and ": bold, red, x, oops, 52, c" in drawn
         else:
             assert "ZXZpbA" not in drawn
         if name == "note":

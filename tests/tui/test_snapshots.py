@@ -68,6 +68,13 @@ def test_main_screen_wide(snap_compare, tmp_path):
     assert snap_compare(app, terminal_size=(140, 40), run_before=go_to(PENDING[0]))
 
 
+def test_main_screen_60x20(snap_compare, tmp_path):
+    """Narrow (issue 17): the IDs whole, the diagnosis column kept, the file column dropped
+    whole (never "2 …"); the count line tightened to fit."""
+    app, _ = build_app(tmp_path)
+    assert snap_compare(app, terminal_size=(60, 20), run_before=go_to(PENDING[0]))
+
+
 def test_failed_upload_shows_its_error(snap_compare, tmp_path):
     """A failed upload: errorMessage prominent in the details."""
     app, _ = build_app(tmp_path)

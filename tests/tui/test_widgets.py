@@ -192,7 +192,8 @@ async def test_the_clock_repaints_the_list_only_when_an_age_on_screen_changes(fa
     for upload_id in ids:  # final: the start-up refresh leaves them alone
         app.service.store.record_snapshot(upload_id, {
             "id": upload_id, "status": "imported", "updatedAt": updated.isoformat()})
-    async with app.run_test(size=(80, 24)) as pilot:
+    # 100 columns: since issue 17 the age column gives way to the diagnosis below 88
+    async with app.run_test(size=(100, 24)) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one(UploadTable)
         repaints: list[int] = []

@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from scenario_tui.cli.output import EXIT_OK, say
+from scenario_tui.cli.output import EXIT_OK, EXIT_USAGE, say
 from scenario_tui.cli.wiring import (
     DeferredService,
     build_service,
+    missing_store_error,
     open_store,
     read_only_store_warning,
+    store_exists,
 )
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ DEMO_NOTES: dict[str, str] = {
     "up_demo_badfile_1": "ticket #4720: scanned TIFF, may be damaged",
     "up_demo_failed_1": "ticket #4698: re-upload requested",
 }
+
+NEEDS_TERMINAL = ("scenario-tui needs a terminal; see `scenario-tui --help` for the scripting "
+                  "commands")
 
 #: how another process names this one when it holds an upload ("being completed by ... (the TUI)")
 TUI_HOLDER = "the TUI"
@@ -62,7 +67,21 @@ def _collector_off_until_first_frame() -> Iterator[None]:
         gc.enable()
 
 
+def has_terminal() -> bool:
+    """Whether stdin and stdout are both terminals: the TUI needs both (without, Textual runs
+    on and on, reading nothing, spinning a core)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_tui(args, settings) -> int:
+    if not has_terminal():
+        say(NEEDS_TERMINAL)
+        return EXIT_USAGE
+    if not store_exists(settings):
+        if getattr(args, "store", None) and not getattr(args, "new_store", False):
+            raise missing_store_error(settings, "Pass --new-store to create it.")
     with _collector_off_until_first_frame():
         return _run_tui(settings)
 
@@ -70,6 +89,8 @@ def cmd_tui(args, settings) -> int:
 def _run_tui(settings) -> int:
     import threading
 
+    if not store_exists(settings):  # the first start, or --new-store: said before the TUI
+        say(f"new empty store created at {settings.store_path.expanduser().absolute()}")
     # Checking every page of the store is one SQLite call that runs without the GIL: it
     # overlaps with importing Textual, and ends before anything runs.
     store = open_store(settings, verify=False, warn=False)
@@ -105,6 +126,9 @@ def _exit_code(app) -> int:
 
 
 def cmd_demo(args, settings) -> int:
+    if not has_terminal():
+        say(NEEDS_TERMINAL)
+        return EXIT_USAGE
     with _collector_off_until_first_frame():
         return _run_demo(args, settings)
 
@@ -123,7 +147,8 @@ def _run_demo(args, settings) -> int:
             project_id=None, store_path=Path(tmp) / "demo.db", demo=True, profile="demo",
             warnings=(),
         )
-        service = build_service(demo_settings, holder_label=TUI_HOLDER)
+        service = build_service(demo_settings, holder_label=TUI_HOLDER,
+                                store=open_store(demo_settings, warn=False))
         service.store.add(list(reversed(fake.seeded_ids)), note="")  # pending ones on top
         for upload_id, note in DEMO_NOTES.items():
             if service.store.contains(upload_id):

@@ -16,6 +16,7 @@ import argparse
 import sys
 from typing import Any, Callable
 
+from scenario_tui.cli.arguments import upload_kind
 from scenario_tui.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -38,8 +39,9 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     up = cmd("upload", "upload local files in parts, complete them, optionally wait for import",
              cmd_upload)
     up.add_argument("files", nargs="+", metavar="FILE")
-    up.add_argument("--kind", help="upload kind (default: guessed from the extension): image, "
-                                   "audio, video, 3d, model, text, asset, avatar")
+    up.add_argument("--kind", type=upload_kind,
+                    help="upload kind (default: guessed from the extension): image, audio, "
+                         "video, 3d, model, text, asset, avatar")
     up.add_argument("--content-type", help="MIME type (default: guessed from the extension)")
     up.add_argument("--part-size", type=_part_size_arg, default=None, metavar="SIZE",
                     help="bytes per part, e.g. 8MiB or 16MB (at least 5MiB; default 8MiB)")
@@ -59,7 +61,8 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     imp = cmd("import", "import a file by URL, a Hugging Face model or a Civitai model",
               cmd_import)
     imp.add_argument("url", nargs="?", metavar="URL", help="a public http(s) URL (needs --kind)")
-    imp.add_argument("--kind", help="the kind of the file at URL (image, audio, video, 3d ...)")
+    imp.add_argument("--kind", type=upload_kind,
+                     help="the kind of the file at URL (image, audio, video, 3d ...)")
     imp.add_argument("--huggingface", metavar="NAME", help="a Hugging Face model, owner/model")
     imp.add_argument("--civitai", metavar="URL", help="a https://civitai.com/models/... URL")
     imp.add_argument("--note", help="note stored with the new upload")
@@ -173,17 +176,33 @@ def cmd_upload(args, settings) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _summary(result) -> str:
-    import json
+def estimate_sentence(estimate: dict[str, Any] | None) -> str:
+    """The API's dry-run estimate in words ("1 creative unit"), not as raw JSON; a field not
+    known is named as it came."""
+    import re
 
+    estimate = dict(estimate or {})
+    parts = []
+    cost = estimate.pop("creativeUnitsCost", None)
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        parts.append(f"{cost:g} creative unit{'' if cost == 1 else 's'}")
+    elif cost is not None:
+        estimate["creativeUnitsCost"] = cost
+    for key, value in estimate.items():
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(key)).lower()
+        parts.append(f"{words} {value}")
+    return ", ".join(parts) or "no figure"
+
+
+def _summary(result) -> str:
     from scenario_tui.core.inert import inert_text
 
     name = result.file
     size = human_size(result.file_size or 0)
     if result.status == "dry-run":
-        estimate = json.dumps(result.estimate, separators=(",", ":"))
         text = (f"{name}: dry run, {size} in {result.parts_total} part(s) as {result.kind} "
-                f"({result.content_type}); the API estimates {estimate}. Nothing was uploaded.")
+                f"({result.content_type}); the API estimates a cost of "
+                f"{estimate_sentence(result.estimate)}. Nothing was uploaded.")
         return inert_text(text, one_line=True)
     rate = ""
     if result.seconds > 0 and result.parts_sent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
+from scenario_tui.cli.arguments import positive_int
 from scenario_tui.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -22,7 +23,7 @@ from scenario_tui.cli.output import (
     status_printer,
     tab_lines,
 )
-from scenario_tui.cli.wiring import build_service, open_store
+from scenario_tui.cli.wiring import build_service, open_store, store_exists
 from scenario_tui.core import errors
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     """Declare these subcommands with ``cmd(name, help, handler) -> ArgumentParser``."""
-    add = cmd("add", "add upload IDs to the local store ('-' reads them from stdin)", cmd_add)
+    add = cmd("add", "add upload IDs to the local store ('-' reads a list or a pasted ticket "
+                     "from stdin: the words shaped like IDs, see id_pattern)", cmd_add)
     add.add_argument("ids", nargs="+", metavar="ID")
     add.add_argument("--note", help="note for the newly added IDs")
     add.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -39,7 +41,10 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     remove.add_argument("ids", nargs="+", metavar="ID")
     lst = cmd("list", "list the known uploads (from the store, no network)", cmd_list)
     lst.add_argument("--json", action="store_true", help="print the uploads as JSON")
-    lst.add_argument("--status", help="only uploads with this last-known status")
+    lst.add_argument("--status", help="only uploads with this last-known status (a status the "
+                     "API uses, one the store holds, or 'unknown' for never fetched)")
+    lst.add_argument("--stuck", action="store_true",
+                     help="only uploads that are stuck (pending or validating for too long)")
     show = cmd("show", "show one upload's fields", cmd_show)
     show.add_argument("id", metavar="ID")
     show.add_argument("--json", action="store_true", help="print the upload as JSON")
@@ -53,7 +58,8 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     comp.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     log = cmd("log", "print the activity log, newest first", cmd_log)
     log.add_argument("--json", action="store_true", help="print the events as JSON")
-    log.add_argument("--limit", type=int, default=200, help="at most this many events")
+    log.add_argument("--limit", type=positive_int, default=200,
+                     help="at most this many events (default 200)")
     cmd("paths", "print where the config, data and store live", cmd_paths)
 
 
@@ -63,15 +69,15 @@ def read_id_tokens(values: Sequence[str], stdin: TextIO) -> list[str]:
 
     tokens: list[str] = []
     for value in values:
-        if value == "-":
-            # bytes that are not UTF-8 (a ticket pasted in Latin-1) become U+FFFD: the token is
-            # then reported invalid instead of the whole read failing
-            raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
-            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-            tokens.extend(split_ids(text))
-        else:
-            tokens.append(value)
+        tokens.extend(split_ids(read_stdin_text(stdin)) if value == "-" else [value])
     return tokens
+
+
+def read_stdin_text(stdin: TextIO) -> str:
+    """All of stdin; bytes that are not UTF-8 (a ticket pasted in Latin-1) become U+FFFD, so the
+    token holding them is refused (or ignored, by ``add``) instead of the whole read failing."""
+    raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+    return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
 
 
 def cmd_paths(args, settings) -> int:
@@ -88,17 +94,34 @@ def cmd_paths(args, settings) -> int:
 
 def cmd_add(args, settings) -> int:
     from scenario_tui.core.inert import inert_text
+    from scenario_tui.core.ticket import harvest_ids, ignored_summary
 
+    # IDs given as arguments are taken as given; '-' is a list or a ticket: its ID-shaped words
+    tokens: list[str] = []
+    ignored: list[str] = []
+    for value in args.ids:
+        if value != "-":
+            tokens.append(value)
+            continue
+        ticket = harvest_ids(read_stdin_text(sys.stdin), settings.id_pattern)
+        tokens.extend(ticket.tokens)
+        ignored = list(dict.fromkeys([*ignored, *ticket.ignored]))  # each word once
     service = build_service(settings)
-    report = service.add(read_id_tokens(args.ids, sys.stdin), note=args.note)
+    report = service.add(tokens, note=args.note)
     for _token, why in report.invalid:
         say(f"invalid: {inert_text(why, one_line=True)}")
+    if ignored:
+        say(ignored_summary(ignored))
+    if args.note and report.existing:  # a known ID keeps its note: said, never silently
+        say(f"note not set on {len(report.existing)} already known ID(s); set it with: "
+            f"scenario-tui note {report.existing[0]} TEXT")
     if args.json:
         emit_json({
             "added": report.added, "existing": report.existing,
             "duplicates": report.duplicates,
             "invalid": [{"input": inert_text(t, one_line=True), "reason": r}
                         for t, r in report.invalid],
+            "ignored": [inert_text(word, one_line=True) for word in ignored],
         })
     else:
         for upload_id in report.added:
@@ -116,7 +139,7 @@ def cmd_remove(args, settings) -> int:
     parsed = parse_ids(read_id_tokens(args.ids, sys.stdin))
     for _, why in parsed.invalid:
         say(f"invalid: {why}")
-    service = build_service(settings)
+    service = build_service(settings, must_exist=True)
     removed = {row.id for row in service.remove(parsed.valid)} if parsed.valid else set()
     for upload_id in parsed.valid:
         if upload_id in removed:
@@ -128,23 +151,49 @@ def cmd_remove(args, settings) -> int:
 
 
 def cmd_list(args, settings) -> int:
-    store = open_store(settings)
-    rows = store.list(status=args.status, sort="added", descending=False, snapshots=False)
+    from scenario_tui.core.diagnosis import diagnose_row
+
+    store = open_store(settings, must_exist=True)
+    status = None if args.status is None else _listable_status(args.status, store)
+    rows = store.list(status=None if status == "unknown" else status, sort="added",
+                      descending=False)  # snapshots: part URL expiry and createdAt diagnose
+    if status == "unknown":
+        rows = [row for row in rows if row.status is None]
+    found = [(row, diagnose_row(row)) for row in rows]
+    if args.stuck:
+        found = [(row, why) for row, why in found if why.stuck]
     if args.json:
-        emit_json([known_to_json(row) for row in rows])
+        emit_json([{**known_to_json(row), "diagnosis": why.to_json()} for row, why in found])
         return EXIT_OK
-    tab_lines([row.id, row.status or "unknown", row.file_name or "", row.note or ""]
-              for row in rows)
+    tab_lines([row.id, row.status or "unknown", row.file_name or "", row.note or "", why.full]
+              for row, why in found)
     return EXIT_OK
+
+
+def _listable_status(status: str, store) -> str:
+    """``status`` if ``list`` can print it (an API status, one in the store, 'unknown'), else
+    a usage error naming the choices (exit code 2)."""
+    from scenario_tui.core.inert import inert_text
+    from scenario_tui.core.present import STATUS_SYMBOLS
+
+    choices = {s for s in STATUS_SYMBOLS if s} | {"unknown"}
+    if status in choices or store.count(status=status):
+        return status
+    raise errors.ConfigError(
+        f"Unknown status {inert_text(status, one_line=True, limit=40)!r}: use one of "
+        f"{', '.join(sorted(choices))}.", title="Unknown status")
 
 
 def cmd_show(args, settings) -> int:
     import asyncio
 
+    from scenario_tui.core.diagnosis import diagnose_row
     from scenario_tui.core.ids import validate_upload_id
     from scenario_tui.core.present import sections_to_lines, to_public_json, upload_sections
 
     upload_id = validate_upload_id(args.id)
+    if not store_exists(settings):  # a lookup: a mistyped --store must not make a store
+        return _show_without_store(args, settings)
 
     async def run():
         service = build_service(settings)
@@ -165,12 +214,26 @@ def cmd_show(args, settings) -> int:
 
     row, upload, found = asyncio.run(run())
     if args.json:
-        emit_json(to_public_json(row, upload, found))
+        emit_json({**to_public_json(row, upload, found),
+                   "diagnosis": diagnose_row(row, upload=upload, follow=found).to_json()})
     else:
         sections = upload_sections(row, upload, follow=found)
         for line in sections_to_lines(sections):
             print(line)
     return EXIT_OK
+
+
+def _show_without_store(args, settings) -> int:
+    """``show`` when there is no store at ``settings.store_path``: the upload is fetched
+    through a throw-away store ("not in the local store; fetching it without adding it"), and
+    nothing is created where the user pointed."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="scenario-tui-show-") as tmp:
+        scratch = settings.with_overrides(store_path=Path(tmp) / "show.db")
+        open_store(scratch, warn=False).close()
+        return cmd_show(args, scratch)
 
 
 def cmd_complete(args, settings) -> int:
@@ -206,7 +269,10 @@ def cmd_complete(args, settings) -> int:
                     result = await service.complete(upload_id)
                 except errors.ScenarioTuiError as exc:
                     report_error(exc, f"{upload_id}: ")
-                    entry.update(outcome="failed",
+                    known = service.store.get(upload_id)  # the last status known, if any
+                    entry.update(outcome="failed", status=known.status if known else None,
+                                 message=inert_text(f"{exc.title}: {exc.message}",
+                                                    one_line=True),
                                  error={"title": exc.title, "message": exc.message})
                     failures += 1
                     results.append(entry)
@@ -241,15 +307,27 @@ def cmd_complete(args, settings) -> int:
 
 
 def _confirm_complete(upload_ids: list[str], service) -> bool:
-    """Show each upload's known status and ask once (interactive terminals only)."""
+    """Show each upload's known status and ask once (interactive terminals only), counting
+    only the uploads that may be sent: pending or not read yet (one known in any other status
+    is skipped by the fresh read anyway)."""
     from scenario_tui.core.inert import inert_text
 
+    sendable = 0
     for upload_id in upload_ids:
         row = service.store.get(upload_id)
-        status = row.status if row and row.status else "unknown (will be read first)"
+        known = row.status if row else None
+        sendable += known in (None, "pending")
+        status = known or "unknown (will be read first)"
+        if known not in (None, "pending"):
+            status += ": will be skipped"
         say(inert_text(f"  {upload_id}: {status}", one_line=True))
+    if not sendable:
+        say("None of these is pending: nothing to complete.")
+        return False
     say("Only uploads that a fresh read shows as pending will be sent the complete action.")
-    sys.stderr.write(f"Complete {len(upload_ids)} upload(s)? [y/N] ")
+    skipped = len(upload_ids) - sendable
+    extra = f" ({skipped} skipped)" if skipped else ""
+    sys.stderr.write(f"Complete {sendable} upload(s){extra}? [y/N] ")
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")
@@ -269,7 +347,7 @@ async def _follow(service, upload_id: str, settings):
 
 
 def cmd_log(args, settings) -> int:
-    events = open_store(settings).events(limit=args.limit)
+    events = open_store(settings, must_exist=True).events(limit=args.limit)
     if args.json:
         emit_json([
             {

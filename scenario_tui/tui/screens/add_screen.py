@@ -1,4 +1,9 @@
-"""Paste upload IDs to add to the list, with a live report of what the paste contains."""
+"""Paste a ticket or a list of upload IDs; a live preview says what adding it would do.
+
+The words shaped like IDs are taken (``core.ticket``: the ``id_pattern`` setting), the rest is
+ignored; the preview names what will be added, what is already known, and what was ignored or
+refused, and why. After a paste the Add button takes the focus, so enter adds and escape cancels.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,20 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Static, TextArea
 
-from scenario_tui.core.ids import parse_ids, split_ids
+from scenario_tui.core.config import DEFAULT_ID_PATTERN
+from scenario_tui.core.ids import parse_ids
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import plural
+from scenario_tui.core.ticket import harvest_ids, ignored_summary
 from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 SHOWN_INVALID = 3
 """How many refused tokens the report names (with their reason); the rest are counted."""
+SHOWN_IDS = 3
+"""How many IDs each line of the preview names; the rest are counted."""
 
 _NEWLINES = re.compile(r"\r\n?")
 
@@ -34,8 +43,18 @@ def _visible(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
 
 
+def _named(ids: list[str]) -> str:
+    """'up_1, up_2, up_3 and 22 more'."""
+    shown = ", ".join(inert_text(upload_id, one_line=True, limit=40)
+                      for upload_id in ids[:SHOWN_IDS])
+    return shown + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+
+
 class IdsTextArea(TextArea):
     """A TextArea whose pastes cannot carry terminal escape sequences onto the screen."""
+
+    class Pasted(Message):
+        """Text was pasted (after the ``Changed`` it causes)."""
 
     def on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # instead of TextArea's own paste handler, not after it
@@ -45,10 +64,12 @@ class IdsTextArea(TextArea):
         result = self.replace(_visible(event.text), *self.selection)
         self.move_cursor(result.end_location)
         self.focus()
+        self.post_message(self.Pasted())
 
 
 class AddIdsScreen(Dialog[str | None]):
-    """Paste one or many IDs; answers the raw text (the caller parses it again) or None.
+    """Paste a ticket or IDs; answers the raw text (the caller harvests it again with the same
+    ``pattern``) or None.
 
     ``known`` tells whether an ID is already in the list; it is asked at most once per ID while
     the dialog is open.
@@ -68,7 +89,7 @@ class AddIdsScreen(Dialog[str | None]):
     }
     AddIdsScreen #add-report {
         height: auto;
-        max-height: 6;
+        max-height: 9;
         padding-top: 1;
     }
     AddIdsScreen #add-bottom {
@@ -93,9 +114,12 @@ class AddIdsScreen(Dialog[str | None]):
         Binding("escape", "cancel", "Cancel", key_display="esc", id="add.cancel"),
     ]
 
-    def __init__(self, known: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, known: Callable[[str], bool] | None = None,
+                 pattern: str = DEFAULT_ID_PATTERN) -> None:
         super().__init__()
         self.known = known
+        #: the ``id_pattern`` setting: which words of a paste are IDs
+        self.pattern = pattern
         self._known_cache: dict[str, bool] = {}
         self._known_failed = False
         self._valid_count = 0
@@ -104,7 +128,8 @@ class AddIdsScreen(Dialog[str | None]):
         with Vertical(id="add-dialog", classes="dialog") as dialog:
             dialog.border_title = "Add upload IDs"
             yield Static(
-                "One ID per line, or separated by spaces, commas or semicolons.",
+                "Paste a ticket or a list: the words shaped like upload IDs are taken, "
+                "the rest is ignored.",
                 id="add-help",
                 markup=False,
             )
@@ -112,7 +137,7 @@ class AddIdsScreen(Dialog[str | None]):
             yield Static(Text("Nothing pasted yet."), id="add-report", markup=False)
             with Horizontal(id="add-bottom"):
                 yield Static(
-                    "F2 adds. Tab reaches the Add button. Esc cancels.",
+                    "After a paste, Enter adds. F2 adds. Esc cancels.",
                     id="add-hint",
                     markup=False,
                 )
@@ -124,6 +149,13 @@ class AddIdsScreen(Dialog[str | None]):
     def _text_changed(self, event: TextArea.Changed) -> None:
         self.query_one("#add-report", Static).update(self.report(event.text_area.text))
         self.query_one("#add-submit", Button).disabled = self._valid_count == 0
+
+    @on(IdsTextArea.Pasted)
+    def _pasted(self) -> None:
+        """The preview is up to date (``Changed`` came first): enter now adds."""
+        button = self.query_one("#add-submit", Button)
+        if not button.disabled:
+            button.focus()
 
     def _is_known(self, upload_id: str) -> bool:
         if self.known is None or self._known_failed:
@@ -137,26 +169,34 @@ class AddIdsScreen(Dialog[str | None]):
         return self._known_cache[upload_id]
 
     def report(self, text: str) -> Text:
-        """What adding ``text`` would do, as plain text."""
-        tokens = split_ids(text)
-        parsed = parse_ids(tokens)
+        """The preview: what adding ``text`` would do, as plain text."""
+        ticket = harvest_ids(text, self.pattern)
+        parsed = parse_ids(ticket.tokens)
         self._valid_count = len(parsed.valid)
-        if not tokens:
+        if not text.strip():
             return Text("Nothing pasted yet.")
-        line = f"{len(parsed.valid)} valid"
-        if self.known is not None and parsed.valid:
-            already = sum(1 for upload_id in parsed.valid if self._is_known(upload_id))
-            if self._known_failed:
-                line += " (could not check which are already known)"
-            else:
-                line += f" ({len(parsed.valid) - already} new, {already} already known)"
-        line += f", {plural(len(parsed.duplicates), 'duplicate')}, {len(parsed.invalid)} invalid"
-        report = Text(line)
-        for token, reason in parsed.invalid[:SHOWN_INVALID]:
-            report.append("\n✗ " + inert_text(reason or token, one_line=True, limit=150))
+        new = [upload_id for upload_id in parsed.valid if not self._is_known(upload_id)]
+        fresh = set(new)
+        known = [upload_id for upload_id in parsed.valid if upload_id not in fresh]
+        if self._known_failed:
+            lines = [f"Will add {len(new)} (could not check which are already known): "
+                     f"{_named(new)}"]
+        elif new:
+            lines = [f"Will add {len(new)}: {_named(new)}"]
+        else:
+            lines = ["Nothing new to add."]
+        if known:
+            lines.append(f"Already known {len(known)}: {_named(known)}")
+        if parsed.duplicates:
+            lines.append(f"Repeated {len(parsed.duplicates)} (taken once): "
+                         f"{_named(parsed.duplicates)}")
+        if ticket.ignored:
+            lines.append(ignored_summary(ticket.ignored))
+        lines += ["✗ Refused " + inert_text(reason or token, one_line=True, limit=150)
+                  for token, reason in parsed.invalid[:SHOWN_INVALID]]
         if len(parsed.invalid) > SHOWN_INVALID:
-            report.append(f"\n… and {len(parsed.invalid) - SHOWN_INVALID} more invalid")
-        return report
+            lines.append(f"… and {len(parsed.invalid) - SHOWN_INVALID} more refused")
+        return Text("\n".join(lines))
 
     def action_submit(self) -> None:
         text = self.query_one("#add-text", TextArea).text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from scenario_tui.core import errors
+from scenario_tui.core.diagnosis import diagnose_row
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.units import human_size
 from scenario_tui.tui.screens.main_parts import ScreenParts
@@ -43,15 +44,17 @@ class ListActions(_Screen):
 
         if self._refuse_read_only():
             return
-        self.app.push_screen(AddIdsScreen(known=self.service.store.contains), self._ids_added)
+        self.app.push_screen(AddIdsScreen(known=self.service.store.contains,
+                                          pattern=self.settings.id_pattern), self._ids_added)
 
     def _ids_added(self, text: str | None) -> None:
-        from scenario_tui.core.ids import split_ids
+        from scenario_tui.core.ticket import harvest_ids
 
         if not text:
             return
+        ticket = harvest_ids(text, self.settings.id_pattern)  # as the dialog's preview did
         try:
-            report = self.service.add(split_ids(text))
+            report = self.service.add(ticket.tokens)
         except errors.ScenarioTuiError as exc:
             self._set_error(None, exc)
             return
@@ -63,6 +66,8 @@ class ListActions(_Screen):
         if report.invalid:
             first = report.invalid[0][1]
             parts.append(f"{len(report.invalid)} invalid (e.g. {first})")
+        if ticket.ignored:
+            parts.append(f"{len(ticket.ignored)} other words ignored")
         self._toast("Added", ", ".join(parts) + ".",
                     "warning" if report.invalid else "information")
         self.table.reload()
@@ -170,8 +175,7 @@ class ListActions(_Screen):
                 continue
             parts = [row.id, row.status or "unknown", row.file_name or "",
                      human_size(row.file_size)]
-            if row.error_message:
-                parts.append(f"error: {row.error_message}")
+            parts.append(diagnose_row(row, self.table.now).full)  # the reason, when failed
             if row.note:
                 parts.append(f"note: {row.note}")
             lines.append(" | ".join(inert_text(p, one_line=True) for p in parts if p))

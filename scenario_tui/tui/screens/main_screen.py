@@ -22,7 +22,9 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
+from scenario_tui.core.timestamps import to_iso
 from scenario_tui.service.refresh_thread import RefreshThread
+from scenario_tui.service.status_counts import status_count_line
 from scenario_tui.store.listing import Listing, ListQuery
 from scenario_tui.tui.keymap import MAIN_KEYS, help_rows
 from scenario_tui.tui.screens.complete_actions import CompleteActions
@@ -33,6 +35,7 @@ from scenario_tui.tui.screens.transfer_actions import TransferActions
 from scenario_tui.tui.screens.view_actions import ViewActions
 from scenario_tui.tui.upload_state import UploadStates
 from scenario_tui.tui.widgets.app_header import AppHeader
+from scenario_tui.tui.widgets.count_line import CountLine
 from scenario_tui.tui.widgets.detail_pane import DetailPane
 from scenario_tui.tui.widgets.key_bar import KeyBar
 from scenario_tui.tui.widgets.status_panel import StatusInfo, StatusPanel
@@ -80,6 +83,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         self.last_removed: list[KnownUpload] = []
         self.key_at = 0.0  # time.monotonic() of the last key pressed on this screen
         self._detail_due = False  # the cursor moved; the details follow after the next frame
+        self._counts_due = self._counting = False  # the count line: wanted, being read
         #: set once pydantic and httpx are loaded (in a thread, after the first paint)
         self.warmed = asyncio.Event()
 
@@ -92,6 +96,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
                                           on_failure=self.store_failed), id="upload-table")
         self._detail = DetailPane(id="detail-pane")
         self._status_panel = StatusPanel(id="status-panel")
+        self._count_line = CountLine(id="count-line")
         self._progress = UploadProgress(id="upload-progress")
         yield AppHeader(self.settings, id="app-header")
         # stacked or side by side from the start: changing it after mount restyles the panes
@@ -99,6 +104,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         with Container(id="panes", classes=narrow):
             with Vertical(id="list-pane"):  # the filter input is mounted on the first "/"
                 yield self._table
+                yield self._count_line
             yield self._detail
         yield self._progress
         yield self._status_panel
@@ -178,6 +184,28 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         if self.states.polling():
             self._show_status()
 
+    @on(UploadTable.Reloaded)
+    def _count_due(self) -> None:
+        """The rows changed: the count line is read again (once more at most, however many
+        reloads arrive while it is read)."""
+        self._counts_due = True
+        if not self._counting:
+            self._counting = True
+            self._count_uploads()
+
+    @work(group="counts", exit_on_error=False)
+    async def _count_uploads(self) -> None:
+        try:
+            while self._counts_due:
+                self._counts_due = False
+                try:
+                    self._count_line.text = await asyncio.to_thread(
+                        status_count_line, self.service.store, self.host.clock())
+                except errors.StoreError:
+                    pass  # the list says so (store_failed); the line keeps its last figures
+        finally:
+            self._counting = False
+
     def on_worker_state_changed(self, event) -> None:
         self.host.report_worker_failure(event)
 
@@ -214,6 +242,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
     def _show_highlighted(self) -> None:
         self.detail.now = self.host.clock()
         row = self.table.highlighted
+        self.detail.not_found_at = self.table.not_found.get(row.id) if row else None
         if row is None:
             self.detail.show(None, None)
         elif not self.warmed.is_set():  # parsing the snapshot would load pydantic right now
@@ -224,6 +253,15 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
 
     def _state_changed(self, upload_id: str | None) -> None:
         """``states`` changed for ``upload_id`` (None: the app-wide lines)."""
+        if upload_id is not None:  # a 404 reads "not found (checked 10:02)", not "never fetched"
+            failure = self.states.failure(upload_id)
+            gone = failure is not None and failure.title == errors.NotFoundError.title
+            if gone or self.table.not_found.pop(upload_id, "") != "":
+                if gone:
+                    self.table.not_found[upload_id] = to_iso(self.host.clock())
+                self.table.refresh()
+                if upload_id == self.table.highlighted_id:
+                    self._show_highlighted()
         if upload_id is None or upload_id == self.table.highlighted_id:
             self._show_status()
 

@@ -19,12 +19,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from scenario_tui.core.diagnosis import diagnose_row
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.present import relative, status_label
 from scenario_tui.core.units import human_size
 from scenario_tui.store.listing import Listing
 from scenario_tui.store.rows import KnownUpload
 
+#: real upload IDs are 25 characters; a longer one widens the column
+ID_WIDTH = 25
 BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
 
 
@@ -70,6 +73,9 @@ class UploadTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True)
 
+    class Reloaded(Message):
+        """The rows were re-read: what the store holds may have changed (counts, statuses)."""
+
     class Highlighted(Message):
         """The cursor moved onto another upload (``upload_id`` None when the list is empty)."""
 
@@ -85,6 +91,8 @@ class UploadTable(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self.busy: Mapping[str, str] = {}  # the screen's read-only view of work in flight
         self.fresh: set[str] = set()
+        #: when the API last answered 404 for an upload (the screen sets it; an ISO time)
+        self.not_found: dict[str, str] = {}
         self.now: datetime = datetime.now(timezone.utc)
         self._last_highlight: str | None = None
         #: rich styles by component (and row styles by kind), until the CSS changes: Textual
@@ -93,6 +101,7 @@ class UploadTable(ScrollView, can_focus=True):
         #: refresh answers (bench/RESULTS.md, session 3, "Cheaper repaints")
         self._styles: dict[object, Style] = {}
         self._widths: tuple[int, list[tuple[str, int]]] | None = None
+        self._id_width = ID_WIDTH
 
     # --- data ------------------------------------------------------------------------------
 
@@ -118,6 +127,7 @@ class UploadTable(ScrollView, can_focus=True):
             if index is not None:
                 cursor = index
         self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
+        self.post_message(self.Reloaded())
 
     def listing_counted(self) -> None:
         """The listing's count became exact (a search's every match was read)."""
@@ -137,16 +147,17 @@ class UploadTable(ScrollView, can_focus=True):
         return row.id if row else None
 
     def tick(self, now: datetime) -> None:
-        """The clock moved on to ``now``: repaint only if an age on screen reads differently
-        (ages are in minutes; a repaint each second was a frame for nothing, and a key pressed
-        just after a frame waits for Textual's next frame slot)."""
+        """The clock moved on to ``now``: repaint only if an age (or a diagnosis) on screen reads
+        differently (ages are in minutes; a repaint each second was a frame for nothing, and a
+        key pressed just after a frame waits for Textual's next frame slot)."""
         before, self.now = self.now, now
         first = round(self.scroll_y)
         shown = range(first, min(first + max(self.size.height - 1, 0), self.listing.count()))
         for index in shown:
             row = self.listing.row(index)
             if row is not None and row.updated_at and (
-                    relative(row.updated_at, before) != relative(row.updated_at, now)):
+                    relative(row.updated_at, before) != relative(row.updated_at, now)
+                    or diagnose_row(row, before).short != diagnose_row(row, now).short):
                 self.refresh()
                 return
 
@@ -212,14 +223,21 @@ class UploadTable(ScrollView, can_focus=True):
         return self._widths[1]
 
     def _lay_out_columns(self, width: int) -> list[tuple[str, int]]:
-        """(name, width) for the current width; narrow terminals drop the less useful columns."""
-        cols = {"mark": 1, "status": 12, "id": 22, "file": 24, "kind": 6, "size": 9, "age": 10}
-        for name, below in (("kind", 110), ("size", 90), ("age", 56), ("file", 44)):
-            if width < below:
+        """(name, width) for the current width: the ID column fits the longest ID seen (never
+        cut); narrow terminals drop the less useful columns whole rather than print "2 …"."""
+        cols = {"mark": 1, "status": 12, "id": self._id_width, "why": 18, "file": 24, "kind": 6,
+                "size": 9, "age": 10}
+        extra = self._id_width - ID_WIDTH
+        for name, below in (("kind", 120), ("size", 100), ("age", 88), ("file", 74),
+                            ("why", 56)):
+            if width < below + extra:
                 del cols[name]
         used = sum(w + 1 for w in cols.values())
         if "file" in cols and width - used < 12:  # give the note some room before the file name
             cols["file"] = max(cols["file"] - (12 - (width - used)), 16)
+            used = sum(w + 1 for w in cols.values())
+        if "why" in cols and used > width:  # the diagnosis gives way before the ID
+            cols["why"] = max(cols["why"] - (used - width), 10)
             used = sum(w + 1 for w in cols.values())
         note = width - used
         result = list(cols.items())
@@ -229,6 +247,9 @@ class UploadTable(ScrollView, can_focus=True):
 
     def _cells(self, row: KnownUpload) -> dict[str, str]:
         busy = self.busy.get(row.id)
+        if len(row.id) > self._id_width:  # a longer ID than any so far: widen, never cut
+            self._id_width, self._widths = len(row.id), None
+            self.refresh()
         mark = "*" if row.id in self.marked else ""
         status = status_label(row.status)
         if busy:
@@ -237,6 +258,7 @@ class UploadTable(ScrollView, can_focus=True):
             "mark": mark,
             "status": status,
             "id": row.id,
+            "why": diagnose_row(row, self.now, not_found_at=self.not_found.get(row.id)).short,
             "file": inert_text(row.file_name or "", one_line=True),
             "kind": inert_text(row.kind or "", one_line=True),
             "size": human_size(row.file_size),
@@ -244,8 +266,8 @@ class UploadTable(ScrollView, can_focus=True):
             "note": inert_text(row.note or "", one_line=True),
         }
 
-    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "file": "File",
-                 "kind": "Kind", "size": "Size", "age": "Updated", "note": "Note"}
+    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "why": "Why",
+                 "file": "File", "kind": "Kind", "size": "Size", "age": "Updated", "note": "Note"}
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from scenario_tui.cli.commands import app as app_command
 from scenario_tui.fake.seeds import seeded_pending_ids
 
 PENDING = seeded_pending_ids(include_bad_file=False)
@@ -39,11 +40,12 @@ def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeyp
 
     for name, value in cli_env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # pytest's stdin is not one
     seen: list[tuple[bool, str]] = []
     monkeypatch.setattr(ScenarioApp, "run", lambda app: seen.append(
         (gc.isenabled(), app.service.store.path.name)))
     assert gc.isenabled()
-    assert cli.main(["--store", str(tmp_path / "gc.db")]) == 0
+    assert cli.main(["--store", str(tmp_path / "gc.db"), "--new-store"]) == 0
     assert seen == [(False, "gc.db")] and gc.isenabled()  # on again once the TUI has ended
 
     def crash(app):
@@ -51,7 +53,7 @@ def test_the_tui_starts_with_the_cyclic_collector_off(cli_env, tmp_path, monkeyp
 
     monkeypatch.setattr(ScenarioApp, "run", crash)
     with pytest.raises(RuntimeError):
-        cli.main(["--store", str(tmp_path / "gc.db")])
+        cli.main(["--store", str(tmp_path / "gc.db"), "--new-store"])
     assert gc.isenabled()
 
 
@@ -66,10 +68,11 @@ def test_the_tui_names_itself_in_the_intents_it_holds(cli_env, tmp_path, monkeyp
 
     for name, value in cli_env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # pytest's stdin is not one
     labels: list[str] = []
     monkeypatch.setattr(ScenarioApp, "run", lambda app: labels.append(
         app.service.ledger.label))
-    assert cli.main(["--store", str(tmp_path / "label.db")]) == 0
+    assert cli.main(["--store", str(tmp_path / "label.db"), "--new-store"]) == 0
     assert labels == ["the TUI"]
     settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="k", api_secret="s",
                         store_path=tmp_path / "cli.db")

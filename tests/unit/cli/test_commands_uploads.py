@@ -25,6 +25,7 @@ def run(env, *args, stdin: str | None = None, timeout: float = 60):
 def test_version_and_paths_do_not_import_textual(cli_env):
     out = run(cli_env, "--version")
     assert out.returncode == 0 and out.stdout.startswith("scenario-tui ")
+    assert run(cli_env, "add", PENDING[0]).returncode == 0  # list refuses a missing store
     code = ("import sys, runpy; sys.argv=['scenario-tui','list','--json'];"
             "from scenario_tui.cli.main import main; rc=main(); "
             "assert 'textual' not in sys.modules, 'textual imported'; sys.exit(rc)")
@@ -45,7 +46,7 @@ def test_add_from_stdin_list_json_and_remove(cli_env):
     assert {r["id"] for r in rows} == {PENDING[0], PENDING[1]}
     assert all(r["note"] == "ticket 9" for r in rows)
     assert set(rows[0]) == {"id", "status", "fileName", "kind", "fileSize", "updatedAt",
-                            "errorMessage", "note", "addedAt", "fetchedAt"}
+                            "errorMessage", "note", "addedAt", "fetchedAt", "diagnosis"}
     out = run(cli_env, "remove", PENDING[1], "up_never_added")
     assert out.returncode == 1 and "not known: up_never_added" in out.stderr
     assert [r["id"] for r in json.loads(run(cli_env, "list", "--json").stdout)] == [PENDING[0]]
