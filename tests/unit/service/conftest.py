@@ -32,6 +32,29 @@ def make_uploader(service, fake, **kwargs) -> Uploader:
                     part_transport=fake.transport(), **kwargs)
 
 
+async def upload_cancelled_after_first_part(service, fake, tmp_path):
+    """A 12 MiB file uploaded in 5 MiB parts, one at a time, cancelled once part 1 is sent:
+    (the uploader, the upload's ID, the file's path)."""
+    import asyncio
+
+    from scenario_tui.core.units import MIB
+
+    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
+    uploader = make_uploader(service, fake, concurrency=1)
+    task: asyncio.Task | None = None
+
+    def cancel_after_first(progress) -> None:
+        if progress.parts_done == 1 and task is not None:
+            task.cancel()
+
+    task = asyncio.ensure_future(uploader.upload_file(path, part_size=5 * MIB,
+                                                      on_progress=cancel_after_first))
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (upload_id,) = service.store.ids()
+    return uploader, upload_id, path
+
+
 @pytest.fixture
 def uploader(service, fake) -> Uploader:
     return make_uploader(service, fake)

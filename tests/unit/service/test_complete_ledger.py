@@ -25,7 +25,13 @@ from scenario_tui.service.upload_result import UploadIncompleteError
 from scenario_tui.store import intents
 from scenario_tui.store.intents import Holder, process_start
 from tests.kit import PENDING
-from tests.unit.service.conftest import make_file, make_uploader, no_sleep, part_puts
+from tests.unit.service.conftest import (
+    make_file,
+    make_uploader,
+    no_sleep,
+    part_puts,
+    upload_cancelled_after_first_part,
+)
 
 
 def live_holder(label: str = "scenario-tui complete") -> Holder:
@@ -225,19 +231,7 @@ async def test_a_cancelled_post_keeps_its_sending_entry_and_is_settled_interrupt
 
 async def test_resume_with_another_file_of_the_same_size_is_refused_before_any_put(
         service, fake, tmp_path):
-    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
-    uploader = make_uploader(service, fake, concurrency=1)
-    task: asyncio.Task | None = None
-
-    def cancel_after_first(progress):
-        if progress.parts_done == 1:
-            task.cancel()
-
-    task = asyncio.ensure_future(uploader.upload_file(path, part_size=5 * MIB,
-                                                      on_progress=cancel_after_first))
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    (upload_id,) = service.store.ids()
+    uploader, upload_id, path = await upload_cancelled_after_first_part(service, fake, tmp_path)
     assert service.store.latest_intent(upload_id).state == "interrupted"
     puts = len(part_puts(fake, upload_id))
     other = tmp_path / "other.mp4"

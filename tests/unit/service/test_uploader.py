@@ -4,8 +4,6 @@ loopback."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from scenario_tui.cli.wiring import build_service
@@ -13,7 +11,13 @@ from scenario_tui.core import errors
 from scenario_tui.core.units import MIB
 from scenario_tui.service.local_files import LocalFileError, UnknownKindError
 from scenario_tui.service.uploader import Uploader
-from tests.unit.service.conftest import make_file, make_uploader, no_sleep, part_puts
+from tests.unit.service.conftest import (
+    make_file,
+    make_uploader,
+    no_sleep,
+    part_puts,
+    upload_cancelled_after_first_part,
+)
 
 # --- the journey -------------------------------------------------------------------------------
 
@@ -57,19 +61,7 @@ async def test_loopback_journey_without_injected_transport(server, served_settin
 
 async def test_cancel_after_first_part_then_resume_sends_only_missing_parts(
         service, fake, tmp_path):
-    path = make_file(tmp_path, "clip.mp4", 12 * MIB)
-    uploader = make_uploader(service, fake, concurrency=1)
-    task: asyncio.Task | None = None
-
-    def cancel_after_first(progress):
-        if progress.parts_done == 1:
-            task.cancel()
-
-    task = asyncio.create_task(uploader.upload_file(path, part_size=5 * MIB,
-                                                    on_progress=cancel_after_first))
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    (upload_id,) = service.store.ids()
+    uploader, upload_id, path = await upload_cancelled_after_first_part(service, fake, tmp_path)
     assert service.store.parts_sent(upload_id) == {1: 5 * MIB}
     hint = uploader.interruption.message
     assert f"scenario-tui upload --resume {upload_id} {path}" in hint and "1 of 3" in hint
