@@ -275,6 +275,13 @@ class Store(LedgerVerbs):
         (on any error) none. Returns, in order, whether each ID was still in the store."""
         return self._save_snapshots("save uploads", list(snapshots), fetched_at)
 
+    def record_not_found(self, upload_id: str, checked_at: datetime | None = None) -> bool:
+        """Record that the API answered 404 for ``upload_id`` (its last snapshot is kept; the
+        next answer clears it). False when the ID is no longer in the store."""
+        at = to_iso(checked_at or self._clock())
+        return self._run("save an upload", lambda c: uploads.mark_not_found(c, upload_id, at),
+                         write=True)
+
     def set_note(self, upload_id: str, note: str, *, log: bool = False,
                  profile: str | None = None) -> bool:
         """Replace the note of an upload. Returns False (nothing written, nothing logged) when
@@ -287,11 +294,14 @@ class Store(LedgerVerbs):
 
     def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
                   profile: str | None = None, http_status: int | None = None,
-                  message: str | None = None) -> ActivityEvent:
-        """Append one entry to the activity log (which is never updated or pruned here)."""
+                  message: str | None = None,
+                  upload_ids: Sequence[str] | None = None) -> ActivityEvent:
+        """Append one entry to the activity log (which is never updated or pruned here).
+        ``upload_ids``: the uploads a bulk entry (no ``upload_id``) touched."""
         at = self._now()
         return self._run("log activity", lambda c: activity.append(
-            c, at, profile, upload_id, action, outcome, http_status, message), write=True)
+            c, at, profile, upload_id, action, outcome, http_status, message, upload_ids),
+            write=True)
 
     def events(self, *, limit: int = 200,
                upload_id: str | None = None) -> builtins.list[ActivityEvent]:

@@ -40,7 +40,8 @@ def add(c: sqlite3.Connection, wanted: list[str], note: str, now: str,
                       [(i, base + n, note, now) for n, i in enumerate(new, start=1)])
         c.execute("UPDATE counters SET value = ? WHERE name = 'upload_seq'", (base + len(new),))
         if by is not None:
-            activity.append(c, by.at, by.profile, None, "add", "ok", None, f"{len(new)} added")
+            activity.append(c, by.at, by.profile, None, "add", "ok", None, f"{len(new)} added",
+                            new)
     return AddResult(added=new, existing=[i for i in wanted if i in found])
 
 
@@ -60,7 +61,7 @@ def remove(c: sqlite3.Connection, wanted: list[str],
 
 def restore(c: sqlite3.Connection, values: list[tuple], by: LoggedBy | None = None) -> int:
     """Put back rows (``row_values`` of each) exactly, replacing any row with the same ID."""
-    c.executemany(f"INSERT OR REPLACE INTO uploads ({COLUMNS}) VALUES ({marks(range(12))})",
+    c.executemany(f"INSERT OR REPLACE INTO uploads ({COLUMNS}) VALUES ({marks(range(13))})",
                   values)
     if values:
         c.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'upload_seq'",
@@ -109,8 +110,15 @@ def save_snapshots(c: sqlite3.Connection, rows: list[tuple]) -> list[bool]:
     """Store ``snapshot_values`` rows; whether each upload was still there."""
     return [c.execute(
         "UPDATE uploads SET snapshot = ?, fetched_at = ?, status = ?, file_name = ?, kind = ?,"
-        " file_size = ?, updated_at = ?, error_message = ? WHERE id = ?", row,
+        " file_size = ?, updated_at = ?, error_message = ?, not_found_at = NULL WHERE id = ?", row,
     ).rowcount > 0 for row in rows]
+
+
+def mark_not_found(c: sqlite3.Connection, upload_id: str, checked_at: str) -> bool:
+    """Record that the API answered 404 for ``upload_id`` at ``checked_at``; False when the
+    upload is not in the store. Its last snapshot (if any) is kept."""
+    return c.execute("UPDATE uploads SET not_found_at = ? WHERE id = ?",
+                     (checked_at, upload_id)).rowcount > 0
 
 
 def set_note(c: sqlite3.Connection, upload_id: str, note: str,

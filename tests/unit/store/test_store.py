@@ -93,17 +93,18 @@ def test_owner_only_modes_hold_even_under_a_strict_umask(tmp_path: Path) -> None
 
 def test_migrations_are_recorded_and_not_reapplied_on_reopen(path: Path) -> None:
     with Store.open(path, clock=Clock()) as first:
-        assert first.schema_version == len(MIGRATIONS) == 3
+        assert first.schema_version == len(MIGRATIONS) == 4
     raw = sqlite3.connect(path)
     applied = raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall()
     raw.close()
-    assert [name for name, _ in applied] == ["0001_initial", "0002_parts", "0003_intents"]
+    assert [name for name, _ in applied] == ["0001_initial", "0002_parts", "0003_intents",
+                                              "0004_not_found_and_bulk_ids"]
     assert all(at.startswith("2026-01-02T03:04:") and at.endswith("Z") for _, at in applied)
 
     later = Clock()
     later.now += timedelta(days=30)
     with Store.open(path, clock=later) as second:
-        assert second.schema_version == 3
+        assert second.schema_version == 4
     raw = sqlite3.connect(path)
     again = raw.execute("SELECT name, applied_at FROM migrations ORDER BY name").fetchall()
     assert again == applied
@@ -118,10 +119,10 @@ def test_older_store_is_upgraded_keeping_its_rows(path: Path, monkeypatch) -> No
         old.add(["up_old"], note="kept")
         assert old.schema_version == 1
     monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
-    with pytest.raises(StoreVersionError, match="needs 3"):
+    with pytest.raises(StoreVersionError, match="needs 4"):
         Store.open(path, read_only=True)
     with Store.open(path) as new:
-        assert new.schema_version == 3
+        assert new.schema_version == 4
         assert new.get("up_old").note == "kept"
         new.record_part("up_old", 1, 10)
         assert new.parts_sent("up_old") == {1: 10}
@@ -135,7 +136,7 @@ def test_newer_schema_is_refused_and_file_untouched(path: Path) -> None:
     before = fingerprint(path)
     with pytest.raises(StoreVersionError) as caught:
         Store.open(path)
-    assert "newer scenario-tui (schema 7, this version knows 3)" in caught.value.message
+    assert "newer scenario-tui (schema 7, this version knows 4)" in caught.value.message
     assert "--store" in caught.value.message
     assert fingerprint(path) == before
 
@@ -510,3 +511,34 @@ def test_a_rows_snapshot_is_parsed_only_when_read(store: Store, path: Path) -> N
         raw.execute("UPDATE uploads SET snapshot = ? WHERE id = 'up_1'", ('["a list"]',))
     assert store.get("up_2").snapshot is None and store.get("up_2").upload is None
     assert store.get("up_1").snapshot is None
+
+
+def test_not_found_is_recorded_kept_with_the_snapshot_and_cleared_by_an_answer(
+        store: Store) -> None:
+    store.add(["up_a", "up_b"])
+    store.record_snapshot("up_a", snapshot("up_a"))
+    checked = datetime(2026, 3, 4, 10, 2, tzinfo=timezone.utc)
+    assert store.record_not_found("up_a", checked) is True
+    assert store.record_not_found("up_gone", checked) is False
+    row = store.get("up_a")
+    assert row.not_found_at == "2026-03-04T10:02:00.000Z" and row.status == "pending"
+    assert store.get("up_b").not_found_at is None
+    store.record_snapshot("up_a", snapshot("up_a", "validated"))
+    assert store.get("up_a").not_found_at is None
+    removed = store.remove(["up_b"])
+    store.record_not_found("up_a", checked)
+    store.restore(removed)
+    assert [r.not_found_at for r in store.list(sort="id", descending=False)] == [
+        "2026-03-04T10:02:00.000Z", None]
+
+
+def test_bulk_entries_keep_the_ids_they_touched(store: Store) -> None:
+    store.add(["up_a", "up_b", "up_a"], log=True, profile="p")
+    entry = store.log_event(action="complete", outcome="ok", message="2 sent",
+                            upload_ids=["up_b", "up_a"])
+    assert entry.upload_ids == ("up_b", "up_a") and entry.actor is None
+    newest, added = store.events(limit=2)
+    assert newest == entry
+    assert added.action == "add" and added.upload_ids == ("up_a", "up_b")
+    single = store.log_event(action="note", outcome="ok", upload_id="up_a")
+    assert store.events(limit=1) == [single] and single.upload_ids is None
