@@ -67,5 +67,5 @@ def append_each(c: sqlite3.Connection, at: str, profile: str | None, upload_ids:
 def newest(c: sqlite3.Connection, limit: int, upload_id: str | None) -> list[ActivityEvent]:
     """The newest ``limit`` entries, newest first, only those of ``upload_id`` unless None."""
     where, params = (" WHERE upload_id = ?", [upload_id]) if upload_id is not None else ("", [])
-    return [ActivityEvent(*row[:8], ids_from_json(row[8]), row[9]) for row in c.execute(
+    return [ActivityEvent._make((*row[:8], ids_from_json(row[8]), row[9])) for row in c.execute(
         f"SELECT {_COLUMNS} FROM activity{where} ORDER BY id DESC LIMIT ?", (*params, limit))]
