@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: the columns of ``uploads`` in the order of KnownUpload's fields
 COLUMNS = ("id, note, added_at, snapshot, fetched_at, status, file_name, kind, file_size, "
-           "updated_at, error_message, not_found_at, seq")
+           "updated_at, error_message, not_found_at, note_by, seq")
 #: the same, without reading the snapshot's text (a page of the list shows only columns)
 COLUMNS_NO_SNAPSHOT = COLUMNS.replace("snapshot", "NULL")
 
@@ -43,6 +43,8 @@ class KnownUpload:
     error_message: str | None
     #: when the API last answered 404 for this ID (None once it answers again, or never)
     not_found_at: str | None
+    #: who wrote the note (the database user, in a team store; None in a local store)
+    note_by: str | None
     seq: int
 
     @property
@@ -96,7 +98,8 @@ def row_values(upload: KnownUpload) -> tuple:
     """The values of ``COLUMNS`` that store ``upload`` exactly as it was read."""
     return (upload.id, upload.note, upload.added_at, upload.snapshot_json, upload.fetched_at,
             upload.status, upload.file_name, upload.kind, upload.file_size, upload.updated_at,
-            upload.error_message, upload.not_found_at, upload.seq)
+            upload.error_message, upload.not_found_at,
+            upload.note_by, upload.seq)
 
 
 def snapshot_values(upload_id: str, snapshot: dict[str, Any], fetched_at: str) -> tuple:

@@ -85,9 +85,11 @@ CREATE TABLE upload_files (
 );
 """),
     # when the API last answered 404 for an upload (cleared by the next answer); the IDs a bulk
-    # activity entry touched (a JSON list), and who acted (a team store fills it in itself)
+    # activity entry touched (a JSON list), and who acted and who wrote a note (a team store
+    # fills those in itself; a local store leaves them empty)
     ("0004_not_found_and_bulk_ids", """
 ALTER TABLE uploads ADD COLUMN not_found_at TEXT;
+ALTER TABLE uploads ADD COLUMN note_by TEXT;
 ALTER TABLE activity ADD COLUMN upload_ids TEXT;
 ALTER TABLE activity ADD COLUMN actor TEXT;
 """),

@@ -61,7 +61,7 @@ def remove(c: sqlite3.Connection, wanted: list[str],
 
 def restore(c: sqlite3.Connection, values: list[tuple], by: LoggedBy | None = None) -> int:
     """Put back rows (``row_values`` of each) exactly, replacing any row with the same ID."""
-    c.executemany(f"INSERT OR REPLACE INTO uploads ({COLUMNS}) VALUES ({marks(range(13))})",
+    c.executemany(f"INSERT OR REPLACE INTO uploads ({COLUMNS}) VALUES ({marks(range(14))})",
                   values)
     if values:
         c.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'upload_seq'",
