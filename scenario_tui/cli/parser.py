@@ -22,7 +22,9 @@ GLOBAL_FLAGS: dict[str, tuple[Callable[[str], Any] | None, str]] = {
     "--profile": (str, "named profile from the config file"),
     "--base-url": (str, "API base URL (env SCENARIO_BASE_URL)"),
     "--project-id": (str, "projectId sent with every call"),
-    "--store": (str, "path of the local store file"),  # checked (not empty) with the rest
+    # checked (not empty; a URL without a password) with the rest
+    "--store": (str, "the store: a local file's path, or a team store's "
+                     "postgresql://USER@HOST/DB (env SCENARIO_TUI_STORE)"),
     "--new-store": (None, "let the TUI create a --store file that does not exist yet (add, "
                           "upload, import and complete create one anyway)"),
     "--read-only": (None, "refuse every mutation"),
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # the subcommands' modules load here, not with this one: the TUI's start-up parses its
     # arguments without them (``tui_only_args``)
-    from scenario_tui.cli.commands import app, transfers, triage, uploads
+    from scenario_tui.cli.commands import app, team, transfers, triage, uploads
 
     flags = _global_flags()
     parser = argparse.ArgumentParser(
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    for module in (app, uploads, triage, transfers):
+    for module in (app, uploads, triage, transfers, team):
         module.add_commands(cmd)
     return parser
 

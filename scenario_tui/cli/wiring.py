@@ -12,16 +12,22 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from scenario_tui.core.config import Settings
     from scenario_tui.service.uploads import UploadService
-    from scenario_tui.store.sqlite import Store
+    from scenario_tui.store.protocol import StoreProtocol
+
+TEAM_EXTRA_HINT = "pip install 'scenario-tui[team]'"
 
 
 def open_store(settings: Settings, *, verify: bool = True, warn: bool = True,
-               must_exist: bool = False) -> Store:
-    """The local store at ``settings.store_path`` (``verify=False``: see ``Store.open``). One in
+               must_exist: bool = False) -> StoreProtocol:
+    """The store of ``settings``: the team store at ``settings.store_url`` when one is set, else
+    the local store at ``settings.store_path`` (``verify=False``: see ``Store.open``). One in
     a directory this process cannot write is opened read-only: ``warn`` says so on stderr.
-    A missing store is created (``warn``: "new empty store created at ..." on stderr), unless
-    ``must_exist`` (the read commands: a mistyped ``--store`` must not read as "no uploads"),
-    which raises StoreError instead."""
+    A missing local store is created (``warn``: "new empty store created at ..." on stderr),
+    unless ``must_exist`` (the read commands: a mistyped ``--store`` must not read as "no
+    uploads"), which raises StoreError instead. A team store is never created here: its schema
+    comes from ``scenario-tui team init``."""
+    if settings.store_url:
+        return open_team_store(settings.store_url, read_only=settings.read_only)
     from scenario_tui.store.sqlite import Store
 
     existed = store_exists(settings)
@@ -38,8 +44,42 @@ def open_store(settings: Settings, *, verify: bool = True, warn: bool = True,
     return store
 
 
+def open_team_store(url: str, *, read_only: bool = False) -> StoreProtocol:
+    """The PostgreSQL store at ``url`` (psycopg is imported only here, on first use)."""
+    return _team_module("store").PostgresStore.open(url, read_only=read_only)
+
+
+def _team_module(name: str) -> Any:
+    """``scenario_tui.store.postgres.<name>``, or a StoreError naming the extra to install."""
+    import importlib
+
+    from scenario_tui.core.errors import StoreError
+
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        raise StoreError(f"A team store (postgresql://...) needs the 'team' extra: "
+                         f"{TEAM_EXTRA_HINT}.", title="Team store support not installed") from None
+    return importlib.import_module(f"scenario_tui.store.postgres.{name}")
+
+
+def init_team_store(url: str) -> Any:
+    """Create or migrate the team store's schema at ``url`` (``team init``)."""
+    return _team_module("team").init_schema(url)
+
+
 def store_exists(settings: Settings) -> bool:
-    return settings.store_path.expanduser().exists()
+    """Whether the store is there (a team store: the server says so when it is opened)."""
+    return bool(settings.store_url) or settings.store_path.expanduser().exists()
+
+
+def store_name(settings: Settings) -> str:
+    """The store as it may be printed: a path, or a database URL without its password."""
+    if settings.store_url:
+        from scenario_tui.core.store_url import safe_url
+
+        return safe_url(settings.store_url)
+    return str(settings.store_path.expanduser().absolute())
 
 
 def missing_store_error(settings: Settings, hint: str = "") -> Exception:
@@ -53,7 +93,7 @@ def missing_store_error(settings: Settings, hint: str = "") -> Exception:
         title="No local store")
 
 
-def read_only_store_warning(store: Store, settings: Settings) -> str | None:
+def read_only_store_warning(store: StoreProtocol, settings: Settings) -> str | None:
     """What to tell the user when the store could only be opened read-only (None otherwise)."""
     if not store.read_only or settings.read_only:
         return None
@@ -61,7 +101,7 @@ def read_only_store_warning(store: Store, settings: Settings) -> str | None:
             "be read, and anything that writes to it (add, remove, notes, complete) will fail.")
 
 
-def build_service(settings: Settings, *, transport=None, store: Store | None = None,
+def build_service(settings: Settings, *, transport=None, store: StoreProtocol | None = None,
                   sleep=None, holder_label: str | None = None,
                   must_exist: bool = False) -> UploadService:
     """Build the store (unless given), API client and service for ``settings`` (transport

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from scenario_tui.core.auth_source import choose_credentials
 from scenario_tui.core.errors import ConfigError
+from scenario_tui.core.store_url import ENV_STORE, has_password, is_database_url, safe_url
 from scenario_tui.core.ticket import DEFAULT_ID_PATTERN, id_shape
 
 DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
@@ -85,6 +86,8 @@ class Settings(NamedTuple):
     jwt: str | None = None
     custom_headers: Mapping[str, str] = MappingProxyType({})
     store_path: Path = Path("uploads.db")
+    #: a team store (``postgresql://...``, never with a password), used instead of store_path
+    store_url: str | None = None
     config_path: Path | None = None
     read_only: bool = False
     allow_insecure_http: bool = False
@@ -147,6 +150,17 @@ def config_file(env: Mapping[str, str]) -> Path:
 def default_store_path(env: Mapping[str, str], profile: str) -> Path:
     name = "uploads.db" if profile == DEFAULT_PROFILE else f"uploads-{profile}.db"
     return data_dir(env) / name
+
+
+def _check_store_url(url: str) -> str:
+    """A team store's URL, refused when it holds a password (libpq's own sources give it)."""
+    if has_password(url):
+        raise ConfigError(
+            f"The store URL {safe_url(url)} holds a password. Remove it from the URL and give it "
+            "the way PostgreSQL's own tools take it: PGPASSWORD, ~/.pgpass or a service file "
+            "(PGSERVICEFILE). A password in a URL shows in the process list and in files.",
+            title="Password in the store URL")
+    return url.strip()
 
 
 def parse_custom_headers(raw: str | None) -> dict[str, str]:
@@ -352,8 +366,11 @@ def load_settings(
     base_url = check_base_url(
         str(pick("base_url", ENV_BASE_URL) or DEFAULT_BASE_URL), allow_insecure_http=allow_http
     )
-    store = flags.get("store") or table.get("store")
-    store_path = Path(store).expanduser() if store else default_store_path(env, profile)
+    store = flags.get("store") or env.get(ENV_STORE) or table.get("store")
+    store_url = _check_store_url(os.fspath(store)) if store and is_database_url(
+        os.fspath(store)) else None
+    store_path = (Path(store).expanduser() if store and not store_url
+                  else default_store_path(env, profile))
     # the profile's own credentials win over the environment's (``auth_source``)
     auth = choose_credentials(table, env, {"api_key": ENV_API_KEY, "api_secret": ENV_API_SECRET,
                                            "jwt": ENV_JWT})
@@ -367,6 +384,7 @@ def load_settings(
         auth_source=auth.source,
         custom_headers=_check_custom_headers(parse_custom_headers(env.get(ENV_CUSTOM_HEADERS))),
         store_path=store_path,
+        store_url=store_url,
         config_path=path,
         read_only=bool(flags.get("read_only", False)),
         id_pattern=id_shape(table.get("id_pattern", DEFAULT_ID_PATTERN)).pattern,

@@ -35,6 +35,11 @@ class StoreProtocol(Protocol):
 
     def close(self) -> None: ...
 
+    def verify(self) -> None:
+        """Check the store's integrity (a local file: every page), raising StoreCorruptError;
+        a team store has nothing to check here (the server keeps its pages)."""
+        ...
+
     # --- uploads ---------------------------------------------------------------------------
 
     # with ``log``, these four write their activity log entries in their own transaction
