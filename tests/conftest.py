@@ -13,6 +13,15 @@ from scenario_tui.cli.wiring import build_service
 from scenario_tui.core.config import Settings
 from scenario_tui.fake.scenario import FakeScenario
 from scenario_tui.fake.server import serve
+from tests.pg_cluster import (
+    TEMPLATE,
+    Cluster,
+    ClusterError,
+    find_bindir,
+    unavailable,
+    why_unavailable,
+)
+from tests.pg_cluster import migrate as migrate_team_schema
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +29,9 @@ def _isolated_dirs(tmp_path, monkeypatch):
     """Never touch the real user's config or data."""
     monkeypatch.setenv("SCENARIO_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SCENARIO_TUI_CONFIG", str(tmp_path / "config.toml"))
+    # copies go out with OSC 52 only: never into the tmux the tests may run in, never a dialog
+    # (tests/tui/test_clipboard.py sets the other routes itself)
+    monkeypatch.setenv("SCENARIO_TUI_CLIPBOARD", "osc52")
     for name in ("SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET", "SCENARIO_SDK_JWT",
                  "SCENARIO_BASE_URL", "SCENARIO_PROJECT_ID", "SCENARIO_TUI_PROFILE",
                  "SCENARIO_CUSTOM_HEADERS"):
@@ -109,3 +121,52 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+# --- PostgreSQL (tests/pg_cluster.py): a real server, started by the first test that needs it --
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that uses the cluster carries the ``postgres`` marker (``-m "not postgres"``
+    then never starts it), whether or not it says so itself."""
+    for item in items:
+        if "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One PostgreSQL cluster for the session (skipped, or failed where required, when this
+    machine cannot run one); stopped and removed at the end."""
+    bindir = find_bindir()
+    reason = why_unavailable(bindir)
+    if reason is not None or bindir is None:
+        unavailable(reason or "no PostgreSQL server binaries")
+    try:
+        cluster = Cluster.start(bindir, prefix="stpg-")
+    except ClusterError as exc:
+        pytest.fail(f"the test PostgreSQL cluster did not start: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster) -> str:
+    """The template database: the team store's schema, migrated once for the session."""
+    return pg_cluster.make_template(TEMPLATE, migrate_team_schema)
+
+
+@pytest.fixture
+def pg_url(pg_cluster, pg_template):
+    """A fresh database holding the migrated schema (a copy of the template), for this test."""
+    name = pg_cluster.create_database(pg_template)
+    yield pg_cluster.url(name)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def pg_empty_url(pg_cluster):
+    """A fresh database without the schema (for ``team init``)."""
+    name = pg_cluster.create_database()
+    yield pg_cluster.url(name)
+    pg_cluster.drop_database(name)

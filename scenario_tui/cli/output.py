@@ -87,4 +87,65 @@ def known_to_json(row) -> dict[str, Any]:
         "note": row.note,
         "addedAt": row.added_at,
         "fetchedAt": row.fetched_at,
+        "notFoundAt": row.not_found_at,
     }
+
+
+#: what an OS error on an output file means, said plainly
+_WRITE_REASONS = {
+    "ENOSPC": "the disk is full", "EDQUOT": "the disk quota is used up",
+    "EACCES": "permission denied", "EPERM": "permission denied",
+    "EROFS": "the file system is read-only", "ENAMETOOLONG": "the name is too long",
+    "EFBIG": "the file is too large for this file system",
+}
+
+
+def write_file_atomically(path: str, text: str) -> str:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all: into a temporary file beside it,
+    synced, then renamed over it (an existing file keeps its permissions). Returns the path
+    written; any failure is an ``OutputFileError`` saying why, with nothing left behind."""
+    import errno
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from scenario_tui.core.errors import OutputFileError
+    from scenario_tui.core.inert import inert_text
+
+    target = Path(path).expanduser()
+    shown = inert_text(str(target), one_line=True, limit=300)
+    if target.is_dir():
+        raise OutputFileError(f"{shown} is a directory: give a file name (for example "
+                              f"{inert_text(str(target / 'summary.txt'), one_line=True)}).")
+    if not target.parent.is_dir():
+        parent = inert_text(str(target.parent), one_line=True, limit=300)
+        raise OutputFileError(f"Cannot write {shown}: the directory {parent} does not exist. "
+                              "Nothing was written.")
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    temporary: str | None = None
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as exc:
+        name = errno.errorcode.get(exc.errno or 0, "")
+        reason = _WRITE_REASONS.get(name) or (exc.strerror or "it failed").lower()
+        raise OutputFileError(f"Cannot write {shown}: {reason}. Nothing was written.") from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+    return str(target)

@@ -97,8 +97,11 @@ def read_only_store_warning(store: StoreProtocol, settings: Settings) -> str | N
     """What to tell the user when the store could only be opened read-only (None otherwise)."""
     if not store.read_only or settings.read_only:
         return None
-    return (f"{store.path.parent} is not writable, so the local store is open read-only: it can "
-            "be read, and anything that writes to it (add, remove, notes, complete) will fail.")
+    import os.path
+
+    return (f"{os.path.dirname(store.location)} is not writable, so the local store is open "
+            "read-only: it can be read, and anything that writes to it (add, remove, notes, "
+            "complete) will fail.")
 
 
 def build_service(settings: Settings, *, transport=None, store: StoreProtocol | None = None,
@@ -128,7 +131,7 @@ def build_service(settings: Settings, *, transport=None, store: StoreProtocol | 
         kwargs["holder_label"] = holder_label
     return UploadService(
         client, store, profile=settings.profile, read_only=settings.read_only,
-        follow_timeout=settings.follow_timeout, **kwargs
+        follow_timeout=settings.follow_timeout, claim_minutes=settings.claim_minutes, **kwargs
     )
 
 

@@ -61,11 +61,13 @@ _TUNING_KEYS = {
     "timeout": float, "connect_timeout": float, "max_retries": int,
     "refresh_concurrency": int, "startup_refresh_cap": int,
     "poll_min_seconds": float, "poll_max_seconds": float, "follow_timeout": float,
+    "watch_interval": float, "watch": bool, "claim_minutes": float,
 }
 #: (smallest, largest) a tuning setting may take. Unlisted: a float is a duration in seconds,
 #: more than 0 and at most a week; an int is a count from 0 to a million. Floats must be finite.
 _TUNING_BOUNDS: dict[str, tuple[float, float]] = {
     "max_retries": (0, 100), "refresh_concurrency": (1, 1000),
+    "claim_minutes": (1, 24 * 60),
 }
 _MAX_SECONDS = 7 * 24 * 3600.0
 _MAX_COUNT = 1_000_000
@@ -88,6 +90,8 @@ class Settings(NamedTuple):
     store_path: Path = Path("uploads.db")
     #: a team store (``postgresql://...``, never with a password), used instead of store_path
     store_url: str | None = None
+    #: how long a claim (``t``, ``scenario-tui claim``) lasts unless renewed, in minutes
+    claim_minutes: float = 30.0
     config_path: Path | None = None
     read_only: bool = False
     allow_insecure_http: bool = False
@@ -100,6 +104,8 @@ class Settings(NamedTuple):
     poll_min_seconds: float = 1.0
     poll_max_seconds: float = 10.0
     follow_timeout: float = DEFAULT_FOLLOW_TIMEOUT
+    watch: bool = True  # the TUI re-reads unfinished uploads in the background (tui.watch) ...
+    watch_interval: float = 30.0  # ... this often at first, less often while nothing changes
     #: the regex a word of a pasted ticket must match to be taken as an ID (``core.ticket``)
     id_pattern: str = DEFAULT_ID_PATTERN
     #: which credentials are in use and where they come from (never their values)
@@ -246,8 +252,8 @@ def _check_tuning(key: str, kind: type, value: Any, where: str) -> float | int:
     """``value`` of the tuning setting ``key`` (a float: seconds; an int: a count) within its
     bounds (``_TUNING_BOUNDS``): finite, of the right type, never negative or zero seconds."""
     is_number = isinstance(value, (int, float)) if kind is float else isinstance(value, int)
-    if isinstance(value, bool) or not is_number:
-        wanted = "a number" if kind is float else "a whole number"
+    if isinstance(value, bool) != (kind is bool) or not is_number:  # a switch: ``watch = false``
+        wanted = {float: "a number", int: "a whole number"}.get(kind, "true or false")
         raise ConfigError(f"Setting {key!r} ({where}) must be {wanted}, not {_kind(value)}: "
                           f"{value!r}.")
     number = kind(value)

@@ -180,10 +180,10 @@ def diagnose(
 
 
 def diagnose_row(row: Any, now: datetime | None = None, upload: Any = None,
-                 follow: Any = None, not_found_at: str | None = None) -> Diagnosis:
+                 follow: Any = None) -> Diagnosis:
     """The diagnosis of a known upload (the store's row), with its full answer (``upload``) and
-    job (``follow``, a FollowThrough) when they are at hand: the list has only the row.
-    ``not_found_at``: when the API last answered 404 for it."""
+    job (``follow``, a FollowThrough) when they are at hand: the list has only the row. A row
+    whose last read answered 404 (its ``not_found_at``) reads "not found", whatever it held."""
     created = updated = None
     expiries: list[str | None] = []
     status = getattr(row, "status", None)
@@ -206,7 +206,7 @@ def diagnose_row(row: Any, now: datetime | None = None, upload: Any = None,
     return diagnose(
         status, now=now, created_at=created, updated_at=updated, part_expiries=expiries,
         error_message=error, fetched_at=getattr(row, "fetched_at", None) if row else "known",
-        not_found_at=not_found_at,
+        not_found_at=getattr(row, "not_found_at", None),
         job_status=getattr(job, "status", None), job_error=getattr(meta, "error", None),
         job_hint=getattr(meta, "hint", None),
     )
@@ -214,25 +214,30 @@ def diagnose_row(row: Any, now: datetime | None = None, upload: Any = None,
 
 #: the statuses the count line names, in this order (any other is counted as "other")
 COUNTED = ("pending", "validating", "complete", "validated", "imported", "failed")
+#: the count line's word (and the list's status) for an upload whose last read answered 404
+NOT_FOUND = "not found"
 #: the statuses a row can be stuck in (judged from the store's columns alone)
 STUCK_STATUSES = ("pending", "validating", "complete")
 
 
 def count_line(counts: dict[str, int], stuck: int) -> str:
-    """``2 stuck · 3 pending · 1 validating · 2 failed`` from uploads counted by status (the
-    key "other" for the rest) and how many of them are stuck (first: the line is cut on the
-    right in a narrow terminal); "No uploads" for none."""
+    """``2 stuck · 1 not found · 3 pending · 1 validating · 2 failed`` from uploads counted
+    by status (the key "other" for the rest) and how many of them are stuck (the problems
+    first: the line is cut on the right in a narrow terminal); "No uploads" for none."""
     parts = [f"{stuck} stuck"] if stuck else []
-    parts += [f"{counts[word]} {word}" for word in (*COUNTED, "other") if counts.get(word)]
+    parts += [f"{counts[word]} {word}" for word in (NOT_FOUND, *COUNTED, "other")
+              if counts.get(word)]
     return " · ".join(parts) or "No uploads"
 
 
 def count_rows(rows: Iterable[Any], now: datetime | None = None) -> tuple[dict[str, int], int]:
-    """(counts by status, stuck) of the rows, for ``count_line``."""
+    """(counts by status, stuck) of the rows, for ``count_line``; a row that answered 404
+    counts as "not found", whatever status it had before."""
     counts: dict[str, int] = {}
     stuck = 0
     for row in rows:
-        word = row.status if row.status in COUNTED else "other"
+        word = (NOT_FOUND if getattr(row, "not_found_at", None)
+                else row.status if row.status in COUNTED else "other")
         counts[word] = counts.get(word, 0) + 1
         stuck += diagnose_row(row, now).stuck
     return counts, stuck

@@ -41,6 +41,13 @@ class ReadOnlyError(ScenarioTuiError):
     title = "Read-only mode"
 
 
+class OutputFileError(ScenarioTuiError):
+    """A file the user asked for (``--output``) could not be written; nothing was left half
+    written."""
+
+    title = "Cannot write the file"
+
+
 class UploadGoneError(ScenarioTuiError):
     """The upload is no longer in the local list (another window or process removed it), so
     what was asked of it was not done."""
@@ -69,6 +76,29 @@ class StoreLockedError(StoreError):
 
 class StoreWriteError(StoreError):
     title = "Cannot write the local store"
+
+
+# a team store (PostgreSQL): each names the cause and the database, never the password
+
+
+class TeamStoreUnreachableError(StoreError):
+    title = "Team store unreachable"
+
+
+class TeamStoreAuthError(StoreError):
+    title = "Team store: wrong password"
+
+
+class TeamStoreMissingError(StoreError):
+    title = "Team store: database missing"
+
+
+class TeamStoreRightsError(StoreError):
+    title = "Team store: no rights"
+
+
+class TeamStoreConnectionLostError(StoreError):
+    title = "Team store connection lost"
 
 
 # --- the API -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from scenario_tui.core.diagnosis import diagnose_row
+from scenario_tui.core.diagnosis import NOT_FOUND, diagnose_row
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import strip_query, strip_upload_urls, strip_urls
 from scenario_tui.core.timestamps import parse_time
@@ -27,6 +27,7 @@ STATUS_SYMBOLS = {
     "validated": "◑",
     "imported": "●",
     "failed": "✗",
+    NOT_FOUND: "⊘",  # not an API status: the last read of the upload answered 404
     None: "?",
 }
 
@@ -68,6 +69,37 @@ def status_label(status: str | None) -> str:
     """Status as a symbol and a word: readable without colour."""
     symbol = STATUS_SYMBOLS.get(status, "◇")
     return f"{symbol} {inert_text(status, one_line=True, limit=16) if status else 'unknown'}"
+
+
+def row_status(row) -> str | None:
+    """The status a known upload is shown with (the list, ``list``, the ``Y`` summary): "not
+    found" when its last read answered 404, else its last-known status (None: never fetched)."""
+    return NOT_FOUND if getattr(row, "not_found_at", None) else row.status
+
+
+def summary_line(row, now: datetime | None = None) -> str:
+    """One upload as the ``Y`` summary (and ``scenario-tui summary``) writes it, for a ticket:
+    ``ID | status | file | size | diagnosis -> next step | note: ...``."""
+    parts = [row.id, row_status(row) or "unknown", row.file_name or "",
+             human_size(row.file_size), diagnose_row(row, now).full]
+    if row.note:
+        parts.append(f"note: {row.note}")
+    return " | ".join(inert_text(part, one_line=True) for part in parts if part)
+
+
+def summary_text(rows, now: datetime | None = None) -> str:
+    """The plain-text summary of several uploads: a line each (``summary_line``)."""
+    return "\n".join(summary_line(row, now) for row in rows)
+
+
+def event_uploads(event) -> str | None:
+    """What an activity log entry touched, in a word: its upload's ID, or for a bulk entry
+    (``upload_ids``) how many ("15 uploads"; the log screen and ``log --json`` list them)."""
+    upload_id = getattr(event, "upload_id", None)
+    ids = getattr(event, "upload_ids", None)
+    if upload_id is None and ids is not None:
+        return ids[0] if len(ids) == 1 else plural(len(ids), "upload")
+    return upload_id
 
 
 def plural(count: int, word: str) -> str:
@@ -164,7 +196,10 @@ def upload_sections(
         local.add("Note", _text(row.note, 1000))
         local.add("Added", when(row.added_at, now))
         local.add("Fetched", when(row.fetched_at, now) if row.fetched_at else "never")
+        local.add("Answered 404", when(getattr(row, "not_found_at", None), now))
         sections.append(local)
+        if upload is None and getattr(row, "not_found_at", None):  # what it means, on top
+            sections.insert(0, diagnosis_section(row, None, now))
     if upload is not None:
         state = Section("Status")
         state.add("Status", status_label(upload.status))
@@ -225,10 +260,9 @@ def upload_sections(
     return sections
 
 
-def diagnosis_section(row, upload: Upload | None, now: datetime, follow=None,
-                      not_found_at: str | None = None) -> Section:
+def diagnosis_section(row, upload: Upload | None, now: datetime, follow=None) -> Section:
     """What is wrong and what to do next (core.diagnosis), for the top of the details."""
-    found = diagnose_row(row, now, upload=upload, follow=follow, not_found_at=not_found_at)
+    found = diagnose_row(row, now, upload=upload, follow=follow)
     section = Section("Diagnosis")
     section.add("Why", found.text)
     section.add("Next", found.next_step)
@@ -322,6 +356,7 @@ def to_public_json(row, upload: Upload | None, found) -> dict[str, Any]:
         "note": row.note if row is not None else None,
         "addedAt": row.added_at if row is not None else None,
         "fetchedAt": row.fetched_at if row is not None else None,
+        "notFoundAt": getattr(row, "not_found_at", None),
         "upload": public_upload_json(upload) if upload is not None else None,
     }
     if found is not None:

@@ -16,15 +16,35 @@ from scenario_tui.core import errors
 from scenario_tui.core.config import DEFAULT_FOLLOW_TIMEOUT, DEFAULT_REFRESH_CONCURRENCY
 from scenario_tui.core.ids import ParsedIds, parse_ids
 from scenario_tui.core.redact import scrub
+from scenario_tui.service.bulk_complete import BulkComplete
 from scenario_tui.service.bulk_refresh import RefreshWindow, ResultCallback, SnapshotBatch
+from scenario_tui.service.claims import ClaimDesk
 from scenario_tui.service.completion import CompleteResult, complete_once
 from scenario_tui.service.follow import UpdateCallback, follow_upload
 from scenario_tui.service.ledger import DEFAULT_LABEL, IntentLedger
+from scenario_tui.store.claims import DEFAULT_CLAIM_MINUTES
 from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.rows import AddResult, KnownUpload
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Asset, Job, Upload
+
+
+NOTE_SHOWN = 120  # characters of each note a "note" log entry keeps
+
+
+def note_change(old: str, new: str) -> str:
+    """A note change as the activity log keeps it: ``"old" -> "new"``, each quoted (``\\`` and
+    ``"`` escaped), on one line, scrubbed of secrets before it is cut with "…" past
+    ``NOTE_SHOWN`` characters (a secret cut in half would no longer be recognised)."""
+
+    def quoted(text: str) -> str:
+        text = scrub(" ".join((text or "").split()))
+        if len(text) > NOTE_SHOWN:
+            text = text[: NOTE_SHOWN - 1] + "…"
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return f"{quoted(old)} -> {quoted(new)}"
 
 
 @dataclass
@@ -62,6 +82,7 @@ class UploadService:
         follow_timeout: float = DEFAULT_FOLLOW_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         holder_label: str = DEFAULT_LABEL,
+        claim_minutes: float = DEFAULT_CLAIM_MINUTES,
     ) -> None:
         self.client = client
         self.store = store
@@ -69,6 +90,9 @@ class UploadService:
         #: this process's intents (``service.ledger``); the label names us to other processes
         self.ledger = IntentLedger(store, profile, holder_label)
         self.read_only = read_only
+        #: who is on which upload (``service.claims``)
+        self.claims = ClaimDesk(store, profile, minutes=claim_minutes,
+                                refuse_if_read_only=self.refuse_if_read_only)
         self._sleep = sleep
         #: following an upload gives up after this many seconds (``clock``'s)
         self.follow_timeout = follow_timeout
@@ -84,7 +108,7 @@ class UploadService:
         return UploadService(self.client.sibling(), self.store, profile=self.profile,
                              read_only=self.read_only, sleep=self._sleep,
                              follow_timeout=self.follow_timeout, clock=self._clock,
-                             holder_label=self.ledger.label)
+                             holder_label=self.ledger.label, claim_minutes=self.claims.minutes)
 
     def warm_up(self) -> None:
         """Load what the first API answer needs (see ``ScenarioClient.warm_up``); blocking."""
@@ -113,9 +137,13 @@ class UploadService:
         self.store.restore(rows, log=True, profile=self.profile)
 
     def set_note(self, upload_id: str, note: str) -> None:
+        """Replace the note; the "note" log entry, written in the same transaction, keeps the
+        old and the new text (``note_change``, scrubbed of secrets)."""
         self.refuse_if_read_only("edit notes")
-        # "note ok" is logged only with the note itself, in its transaction
-        if not self.store.set_note(upload_id, note, log=True, profile=self.profile):
+        known = self.store.get(upload_id)
+        if known is None or not self.store.set_note(
+                upload_id, note, log=True, profile=self.profile,
+                message=note_change(known.note, note)):
             self.log_action("note", "failed", upload_id,
                             message="not saved: no longer in the local list")
             raise errors.UploadGoneError(
@@ -124,9 +152,22 @@ class UploadService:
 
     # --- network verbs ---------------------------------------------------------------------
 
+    async def read(self, upload_id: str) -> Upload:
+        """GET the upload; every read of the service goes through here (refresh, bulk refresh,
+        follow, complete's re-read), so a 404 is recorded (``not_found_at``) for the CLI and the
+        TUI alike, then raised. The next answer clears it (``record_snapshot``)."""
+        try:
+            return await self.client.get_upload(upload_id)
+        except errors.NotFoundError:
+            try:
+                self.store.record_not_found(upload_id)
+            except errors.StoreError:
+                pass  # the 404 itself is what the caller reports; a locked store loses the mark
+            raise
+
     async def refresh(self, upload_id: str) -> Upload:
-        """GET the upload and remember the snapshot."""
-        upload = await self.client.get_upload(upload_id)
+        """GET the upload and remember the snapshot (or that it answered 404)."""
+        upload = await self.read(upload_id)
         self.store.record_snapshot(upload_id, upload.to_wire())
         return upload
 
@@ -168,7 +209,7 @@ class UploadService:
                 started = client.requests_sent
                 ok = False
                 try:
-                    upload = await client.get_upload(upload_id)
+                    upload = await self.read(upload_id)
                 except errors.ScenarioTuiError as exc:
                     batch.fail(upload_id, exc)
                 else:
@@ -203,9 +244,15 @@ class UploadService:
         self._completing.add(upload_id)
         try:
             self.ledger.retry_unsettled()
+            self.claims.renew_mine([upload_id])
             return await complete_once(self, upload_id)
         finally:
             self._completing.discard(upload_id)
+
+    def bulk_complete(self, upload_ids: Iterable[str]) -> BulkComplete:
+        """The tally of a complete of several uploads, which writes its one summary entry
+        ("15 sent: 8 imported, 7 failed", with every ID) once each has ended."""
+        return BulkComplete(self, upload_ids)
 
     async def follow(
         self,

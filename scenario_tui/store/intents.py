@@ -6,170 +6,39 @@ sent; after the answer it is settled (``sent``, ``uncertain``, ``rejected``, ``d
 laptop) is ``reconciled`` by the next read of that upload, never by sending again.
 
 The values (``Holder``, ``Intent``), how a holder is known to be gone, and how it is described to
-a user are backend-neutral; the functions at the bottom are the SQLite side, run by ``Store``
-inside its transactions (each that writes also appends to the activity log, in the same
-transaction).
+a user are backend-neutral (``store.intent_model``, re-exported here); the functions below are
+the SQLite side, run by ``Store`` inside its transactions (each that writes also appends to the
+activity log, in the same transaction).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime
 
 from scenario_tui.core.errors import IntentHeldError, UploadChangedError
-from scenario_tui.core.inert import inert_text
-from scenario_tui.core.redact import scrub
-from scenario_tui.core.timestamps import parse_time
 from scenario_tui.store import activity
-
-ACTIONS = ("complete", "transfer")
-OPEN = "open"
-#: every state an intent can end in
-SETTLED = ("sent", "uncertain", "rejected", "reconciled", "done", "interrupted")
-#: the activity log's action for each intent action
-LOG_ACTION = {"complete": "complete", "transfer": "upload-parts"}
-#: an intent held from another host is taken for abandoned after this long without a heartbeat
-#: (the holder beats every ``HEARTBEAT_SECONDS`` while it sends parts; a complete's POST has a
-#: deadline far shorter than this)
-STALE_AFTER = timedelta(minutes=10)
-HEARTBEAT_SECONDS = 30.0
-
-_COLUMNS = ("id, upload_id, action, state, holder_pid, holder_host, holder_started, "
-            "holder_label, profile, started_at, heartbeat_at, settled_at, http_status, message")
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who holds an intent: a process (pid, the start time the kernel gives it, to tell it from
-    a later process with the same pid), on a host, and a label a user recognises."""
-
-    pid: int
-    host: str
-    started: str | None
-    label: str
-
-    @classmethod
-    def this_process(cls, label: str) -> Holder:
-        """This process, now (read at each call: a forked child is a holder of its own)."""
-        pid = os.getpid()
-        return cls(pid, socket.gethostname(), process_start(pid), label)
-
-    def alive(self, heartbeat_at: str | None, now: datetime) -> bool:
-        """Whether the holder may still be at work. On this host: its pid exists, is not a
-        zombie, and (where /proc tells) was started when the holder was. On another host: it
-        beat within ``STALE_AFTER``."""
-        if self.host != socket.gethostname():
-            beat = parse_time(heartbeat_at)
-            return beat is None or now - beat < STALE_AFTER
-        if self.pid <= 0:
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass  # another user's process: it exists
-        except (OverflowError, ValueError):
-            return False
-        stat = _proc_stat(self.pid)
-        if stat is None:
-            return True  # no /proc here: the pid exists, trust it
-        state, started = stat
-        if state in ("Z", "X"):
-            return False
-        return self.started is None or started == self.started
-
-    def describe(self) -> str:
-        """'process 1234 (scenario-tui complete) on this machine' or '... on host ws-7'."""
-        where = ("on this machine" if self.host == socket.gethostname()
-                 else f"on host {self.host}")
-        label = f" ({self.label})" if self.label else ""
-        return f"process {self.pid}{label} {where}"
-
-
-@dataclass(frozen=True)
-class Intent:
-    """One row of the ledger. ``stale`` is computed when it is read: open, and its holder gone."""
-
-    id: int
-    upload_id: str
-    action: str
-    state: str
-    holder: Holder
-    profile: str | None
-    started_at: str
-    heartbeat_at: str
-    settled_at: str | None
-    http_status: int | None
-    message: str | None
-    stale: bool = False
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == OPEN
-
-    def refusal(self, now: datetime) -> str:
-        """Who holds it, for a refusal: 'up_1 is being completed by process 1234 (...) on this
-        machine since 10:02 UTC.', or 'up_1: its parts are still being sent by ...'."""
-        since = _clock_time(self.started_at, now)
-        who = f"by {self.holder.describe()}" + (f" since {since}" if since else "")
-        text = (f"{self.upload_id}: its parts are still being sent {who}."
-                if self.action == "transfer" else f"{self.upload_id} is being completed {who}.")
-        if self.stale:
-            text += " That process seems to be gone: refresh the upload to settle it."
-        return text
-
-    @property
-    def refusal_title(self) -> str:
-        return "Parts being sent" if self.action == "transfer" else "Already being completed"
-
-
-def process_start(pid: int) -> str | None:
-    """When the kernel started ``pid`` (clock ticks since boot, from /proc), or None."""
-    stat = _proc_stat(pid)
-    return stat[1] if stat else None
-
-
-def _proc_stat(pid: int) -> tuple[str, str] | None:
-    """(state letter, start time) of ``pid`` from /proc/PID/stat, or None where unreadable."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            text = handle.read().decode("ascii", "replace")
-    except OSError:
-        return None
-    fields = text.rpartition(")")[2].split()  # the name (field 2) may hold spaces and ')'
-    if len(fields) < 20:
-        return None
-    return fields[0], fields[19]  # fields 3 (state) and 22 (starttime)
-
-
-def _clock_time(iso: str | None, now: datetime) -> str:
-    moment = parse_time(iso)
-    if moment is None:
-        return ""
-    try:
-        moment = moment.astimezone(timezone.utc)
-        same_day = moment.date() == now.astimezone(timezone.utc).date()
-        return moment.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
-    except (OverflowError, ValueError):
-        return ""
-
+from scenario_tui.store.intent_model import (  # noqa: F401 - re-exported: the ledger's values
+    ACTIONS,
+    HEARTBEAT_SECONDS,
+    LOG_ACTION,
+    OPEN,
+    SETTLED,
+    STALE_AFTER,
+    Holder,
+    Intent,
+    intent_from_row,
+    process_start,
+    reconciled_message,
+)
+from scenario_tui.store.intent_model import COLUMNS as _COLUMNS
 
 # --- SQLite ------------------------------------------------------------------------------------
 
 
 def _intent(row: tuple, now: datetime) -> Intent:
-    (id_, upload_id, action, state, pid, host, started, label, profile, started_at,
-     heartbeat_at, settled_at, http_status, message) = row
-    holder = Holder(int(pid or 0), host or "", started, label or "")
-    intent = Intent(id_, upload_id, action, state, holder, profile, started_at, heartbeat_at,
-                    settled_at, http_status, message)
-    if state == OPEN and not holder.alive(heartbeat_at, now):
-        intent = replace(intent, stale=True)
-    return intent
+    return intent_from_row(row, now)
 
 
 def latest(c: sqlite3.Connection, upload_id: str, now: datetime) -> Intent | None:
@@ -208,7 +77,7 @@ def begin(c: sqlite3.Connection, upload_id: str, action: str, holder: Holder,
         if newer is not None:
             other = _intent(newer, now)
             raise UploadChangedError(
-                f"{upload_id} was acted on by {other.holder.describe()} while it was being "
+                f"{upload_id} was acted on by {other.holder_text} while it was being "
                 f"read ({other.action}, {other.state}); read it again before deciding.")
     rowid = c.execute(
         "INSERT INTO intents (upload_id, action, state, holder_pid, holder_host, holder_started,"
@@ -255,20 +124,7 @@ def reconcile(c: sqlite3.Connection, statuses: dict[str, str | None], at: str,
         intent = _intent(row, now)
         if not intent.stale:
             continue
-        message = _reconciled_message(intent, statuses[intent.upload_id])
+        message = reconciled_message(intent, statuses[intent.upload_id])
         settle(c, intent, "reconciled", message, None, None, "reconciled", at)
         done.append(replace(intent, state="reconciled", settled_at=at, message=message))
     return done
-
-
-def _reconciled_message(intent: Intent, status: str | None) -> str:
-    gone = f"{intent.holder.describe()} stopped before it knew the outcome"
-    shown = inert_text(scrub(status), one_line=True, limit=60) if status else ""
-    now = f"a read shows it {shown or 'in an unknown status'}"
-    if intent.action == "transfer":
-        return (f"{gone} of sending the parts; {now}. If it is pending, resume it with "
-                f"scenario-tui upload --resume {intent.upload_id} FILE.")
-    if status == "pending":
-        return (f"{gone} of its complete; {now}, so that complete most likely did not arrive. "
-                "It was not sent again: complete it again to send it.")
-    return f"{gone} of its complete; {now}, so the complete went through."

@@ -1,8 +1,8 @@
 """The store interface: the verbs the service layer uses, as a ``typing.Protocol``.
 
-``store.sqlite.Store`` implements it; a team store (PostgreSQL) is to implement the same verbs
-and pass the same tests. The service annotates its store with ``StoreProtocol``, so that it
-depends on these verbs only, never on SQLite.
+``store.sqlite.Store`` implements it, and so does the team store
+(``store.postgres.store.PostgresStore``); both pass the same tests. The service annotates its
+store with ``StoreProtocol``, so that it depends on these verbs only, never on SQLite.
 
 What each verb promises (the SQLite store's docstrings say more):
 
@@ -16,12 +16,13 @@ What each verb promises (the SQLite store's docstrings say more):
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from scenario_tui.store.activity import ActivityEvent
+from scenario_tui.store.changes import Change, ChangeFeed
+from scenario_tui.store.claims import DEFAULT_CLAIM_MINUTES, Claim, ClaimResult
 from scenario_tui.store.intents import Holder, Intent
 from scenario_tui.store.parts import SourceFile
 from scenario_tui.store.rows import AddResult, KnownUpload
@@ -30,10 +31,25 @@ from scenario_tui.store.rows import AddResult, KnownUpload
 class StoreProtocol(Protocol):
     """The verbs of a store of known uploads, their activity log and their ledgers."""
 
-    path: Path
+    #: where it lives, as it may be shown: a file's path, or a database URL without password
+    location: str
     read_only: bool
+    #: who this store's user is: holds its claims (a team store: the database user)
+    actor: str
+
+    @property
+    def connected(self) -> bool:
+        """False while a team store's server cannot be reached: calls then fail at once for a
+        short while, without trying (a local store: always True)."""
+        ...
 
     def close(self) -> None: ...
+
+    def follow_changes(self, on_change: Callable[[Change], None],
+                       on_state: Callable[[bool], None]) -> ChangeFeed | None:
+        """Follow teammates' changes (``store.changes``): a running feed, or None where there
+        is nobody to follow (a local store: its reader keeps polling)."""
+        ...
 
     def verify(self) -> None:
         """Check the store's integrity (a local file: every page), raising StoreCorruptError;
@@ -84,7 +100,9 @@ class StoreProtocol(Protocol):
     def record_not_found(self, upload_id: str, checked_at: datetime | None = None) -> bool: ...
 
     def set_note(self, upload_id: str, note: str, *, log: bool = False,
-                 profile: str | None = None) -> bool: ...
+                 profile: str | None = None, message: str | None = None) -> bool:
+        """Replace the note; with ``log``, the "note" entry (saying ``message``) in the same
+        transaction. False when the upload is not there (nothing written)."""
 
     # --- activity log ----------------------------------------------------------------------
 
@@ -125,3 +143,12 @@ class StoreProtocol(Protocol):
     def record_source_file(self, upload_id: str, source: SourceFile) -> None: ...
 
     def source_file(self, upload_id: str) -> SourceFile | None: ...
+
+    # --- claims ------------------------------------------------------------------------------
+
+    def claim(self, upload_ids: Sequence[str], minutes: float = DEFAULT_CLAIM_MINUTES, *,
+              profile: str | None = None) -> ClaimResult: ...
+
+    def release(self, upload_ids: Sequence[str], *, profile: str | None = None) -> int: ...
+
+    def claims(self, upload_ids: Sequence[str] | None = None) -> dict[str, Claim]: ...

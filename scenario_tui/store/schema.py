@@ -93,6 +93,15 @@ ALTER TABLE uploads ADD COLUMN note_by TEXT;
 ALTER TABLE activity ADD COLUMN upload_ids TEXT;
 ALTER TABLE activity ADD COLUMN actor TEXT;
 """),
+    # who is on an upload, until when (``store.claims``)
+    ("0005_claims", """
+CREATE TABLE claims (
+    upload_id TEXT PRIMARY KEY REFERENCES uploads (id) ON DELETE CASCADE,
+    holder TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""),
 )
 
 

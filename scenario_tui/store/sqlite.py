@@ -25,6 +25,8 @@ from scenario_tui.core.errors import StoreCorruptError, StoreError, StoreVersion
 from scenario_tui.core.timestamps import to_iso
 from scenario_tui.store import activity, intents, schema, uploads
 from scenario_tui.store.activity import ActivityEvent
+from scenario_tui.store.changes import Change, ChangeFeed
+from scenario_tui.store.claims import ClaimVerbs
 from scenario_tui.store.files import (
     check_pages,
     create_owner_only,
@@ -47,13 +49,25 @@ from scenario_tui.store.rows import (
 from scenario_tui.store.search import SearchTable, order_by
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def login_name() -> str:
+    """Who this process runs as, for the claims of a local store."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container) and no LOGNAME
+        return f"uid {os.getuid()}"
+
 _ATTEMPTS = 3  # on "database is locked", as long as the busy timeout has not elapsed
 T = TypeVar("T")
 
 
-class Store(LedgerVerbs):
+class Store(LedgerVerbs, ClaimVerbs):
     """A connection to one store file. Build it with ``Store.open``; use it as a context manager.
-    The intent and parts ledger verbs come from ``LedgerVerbs``."""
+    The intent and parts ledger verbs come from ``LedgerVerbs``, the claims from ``ClaimVerbs``.
+    Its ``actor`` (who holds its claims) is the login name: a local store is one person's."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Callable[[], datetime],
                  busy_timeout_ms: int, read_only: bool) -> None:
@@ -63,7 +77,9 @@ class Store(LedgerVerbs):
         self._lock = threading.RLock()
         self._search = SearchTable()
         self.path = path
+        self.location = str(path)  # StoreProtocol: where it lives, as it may be shown
         self.read_only = read_only
+        self.actor = login_name()
 
     # --- opening and closing -------------------------------------------------------------------
 
@@ -170,6 +186,14 @@ class Store(LedgerVerbs):
                     conn.close()
                 except sqlite3.Error as exc:
                     raise translate(exc, self.path, "close the local store", self._busy_s) from exc
+
+    #: StoreProtocol: a local file is always at hand
+    connected = True
+
+    def follow_changes(self, on_change: Callable[[Change], None],
+                       on_state: Callable[[bool], None]) -> ChangeFeed | None:
+        """None: a local store is one person's, with nobody else's changes to follow."""
+        return None
 
     def __enter__(self) -> Store:
         return self
@@ -283,12 +307,12 @@ class Store(LedgerVerbs):
                          write=True)
 
     def set_note(self, upload_id: str, note: str, *, log: bool = False,
-                 profile: str | None = None) -> bool:
+                 profile: str | None = None, message: str | None = None) -> bool:
         """Replace the note of an upload. Returns False (nothing written, nothing logged) when
         the ID is not in the store, as when another process removed it meanwhile."""
         by = self._by(log, profile)
-        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by),
-                         write=True)
+        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by,
+                                                                   message), write=True)
 
     # --- activity (the ledgers' verbs: store.ledger) -------------------------------------------
 

@@ -122,9 +122,10 @@ def mark_not_found(c: sqlite3.Connection, upload_id: str, checked_at: str) -> bo
 
 
 def set_note(c: sqlite3.Connection, upload_id: str, note: str,
-             by: LoggedBy | None = None) -> bool:
-    """Replace the note; False (nothing written or logged) when the upload is not there."""
+             by: LoggedBy | None = None, message: str | None = None) -> bool:
+    """Replace the note (logged with ``message`` when ``by``); False (nothing written or
+    logged) when the upload is not there."""
     saved = c.execute("UPDATE uploads SET note = ? WHERE id = ?", (note, upload_id)).rowcount > 0
     if saved and by is not None:
-        activity.append(c, by.at, by.profile, upload_id, "note", "ok", None, None)
+        activity.append(c, by.at, by.profile, upload_id, "note", "ok", None, message)
     return saved

@@ -46,9 +46,17 @@ MAIN_KEYS: tuple[Key, ...] = (
     Key(Binding("s", "sort", "Sort", id="main.sort"),
         "cycle the sort: recently added, status, last update, ID, file name, size"),
     Key(Binding("space", "mark", "Mark", id="main.mark"),
-        "mark or unmark the highlighted upload"),
-    Key(Binding("asterisk", "mark_all", "Mark all", show=False, id="main.mark_all"),
-        "mark or unmark every listed upload"),
+        "mark or unmark the highlighted upload (the count line says how many are marked)"),
+    Key(Binding("asterisk", "mark_all", "Mark all / clear", show=False, id="main.mark_all"),
+        "with any upload marked, clear every mark; else mark every listed upload"),
+    Key(Binding("p", "mark_pending", "Mark pending", show=False, id="main.mark_pending"),
+        "mark the listed uploads that are pending (added to the marks)"),
+    Key(Binding("exclamation_mark", "mark_stuck", "Mark stuck", show=False,
+                id="main.mark_stuck"),
+        "mark the listed uploads that are stuck, as the count line counts them (added to the "
+        "marks)"),
+    Key(Binding("tilde", "mark_invert", "Invert marks", show=False, id="main.mark_invert"),
+        "invert the marks of the listed uploads"),
     Key(Binding("n", "note", "Note", show=False, id="main.note"),
         "edit the note of the highlighted upload"),
     Key(Binding("d", "remove", "Remove", show=False, id="main.remove"),
@@ -56,17 +64,28 @@ MAIN_KEYS: tuple[Key, ...] = (
     Key(Binding("u", "undo", "Undo remove", show=False, id="main.undo"),
         "put the last removed uploads back in the list"),
     Key(Binding("y", "copy_id", "Copy ID", show=False, id="main.copy_id"),
-        "copy the ID of the highlighted upload through the terminal (OSC 52: works over SSH "
-        "where the terminal allows it)"),
+        "copy the ID of the highlighted upload: through the terminal (OSC 52, over SSH too), "
+        "into tmux's buffer inside tmux; else it is shown to copy by hand"),
     Key(Binding("Y", "copy_summary", "Copy summary", show=False, id="main.copy_summary"),
-        "copy a plain-text summary of the highlighted or marked uploads through the terminal, "
-        "for a ticket"),
+        "copy a plain-text summary of the highlighted or marked uploads, for a ticket (as y "
+        "copies)"),
+    Key(Binding("t", "take", "Take", show=False, id="main.take"),
+        "take the highlighted or marked uploads for yourself (a claim of claim_minutes, 30 "
+        "unless set, renewed while you act on them): the list shows who holds each one; those "
+        "another holds are left to them"),
+    Key(Binding("T", "release", "Release", show=False, id="main.release"),
+        "release your claims on the highlighted or marked uploads"),
     Key(Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),
         "show or hide the detail pane"),
     Key(Binding("tab", "focus_next_pane", "Switch pane", show=False, id="main.switch_pane"),
         "move between the list and the details"),
+    Key(Binding("w", "toggle_watch", "Watch", show=False, id="main.watch"),
+        "watch mode on or off: unfinished uploads re-read in the background (every "
+        "watch_interval seconds, less often while nothing changes); the header says how old "
+        "the data is"),
     Key(Binding("L", "log", "Activity log", show=False, id="main.log"),
-        "the activity log: every add, remove, note and complete, with outcome"),
+        "the activity log: every add, remove, note and complete, with outcome; enter shows an "
+        "entry in full, with every ID a bulk entry touched"),
     Key(Binding("e", "error_details", "Error details", show=False, id="main.error_details"),
         "the last unexpected error in full (with its traceback, for a bug report)"),
     Key(Binding("escape", "cancel", "Cancel", show=False, id="main.cancel"),

@@ -223,6 +223,8 @@ async def test_tui_draws_server_strings_inert(fake, tmp_path):
         await pilot.press("L")
         await pilot.pause()
         screens.append(app.export_screenshot())
+        await pilot.press("escape")  # the error toasts held while L was up come back
+        await pilot.pause()
         assert app.is_running
     text = "\n".join(s.replace("&#160;", " ") for s in screens)
     assert_inert_output(text)

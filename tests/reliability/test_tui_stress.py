@@ -111,7 +111,7 @@ async def test_keys_and_resizes_while_a_thousand_refreshes_are_in_flight(fake, t
         store = main.service.store
         assert sum(1 for row in store.list() if row.fetched_at) == 1000
         assert main.states.failures() == {}
-        assert "1000 of 1000 done" in main.states.app_line
+        assert "Refreshed 1000 uploads at " in main.states.app_line
         assert app.is_running
 
 

@@ -74,7 +74,8 @@ async def test_the_palette_offers_every_action_once(fake, tmp_path):
             assert titles.count(title) == 1, title
         assert "Keys" not in titles and "Quit" not in titles
         assert sum("help" in title.lower() for title in titles) == 1
-        for title in ("Upload file (U)", "Import by URL (I)", "Mark (space)", "Mark all (*)",
+        for title in ("Upload file (U)", "Import by URL (I)", "Mark (space)",
+                      "Mark all / clear (*)",
                       "Details (i)"):
             assert title in titles
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from scenario_tui.cli.demo_seed import seed_demo_store
 from scenario_tui.cli.output import EXIT_OK, EXIT_USAGE, say
 from scenario_tui.cli.wiring import (
     DeferredService,
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 
 _STEP_HELP = "seconds per lifecycle step of a completed upload (0: no wait)"
 
-DEMO_NOTES: dict[str, str] = {
-    "up_demo_pending_1": "ticket #4711: customer says stuck since Friday",
-    "up_demo_badfile_1": "ticket #4720: scanned TIFF, may be damaged",
-    "up_demo_failed_1": "ticket #4698: re-upload requested",
-}
-
 NEEDS_TERMINAL = ("scenario-tui needs a terminal; see `scenario-tui --help` for the scripting "
                   "commands")
 
@@ -43,6 +38,11 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     """Declare these subcommands with ``cmd(name, help, handler) -> ArgumentParser``."""
     demo = cmd("demo", "open the TUI on a built-in fake API with sample uploads", cmd_demo)
     demo.add_argument("--step-seconds", type=float, default=1.0, help=_STEP_HELP)
+    demo.add_argument("--team", action="store_true",
+                      help="on a throwaway PostgreSQL team store (needs the server binaries: "
+                           "initdb, pg_ctl), with a simulated teammate, ann, at work")
+    demo.add_argument("--teammate-pace", type=float, default=None, metavar="SECONDS",
+                      help="with --team: seconds between the teammate's steps (default 4)")
     fake = cmd("fake-api", "serve the fake Scenario API on 127.0.0.1 until interrupted",
                cmd_fake_api)
     fake.add_argument("--port", type=int, default=0, help="port (default: any free one)")
@@ -126,10 +126,15 @@ def _exit_code(app) -> int:
 
 
 def cmd_demo(args, settings) -> int:
+    from scenario_tui.cli.team_demo import check_team_demo, run_team_demo
+
+    bindir = check_team_demo(args)  # first: without the server binaries, nothing is started
     if not has_terminal():
         say(NEEDS_TERMINAL)
         return EXIT_USAGE
     with _collector_off_until_first_frame():
+        if bindir is not None:
+            return _exit_code(run_team_demo(args, settings, bindir, holder_label=TUI_HOLDER))
         return _run_demo(args, settings)
 
 
@@ -149,10 +154,7 @@ def _run_demo(args, settings) -> int:
         )
         service = build_service(demo_settings, holder_label=TUI_HOLDER,
                                 store=open_store(demo_settings, warn=False))
-        service.store.add(list(reversed(fake.seeded_ids)), note="")  # pending ones on top
-        for upload_id, note in DEMO_NOTES.items():
-            if service.store.contains(upload_id):
-                service.store.set_note(upload_id, note)
+        seed_demo_store(service.store, fake)
         from scenario_tui.tui.app import ScenarioApp
 
         app = ScenarioApp(service, demo_settings)

@@ -1,8 +1,7 @@
-"""The subcommands on known uploads: ``add``, ``remove``, ``list``, ``show``, ``complete``,
-``log``, and ``paths`` (where the files live).
+"""The subcommands on known uploads: ``add``, ``remove``, ``list``, ``complete``, ``log``, and
+``paths`` (where the files live); ``show`` and ``summary`` are with the triage verbs.
 
-``list`` and ``log`` read the store only; ``complete`` reaches the API, and so does ``show``
-with ``--refresh`` or for an upload never fetched.
+``list`` and ``log`` read the store only; ``complete`` reaches the API.
 Every ID-taking command accepts ``-`` to read IDs from stdin.
 """
 
@@ -23,7 +22,7 @@ from scenario_tui.cli.output import (
     status_printer,
     tab_lines,
 )
-from scenario_tui.cli.wiring import build_service, open_store, store_exists
+from scenario_tui.cli.wiring import build_service, open_store, store_name
 from scenario_tui.core import errors
 
 if TYPE_CHECKING:
@@ -41,14 +40,11 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     remove.add_argument("ids", nargs="+", metavar="ID")
     lst = cmd("list", "list the known uploads (from the store, no network)", cmd_list)
     lst.add_argument("--json", action="store_true", help="print the uploads as JSON")
-    lst.add_argument("--status", help="only uploads with this last-known status (a status the "
-                     "API uses, one the store holds, or 'unknown' for never fetched)")
+    lst.add_argument("--status", help="only uploads shown with this status (a status the API "
+                     "uses, one the store holds, 'unknown' for never fetched, 'not found' for "
+                     "those whose last read answered 404)")
     lst.add_argument("--stuck", action="store_true",
                      help="only uploads that are stuck (pending or validating for too long)")
-    show = cmd("show", "show one upload's fields", cmd_show)
-    show.add_argument("id", metavar="ID")
-    show.add_argument("--json", action="store_true", help="print the upload as JSON")
-    show.add_argument("--refresh", action="store_true", help="fetch it from the API first")
     comp = cmd("complete", "send the complete action to pending uploads", cmd_complete)
     comp.add_argument("ids", nargs="+", metavar="ID")
     comp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -56,6 +52,9 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
                       help="follow each until done (imported or failed), at most follow_timeout "
                            "seconds (300 unless set); still processing then: exit code 1")
     comp.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    comp.add_argument("--take-over", action="store_true",
+                      help="complete uploads another team member has claimed too (else each is "
+                           "refused, exit code 1)")
     log = cmd("log", "print the activity log, newest first", cmd_log)
     log.add_argument("--json", action="store_true", help="print the events as JSON")
     log.add_argument("--limit", type=positive_int, default=200,
@@ -87,7 +86,7 @@ def cmd_paths(args, settings) -> int:
 
     print(f"config file: {settings.config_path}")
     print(f"data dir:    {data_dir(os.environ)}")
-    print(f"store:       {settings.store_path}")
+    print(f"store:       {store_name(settings)}")
     print(f"credentials: {settings.auth_source or 'none'}")
     return EXIT_OK
 
@@ -151,32 +150,37 @@ def cmd_remove(args, settings) -> int:
 
 
 def cmd_list(args, settings) -> int:
-    from scenario_tui.core.diagnosis import diagnose_row
+    from scenario_tui.core.diagnosis import NOT_FOUND, diagnose_row
+    from scenario_tui.core.present import row_status
 
     store = open_store(settings, must_exist=True)
     status = None if args.status is None else _listable_status(args.status, store)
-    rows = store.list(status=None if status == "unknown" else status, sort="added",
-                      descending=False)  # snapshots: part URL expiry and createdAt diagnose
-    if status == "unknown":
-        rows = [row for row in rows if row.status is None]
+    # snapshots: part URL expiry and createdAt diagnose
+    by_store = None if status in (None, "unknown", NOT_FOUND) else status
+    rows = store.list(status=by_store, sort="added", descending=False)
+    if status is not None:  # the status it prints: a 404 reads "not found", whatever it held
+        rows = [row for row in rows if (row_status(row) or "unknown") == status]
     found = [(row, diagnose_row(row)) for row in rows]
     if args.stuck:
         found = [(row, why) for row, why in found if why.stuck]
     if args.json:
         emit_json([{**known_to_json(row), "diagnosis": why.to_json()} for row, why in found])
         return EXIT_OK
-    tab_lines([row.id, row.status or "unknown", row.file_name or "", row.note or "", why.full]
-              for row, why in found)
+    tab_lines([row.id, row_status(row) or "unknown", row.file_name or "", row.note or "",
+               why.full] for row, why in found)
     return EXIT_OK
 
 
 def _listable_status(status: str, store) -> str:
-    """``status`` if ``list`` can print it (an API status, one in the store, 'unknown'), else
-    a usage error naming the choices (exit code 2)."""
+    """``status`` if ``list`` can print it (an API status, one in the store, 'unknown', 'not
+    found' or 'not-found'), as it prints it; else a usage error naming the choices (exit 2)."""
+    from scenario_tui.core.diagnosis import NOT_FOUND
     from scenario_tui.core.inert import inert_text
     from scenario_tui.core.present import STATUS_SYMBOLS
 
     choices = {s for s in STATUS_SYMBOLS if s} | {"unknown"}
+    if status.strip().lower() in ("not-found", "not_found", NOT_FOUND):
+        return NOT_FOUND
     if status in choices or store.count(status=status):
         return status
     raise errors.ConfigError(
@@ -184,63 +188,12 @@ def _listable_status(status: str, store) -> str:
         f"{', '.join(sorted(choices))}.", title="Unknown status")
 
 
-def cmd_show(args, settings) -> int:
-    import asyncio
-
-    from scenario_tui.core.diagnosis import diagnose_row
-    from scenario_tui.core.ids import validate_upload_id
-    from scenario_tui.core.present import sections_to_lines, to_public_json, upload_sections
-
-    upload_id = validate_upload_id(args.id)
-    if not store_exists(settings):  # a lookup: a mistyped --store must not make a store
-        return _show_without_store(args, settings)
-
-    async def run():
-        service = build_service(settings)
-        async with service.client:
-            row = service.store.get(upload_id)
-            upload = None
-            if args.refresh or row is None or row.snapshot is None:
-                if row is None:
-                    say(f"{upload_id} is not in the local store; fetching it without adding it.")
-                upload = await service.client.get_upload(upload_id)
-                if row is not None:
-                    service.store.record_snapshot(upload_id, upload.to_wire())
-                    row = service.store.get(upload_id)
-            else:
-                upload = row.upload
-            found = await service.follow_through(upload) if upload and args.refresh else None
-            return row, upload, found
-
-    row, upload, found = asyncio.run(run())
-    if args.json:
-        emit_json({**to_public_json(row, upload, found),
-                   "diagnosis": diagnose_row(row, upload=upload, follow=found).to_json()})
-    else:
-        sections = upload_sections(row, upload, follow=found)
-        for line in sections_to_lines(sections):
-            print(line)
-    return EXIT_OK
-
-
-def _show_without_store(args, settings) -> int:
-    """``show`` when there is no store at ``settings.store_path``: the upload is fetched
-    through a throw-away store ("not in the local store; fetching it without adding it"), and
-    nothing is created where the user pointed."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory(prefix="scenario-tui-show-") as tmp:
-        scratch = settings.with_overrides(store_path=Path(tmp) / "show.db")
-        open_store(scratch, warn=False).close()
-        return cmd_show(args, scratch)
-
-
 def cmd_complete(args, settings) -> int:
     import asyncio
 
     from scenario_tui.core.ids import parse_ids
     from scenario_tui.core.inert import inert_text
+    from scenario_tui.service.bulk_complete import ERROR, NOT_SENT
 
     parsed = parse_ids(read_id_tokens(args.ids, sys.stdin))
     for _, why in parsed.invalid:
@@ -260,10 +213,16 @@ def cmd_complete(args, settings) -> int:
         service = build_service(settings)
         service.ledger.label = "scenario-tui complete"  # names us to other processes
         async with service.client:
-            if not args.yes and not _confirm_complete(parsed.valid, service):
+            wanted = parsed.valid if args.take_over else _refuse_claimed(parsed.valid, service,
+                                                                          results)
+            failures += len(parsed.valid) - len(wanted)
+            if not wanted:
+                return EXIT_OK
+            if not args.yes and not _confirm_complete(wanted, service):
                 say("Nothing sent.")
                 return EXIT_FAILED
-            for upload_id in parsed.valid:
+            tally = service.bulk_complete(wanted)  # one summary entry for several
+            for upload_id in wanted:
                 entry: dict[str, Any] = {"id": upload_id}
                 try:
                     result = await service.complete(upload_id)
@@ -276,6 +235,7 @@ def cmd_complete(args, settings) -> int:
                                  error={"title": exc.title, "message": exc.message})
                     failures += 1
                     results.append(entry)
+                    tally.not_sent(upload_id, ERROR)
                     continue
                 status = result.upload.status if result.upload else None
                 outcome = ("skipped" if result.skipped
@@ -294,8 +254,14 @@ def cmd_complete(args, settings) -> int:
                     if final is None or final.status == "failed":
                         failures += 1
                 results.append(entry)
+                if result.sent:
+                    tally.sent(upload_id, entry.get("status") if result.upload else None)
+                else:
+                    tally.not_sent(upload_id, NOT_SENT)
                 if not args.json:
                     tab_lines([(upload_id, outcome, entry.get("status") or "unknown")])
+            if len(tally.ids) > 1:
+                say(inert_text(tally.finish(), one_line=True))
         return EXIT_OK
 
     code = asyncio.run(run())
@@ -304,6 +270,23 @@ def cmd_complete(args, settings) -> int:
     if code != EXIT_OK:
         return code
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _refuse_claimed(upload_ids: list[str], service, results: list[dict[str, Any]]) -> list[str]:
+    """``upload_ids`` but those another member holds a claim on: each refused on stderr ("claimed
+    by ann (24 min left); pass --take-over ...") and in ``results``."""
+    held = service.claims.held_by_others(upload_ids)
+    for upload_id in (i for i in upload_ids if i in held):
+        exc = errors.ScenarioTuiError(
+            f"{service.claims.describe(held[upload_id])}; pass --take-over to complete it "
+            "anyway.", title="Claimed by someone else")
+        report_error(exc, f"{upload_id}: ")
+        known = service.store.get(upload_id)
+        results.append({"id": upload_id, "outcome": "failed",
+                        "status": known.status if known else None,
+                        "message": f"{exc.title}: {exc.message}",
+                        "error": {"title": exc.title, "message": exc.message}})
+    return [i for i in upload_ids if i not in held]
 
 
 def _confirm_complete(upload_ids: list[str], service) -> bool:
@@ -347,16 +330,21 @@ async def _follow(service, upload_id: str, settings):
 
 
 def cmd_log(args, settings) -> int:
+    from scenario_tui.core.present import event_uploads
+
     events = open_store(settings, must_exist=True).events(limit=args.limit)
     if args.json:
         emit_json([
             {
-                "at": e.at, "profile": e.profile, "uploadId": e.upload_id, "action": e.action,
-                "outcome": e.outcome, "httpStatus": e.http_status, "message": e.message,
+                "at": e.at, "profile": e.profile, "uploadId": e.upload_id,
+                "uploadIds": list(e.upload_ids) if e.upload_ids is not None else None,
+                "action": e.action, "outcome": e.outcome, "httpStatus": e.http_status,
+                "message": e.message, "actor": e.actor,
             }
             for e in events
         ])
         return EXIT_OK
-    tab_lines([e.at, e.profile or "", e.upload_id or "-", e.action, e.outcome,
+    # a bulk entry's upload column says how many it touched ("15 uploads"); --json lists them
+    tab_lines([e.at, e.profile or "", event_uploads(e) or "-", e.action, e.outcome,
                str(e.http_status or ""), e.message or ""] for e in events)
     return EXIT_OK

@@ -1,4 +1,5 @@
-"""Confirm sending the ``complete`` action: which uploads will get it, which are skipped and why."""
+"""Confirm sending the ``complete`` action: which uploads will get it, which are skipped and why,
+and which someone else has claimed (unticked: sent only if the user ticks them on purpose)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button, Static
 
 from scenario_tui.core.inert import inert_text
@@ -28,7 +32,67 @@ class CompleteItem:
     status: str | None
     file_name: str | None = None
     reason: str | None = None
+    #: "claimed by ann (24 min left)" when someone else holds it: not sent unless ticked
+    claim: str | None = None
 
+
+class ClaimTicks(Static, can_focus=True):
+    """The sendable uploads someone else has claimed, each ``[ ]`` until ticked (space), with a
+    cursor (up/down, k/j); readable without colour. Posts ``Changed`` after each tick."""
+
+    DEFAULT_CSS = """
+    ClaimTicks { height: auto; }
+    """
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False, id="claims.up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="claims.down"),
+        Binding("space", "tick", "Tick / untick", id="claims.tick"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    class Changed(Message):
+        """The ticked set changed."""
+
+    def __init__(self, items: list[CompleteItem], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, markup=False)
+        self.items = items
+        self.ticked: set[str] = set()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def watch_cursor(self) -> None:
+        self._draw()
+
+    def on_focus(self) -> None:
+        self.call_after_refresh(self._draw)  # once ``has_focus`` says so
+
+    def on_blur(self) -> None:
+        self.call_after_refresh(self._draw)
+
+    def action_move(self, delta: int) -> None:
+        self.cursor = min(max(self.cursor + delta, 0), len(self.items) - 1)
+
+    def action_tick(self) -> None:
+        if self.items:
+            self.ticked.symmetric_difference_update({self.items[self.cursor].upload_id})
+            self._draw()
+            self.post_message(self.Changed())
+
+    def _draw(self) -> None:
+        ids = [inert_text(item.upload_id, one_line=True) for item in self.items]
+        id_width = min(max((len(i) for i in ids), default=0), ID_WIDTH)
+        text = Text(no_wrap=False, overflow="fold")
+        for index, (item, upload_id) in enumerate(zip(self.items, ids, strict=True)):
+            if index:
+                text.append("\n")
+            here = index == self.cursor and self.has_focus
+            box = "[x]" if item.upload_id in self.ticked else "[ ]"
+            text.append(("> " if here else "  ") + box + " " + upload_id.ljust(id_width),
+                        style="reverse" if here else "")
+            text.append("  " + inert_text(item.claim or "", one_line=True, limit=80))
+        self.update(text)
 
 
 class CompleteConfirmScreen(Dialog[list[str] | None]):
@@ -73,19 +137,41 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
 
     def __init__(self, items: list[CompleteItem]) -> None:
         super().__init__()
-        self.items = list(items)
+        self.claimed = [item for item in items if item.reason is None and item.claim]
+        self.items = [item for item in items if item not in self.claimed]
+        self._order = [item.upload_id for item in items]
         self.to_send = [item.upload_id for item in self.items if item.reason is None]
 
     @property
     def summary(self) -> str:
         sent = len(self.to_send)
         skipped = len(self.items) - sent
+        if self.claimed:
+            ticked = f", {len(self.ticked)} ticked" if self.ticked else ""
+            held = f"; {len(self.claimed)} claimed by someone else{ticked}"
+            text = f"{plural(sent, 'upload')} will be sent the complete action"
+            return f"{text}{held}" + (f", {skipped} skipped." if skipped else ".")
         if not self.items:
             return "No uploads were chosen: nothing to send."
         if not sent:
             return f"Nothing can be sent the complete action: {skipped} skipped."
         text = f"{plural(sent, 'upload')} will be sent the complete action"
         return f"{text}, {skipped} skipped." if skipped else f"{text}."
+
+    @property
+    def ticked(self) -> list[str]:
+        """The claimed uploads the user ticked, to be sent anyway."""
+        try:
+            ticked = self.query_one(ClaimTicks).ticked
+        except NoMatches:  # not composed yet
+            return []
+        return [item.upload_id for item in self.claimed if item.upload_id in ticked]
+
+    @property
+    def answer_ids(self) -> list[str]:
+        """What ``y`` sends: the sendable uploads and the ticked claimed ones, in list order."""
+        chosen = set(self.to_send) | set(self.ticked)
+        return [i for i in self._order if i in chosen]
 
     def item_lines(self) -> Text:
         """One line per upload: ID, status (symbol and word), and send or skip: reason."""
@@ -117,13 +203,18 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
                 yield Static(Text(self.summary), id="complete-summary", markup=False)
                 yield Static(
                     Text("complete is sent once per upload and is not retried.")
-                    if self.to_send
+                    if self.to_send or self.claimed
                     else Text("Refresh the skipped uploads, or pick pending ones, and try again."),
                     id="complete-hint",
                     markup=False,
                 )
             with VerticalScroll(id="complete-items"):
-                yield Static(self.item_lines(), id="complete-lines", markup=False)
+                if self.items or not self.claimed:
+                    yield Static(self.item_lines(), id="complete-lines", markup=False)
+                if self.claimed:
+                    yield Static(Text("Claimed by someone else: sent only if ticked (space)",
+                                      style="bold"), id="complete-claimed-head", markup=False)
+                    yield ClaimTicks(self.claimed, id="complete-claims")
             with Horizontal(id="complete-buttons"):
                 yield Button(
                     Text(f"Send {len(self.to_send)} (y)"),
@@ -134,8 +225,21 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
                 yield Button(Text("Cancel (n)"), id="complete-cancel")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        if self.claimed:
+            self.query_one(ClaimTicks).focus()
+
+    @on(ClaimTicks.Changed)
+    def _ticks_changed(self) -> None:
+        count = len(self.answer_ids)
+        button = self.query_one("#complete-send", Button)
+        button.label = Text(f"Send {count} (y)")
+        button.disabled = not count
+        self.query_one("#complete-summary", Static).update(Text(self.summary))
+
     def action_send(self) -> None:
-        self.answer(list(self.to_send) if self.to_send else None)
+        ids = self.answer_ids
+        self.answer(ids if ids else None)
 
     def action_cancel(self) -> None:
         self.answer(None)

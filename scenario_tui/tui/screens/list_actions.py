@@ -1,14 +1,16 @@
 """What the main screen's list holds: adding IDs (``a``), notes (``n``), removing (``d``) and
-undoing it (``u``), and copying IDs or a summary out (``y``, ``Y``)."""
+undoing it (``u``), and copying IDs or a summary out (``y``, ``Y``: OSC 52, tmux's buffer, or a
+dialog to copy by hand, as ``tui.clipboard`` chooses)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from textual import work
+
 from scenario_tui.core import errors
-from scenario_tui.core.diagnosis import diagnose_row
-from scenario_tui.core.inert import inert_text
-from scenario_tui.core.units import human_size
+from scenario_tui.core.present import summary_text
+from scenario_tui.tui.clipboard import TMUX_SAID, Clipboard
 from scenario_tui.tui.screens.main_parts import ScreenParts
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ else:
 
 class ListActions(_Screen):
     """Mixed into ``MainScreen``: the keys that change which uploads are listed, and copying."""
+
+    _clipboard: Clipboard | None = None
 
     def action_add(self) -> None:
         from scenario_tui.tui.screens.add_screen import AddIdsScreen
@@ -126,6 +130,7 @@ class ListActions(_Screen):
                 return
             self.last_removed = removed
             self.table.marked.difference_update(targets)
+            self._marks_changed()
             self.table.reload()
             self._show_highlighted()
             self._toast("Removed",
@@ -158,9 +163,7 @@ class ListActions(_Screen):
         upload_id = self.table.highlighted_id
         if upload_id is None:
             return
-        self.app.copy_to_clipboard(upload_id)
-        self._toast("Copied (via the terminal)",
-                    f"{upload_id} sent to the clipboard with OSC 52; {CLIPBOARD_CAVEAT}")
+        self._copy(upload_id, upload_id)
 
     def action_copy_summary(self) -> None:
         ids = self._targets()
@@ -169,17 +172,49 @@ class ListActions(_Screen):
         rows = self._stored_rows(ids)
         if rows is None:
             return
-        lines = []
-        for row in rows:
-            if row is None:
-                continue
-            parts = [row.id, row.status or "unknown", row.file_name or "",
-                     human_size(row.file_size)]
-            parts.append(diagnose_row(row, self.table.now).full)  # the reason, when failed
-            if row.note:
-                parts.append(f"note: {row.note}")
-            lines.append(" | ".join(inert_text(p, one_line=True) for p in parts if p))
-        self.app.copy_to_clipboard("\n".join(lines))
-        self._toast("Copied (via the terminal)",
-                    f"Summary of {len(lines)} upload(s) sent to the clipboard with OSC 52; "
-                    f"{CLIPBOARD_CAVEAT}")
+        shown = [row for row in rows if row is not None]  # the CLI's `summary` writes the same
+        self._copy(summary_text(shown, self.table.now), f"Summary of {len(shown)} upload(s)")
+
+    # --- copying: the route is the session's (``tui.clipboard``) ------------------------------
+
+    @property
+    def clipboard(self) -> Clipboard:
+        """Where copies go, chosen from the environment at the first copy (tests set it)."""
+        if self._clipboard is None:
+            self._clipboard = Clipboard()
+        return self._clipboard
+
+    @clipboard.setter
+    def clipboard(self, value: Clipboard) -> None:
+        self._clipboard = value
+
+    def _copy(self, text: str, what: str) -> None:
+        """Copy ``text`` (``what`` names it in messages). OSC 52 goes out on every route (it
+        costs nothing where it is ignored); inside tmux the text goes to tmux's buffer too;
+        where no clipboard is known to take it, it is shown to copy by hand."""
+        self.app.copy_to_clipboard(text)
+        route = self.clipboard.route
+        if route == "tmux":
+            self.copy_to_tmux(text, what)
+        elif route == "osc52":
+            self._toast("Copied (via the terminal)",
+                        f"{what} sent to the clipboard with OSC 52; {CLIPBOARD_CAVEAT}")
+        else:
+            self._copy_by_hand(what, text)
+
+    @work(group="clipboard", thread=True, exit_on_error=False)
+    def copy_to_tmux(self, text: str, what: str) -> None:
+        """``tmux load-buffer`` in a thread (the UI never waits for tmux), then say so."""
+        problem = self.clipboard.to_tmux(text)
+        self.app.call_from_thread(self._copied_to_tmux, text, what, problem)
+
+    def _copied_to_tmux(self, text: str, what: str, problem: str | None) -> None:
+        if problem is None:
+            self._toast("Copied", f"{what}: {TMUX_SAID}.")
+        else:
+            self._copy_by_hand(what, text, f"tmux did not take it: {problem}")
+
+    def _copy_by_hand(self, what: str, text: str, reason: str = "") -> None:
+        from scenario_tui.tui.screens.copy_screen import CopyScreen
+
+        self.app.push_screen(CopyScreen(what, text, reason))

@@ -1,4 +1,6 @@
-"""The activity log: what was done from this machine, newest first."""
+"""The activity log: what was done from this machine, newest first. A bulk entry (one that
+touched many uploads: an add of a pasted ticket, a bulk complete's summary) says how many in its
+Upload column ("15 uploads"); enter opens any entry in full, with every ID it touched."""
 
 from __future__ import annotations
 
@@ -9,15 +11,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from scenario_tui.core.inert import inert_text
+from scenario_tui.core.present import event_uploads
 from scenario_tui.core.timestamps import parse_time
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 MESSAGE_WIDTH = 60
 """Messages are cut to this in the table; the highlighted row's whole message is shown below it."""
+PREVIEW_IDS = 3
+"""A bulk entry's first IDs, shown under the table; enter shows them all."""
 
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -33,6 +39,21 @@ def _time(value: Any) -> str:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     return "" if value is None else inert_text(value, one_line=True, limit=25)
+
+
+def _ids(event: Any) -> tuple[str, ...]:
+    """The uploads a bulk entry touched (none for an entry about one upload)."""
+    ids = getattr(event, "upload_ids", None)
+    return tuple(ids) if ids and getattr(event, "upload_id", None) is None else ()
+
+
+def _heading(event: Any) -> str:
+    """``2026-01-01 10:02:03 · default · complete partial · 15 uploads``: what, when, by whom."""
+    parts = [_time(getattr(event, "at", None)), getattr(event, "profile", None),
+             getattr(event, "actor", None),
+             " ".join(str(getattr(event, name, None) or "") for name in ("action", "outcome")),
+             event_uploads(event)]
+    return " · ".join(inert_text(part, one_line=True, limit=128) for part in parts if part)
 
 
 def _sort_key(event: Any) -> datetime:
@@ -101,7 +122,7 @@ class ActivityLogScreen(Screen[None]):
         table.add_rows(
             [
                 Text(_time(getattr(event, "at", None))),
-                _cell(getattr(event, "upload_id", None), 60),
+                _cell(event_uploads(event), 60),
                 _cell(getattr(event, "action", None), 30),
                 _cell(getattr(event, "outcome", None), 30),
                 _cell(getattr(event, "http_status", None), 5),
@@ -123,13 +144,67 @@ class ActivityLogScreen(Screen[None]):
         parts = [
             _time(getattr(event, "at", None)),
             inert_text(getattr(event, "profile", None) or "", one_line=True, limit=40),
-            inert_text(getattr(event, "upload_id", None) or "", one_line=True, limit=128),
+            inert_text(event_uploads(event) or "", one_line=True, limit=128),
         ]
+        ids = _ids(event)
+        if len(ids) > 1:
+            shown = ", ".join(inert_text(i, one_line=True, limit=128) for i in ids[:PREVIEW_IDS])
+            more = " …" if len(ids) > PREVIEW_IDS else ""
+            parts[-1] += f": {shown}{more} (enter: every ID)"
         detail = Text(" · ".join(part for part in parts if part))
         message = getattr(event, "message", None)
         if message:
             detail.append("\n" + inert_text(message, one_line=True, limit=2000))
         self.query_one("#log-detail", Static).update(detail)
+
+    @on(DataTable.RowSelected, "#log-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """enter: the entry in full, with every ID a bulk entry touched."""
+        if 0 <= event.cursor_row < len(self.events):
+            self.app.push_screen(LogEntryScreen(self.events[event.cursor_row]))
+
+    def action_close(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self.dismiss(None)
+
+
+class LogEntryScreen(Screen[None]):
+    """One activity log entry in full: when, who, what, its whole message, and every upload
+    it touched, one ID a line (scrolled with the arrows); escape, enter or q go back."""
+
+    DEFAULT_CSS = """
+    LogEntryScreen #entry-title { height: auto; padding: 0 1; text-style: bold; }
+    LogEntryScreen #entry-body { height: 1fr; padding: 0 1; }
+    LogEntryScreen #entry-ids-title { margin-top: 1; text-style: bold; }
+    """
+
+    AUTO_FOCUS = "#entry-body"
+
+    BINDINGS = [
+        Binding("escape,enter,q", "close", "Back", key_display="esc/enter/q", id="entry.close"),
+    ]
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+        self.ids = _ids(event) or tuple(
+            i for i in (getattr(event, "upload_id", None),) if i is not None)
+        self._done = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(_heading(self.event)), id="entry-title", markup=False)
+        with VerticalScroll(id="entry-body"):
+            message = getattr(self.event, "message", None)
+            yield Static(Text(inert_text(message or "(no message)", limit=4000)),
+                         id="entry-message", markup=False)
+            count = len(self.ids)
+            yield Static(Text(f"{count} {'upload' if count == 1 else 'uploads'}:"),
+                         id="entry-ids-title", markup=False)
+            yield Static(Text("\n".join(inert_text(i, one_line=True, limit=128)
+                                        for i in self.ids)), id="entry-ids", markup=False)
+        yield KeyBar()
 
     def action_close(self) -> None:
         if self._done:

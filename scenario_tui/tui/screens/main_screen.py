@@ -21,18 +21,21 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from scenario_tui.core import errors
-from scenario_tui.core.inert import inert_text
-from scenario_tui.core.timestamps import to_iso
+from scenario_tui.core.present import row_status
 from scenario_tui.service.refresh_thread import RefreshThread
 from scenario_tui.service.status_counts import status_count_line
 from scenario_tui.store.listing import Listing, ListQuery
 from scenario_tui.tui.keymap import MAIN_KEYS, help_rows
 from scenario_tui.tui.screens.complete_actions import CompleteActions
 from scenario_tui.tui.screens.list_actions import ListActions
-from scenario_tui.tui.screens.main_parts import HostApp, Severity
+from scenario_tui.tui.screens.main_parts import HostApp
+from scenario_tui.tui.screens.mark_actions import MarkActions
 from scenario_tui.tui.screens.refresh_actions import RefreshActions
+from scenario_tui.tui.screens.team_actions import TeamActions
+from scenario_tui.tui.screens.toasts import Toasts
 from scenario_tui.tui.screens.transfer_actions import TransferActions
 from scenario_tui.tui.screens.view_actions import ViewActions
+from scenario_tui.tui.screens.watch_actions import WatchActions
 from scenario_tui.tui.upload_state import UploadStates
 from scenario_tui.tui.widgets.app_header import AppHeader
 from scenario_tui.tui.widgets.count_line import CountLine
@@ -45,7 +48,8 @@ from scenario_tui.tui.widgets.upload_table import UploadTable
 if TYPE_CHECKING:
     from scenario_tui.store.rows import KnownUpload
 
-MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import"}
+MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import", "take",
+                    "release"}
 WIDE = 110
 ACTIVITIES = {
     "completing": "Sending complete… (sent once, never repeated automatically)",
@@ -56,13 +60,14 @@ ACTIVITIES = {
 """What the status widget says the app is doing for the highlighted upload."""
 
 
-class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, ListActions,
-                 Screen):
+class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
+                 CompleteActions, TransferActions, MarkActions, ListActions, Screen):
     """Triage list on the left (or top), details on the right (or below), status at the foot.
 
     The keys' actions live in the ``*_actions`` mixins, each declaring what it needs from this
     screen (``main_parts``); the per-upload state is ``states``, and its changes redraw the
-    status widget (``_state_changed``).
+    status widget (``_state_changed``). A mixin comes before those that use it (mypy would
+    take their Protocol stubs for its methods otherwise).
     """
 
     BINDINGS = [key.binding for key in MAIN_KEYS]
@@ -220,7 +225,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
         if self.settings.read_only:
             self._toast("Read-only mode", "This session runs with --read-only.", "warning")
             return True
-        return False
+        return self.refuse_offline()  # a team store away: read-only until it is back
 
     # --- highlight, detail and status ---------------------------------------------------------
 
@@ -242,7 +247,6 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
     def _show_highlighted(self) -> None:
         self.detail.now = self.host.clock()
         row = self.table.highlighted
-        self.detail.not_found_at = self.table.not_found.get(row.id) if row else None
         if row is None:
             self.detail.show(None, None)
         elif not self.warmed.is_set():  # parsing the snapshot would load pydantic right now
@@ -253,15 +257,14 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
 
     def _state_changed(self, upload_id: str | None) -> None:
         """``states`` changed for ``upload_id`` (None: the app-wide lines)."""
-        if upload_id is not None:  # a 404 reads "not found (checked 10:02)", not "never fetched"
-            failure = self.states.failure(upload_id)
-            gone = failure is not None and failure.title == errors.NotFoundError.title
-            if gone or self.table.not_found.pop(upload_id, "") != "":
-                if gone:
-                    self.table.not_found[upload_id] = to_iso(self.host.clock())
-                self.table.refresh()
-                if upload_id == self.table.highlighted_id:
-                    self._show_highlighted()
+        failure = self.states.failure(upload_id) if upload_id is not None else None
+        if upload_id and failure is not None and failure.title == errors.NotFoundError.title:
+            self.table.listing.invalidate()  # the store has the 404: the row reads "not found"
+            self.table.fresh.add(upload_id)  # as of this answer
+            self.table.refresh()
+            self._count_due()
+            if upload_id == self.table.highlighted_id:
+                self._show_highlighted()
         if upload_id is None or upload_id == self.table.highlighted_id:
             self._show_status()
 
@@ -283,7 +286,7 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
             outcome = states.outcome(row.id)
         self.status_panel.info = StatusInfo(
             upload_id=row.id if row else None,
-            status=row.status if row else None,
+            status=row_status(row) if row else None,  # a 404: "⊘ not found"
             activity=activity,
             outcome=outcome,
             error_title=failure.title if failure else "",
@@ -320,12 +323,6 @@ class MainScreen(RefreshActions, CompleteActions, TransferActions, ViewActions, 
             self.states.fail(upload_id, exc.title, exc.message)
         self._toast(exc.title, f"{upload_id}: {exc.message}" if upload_id else exc.message,
                     "error")
-
-    def _toast(self, title: str, message: str, severity: Severity = "information") -> None:
-        self.notify(
-            inert_text(message, limit=400), title=inert_text(title, one_line=True),
-            severity=severity, markup=False,
-        )
 
     def _targets(self) -> list[str]:
         """The marked uploads in list order, else the highlighted one."""

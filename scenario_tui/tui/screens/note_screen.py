@@ -19,8 +19,10 @@ MAX_NOTE_LENGTH = 1000
 class NoteScreen(Dialog[str | None]):
     """A one-line note editor; enter answers the new note (stripped; empty clears it), escape None.
 
-    The note is shown on one line with control characters removed, so saving an old note that
-    held newlines or escape sequences stores the cleaned text.
+    It opens with the cursor after the note and nothing selected: keys that arrive in one burst
+    with the ``n`` (over SSH: ``end`` and the text) add to the note, never replace it; ``ctrl+z``
+    gives back the note it opened with. The note is shown on one line with control characters
+    removed, so saving an old note that held newlines or escape sequences stores the cleaned text.
     """
 
     DEFAULT_CSS = """
@@ -41,6 +43,7 @@ class NoteScreen(Dialog[str | None]):
     BINDINGS = [
         Binding("enter", "save", "Save", id="note.save"),
         Binding("escape", "cancel", "Cancel", key_display="esc", id="note.cancel"),
+        Binding("ctrl+z", "restore", "Old note", id="note.restore"),
     ]
 
     def __init__(self, upload_id: str, note: str) -> None:
@@ -60,15 +63,19 @@ class NoteScreen(Dialog[str | None]):
                 value=self.note,
                 placeholder="a note for yourself (kept only on this machine)",
                 max_length=MAX_NOTE_LENGTH,
+                select_on_focus=False,
                 id="note-input",
             )
             yield Static(
-                f"Enter saves (an empty note clears it). Esc cancels. At most {MAX_NOTE_LENGTH} "
-                "characters.",
+                "Enter saves (an empty note clears it). Esc cancels. Ctrl+z puts the old note "
+                f"back. At most {MAX_NOTE_LENGTH} characters.",
                 id="note-hint",
                 markup=False,
             )
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#note-input", Input).cursor_position = len(self.note)
 
     @on(Input.Submitted, "#note-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -77,6 +84,13 @@ class NoteScreen(Dialog[str | None]):
 
     def action_save(self) -> None:
         self.answer(self.query_one("#note-input", Input).value.strip())
+
+    def action_restore(self) -> None:
+        """The note as it was when the dialog opened, the cursor after it."""
+        field = self.query_one("#note-input", Input)
+        field.value = self.note
+        field.cursor_position = len(self.note)
+        field.focus()
 
     def action_cancel(self) -> None:
         self.answer(None)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from textual import work
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
 
 from scenario_tui.core import errors
+from scenario_tui.core.present import plural
 from scenario_tui.core.timestamps import parse_time
-from scenario_tui.tui.screens.main_parts import ScreenParts
+from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -29,6 +30,7 @@ ROWS_EVERY = 0.5  # seconds between re-reads of the rows while a bulk refresh an
 KEY_QUIET = 0.1  # ... and at least this long after a key (unless ROWS_AT_MOST have passed)
 ROWS_AT_MOST = 2.0
 BULK_GROUPS = ("refresh-all", "startup")  # the workers of bulk refreshes (escape cancels them)
+WATCH_GROUP = "watch"  # the background refresh of watch mode (``watch_actions``)
 
 
 def rows_due(now: float, shown_at: float, key_at: float) -> bool:
@@ -38,6 +40,22 @@ def rows_due(now: float, shown_at: float, key_at: float) -> bool:
     slot, when the repaint came first), unless keys keep coming for ``ROWS_AT_MOST`` seconds."""
     since = now - shown_at
     return since >= ROWS_AT_MOST or (since >= ROWS_EVERY and now - key_at >= KEY_QUIET)
+
+
+class RoundResult(NamedTuple):
+    """What a bulk refresh found: how many answered, failed (404 apart), and changed status
+    (or last update) since ``before``."""
+
+    done: int
+    failed: int
+    changed: int
+    cancelled: bool
+
+
+def clock_time(moment: datetime) -> str:
+    """``10:02``: when something happened, for a line of the status widget (UTC, as the list's
+    "not found 10:02")."""
+    return moment.astimezone(timezone.utc).strftime("%H:%M")
 
 
 class RefreshHost(ScreenParts, Protocol):
@@ -51,6 +69,13 @@ class RefreshHost(ScreenParts, Protocol):
     warmed: asyncio.Event
     #: a connection or credentials problem was reported once already
     api_unreachable: bool
+    @property
+    def host(self) -> HostApp: ...
+
+    # watch mode's (``watch_actions``, before this mixin in ``MainScreen``'s bases)
+    def watch_read(self) -> None: ...
+
+    def watch_note(self) -> str: ...
 
 
 if TYPE_CHECKING:
@@ -74,8 +99,8 @@ class RefreshActions(_Screen):
             return
         upload = row.upload
         if self._is_old(row):
-            try:
-                upload = await self._fetch(upload_id)
+            try:  # a background read: its error goes to the status widget, never a toast
+                upload = await self._fetch(upload_id, quiet=True)
             except errors.ScenarioTuiError:
                 return
         if upload is None or not (upload.job_id or upload.entity_id):
@@ -95,14 +120,18 @@ class RefreshActions(_Screen):
         return fetched is None or (
             datetime.now(timezone.utc) - fetched).total_seconds() > STALE_AFTER
 
-    async def _fetch(self, upload_id: str) -> Upload:
-        """GET one upload, marked as refreshing meanwhile; errors reported, then raised."""
+    async def _fetch(self, upload_id: str, *, quiet: bool = False) -> Upload:
+        """GET one upload, marked as refreshing meanwhile; errors reported (``quiet``: in the
+        status widget only), then raised."""
         self.states.start(upload_id, "refreshing", unless_busy=True)
         try:
             upload = await self.service.refresh(upload_id)
         except errors.ScenarioTuiError as exc:
             self.states.finish(upload_id, "refreshing")
-            self._set_error(upload_id, exc)
+            if quiet:
+                self.states.fail(upload_id, exc.title, exc.message)
+            else:
+                self._set_error(upload_id, exc)
             raise
         finally:
             self.states.finish(upload_id, "refreshing")
@@ -117,7 +146,9 @@ class RefreshActions(_Screen):
             upload = await self._fetch(upload_id)
         except errors.ScenarioTuiError:
             return
-        self.states.set_outcome(upload_id, f"Refreshed: {upload.status}.")
+        # the upload's status, not the refresh's: "status failed" is never "refresh failed"
+        self.states.set_outcome(upload_id, f"Refreshed {upload_id} at "
+                                f"{clock_time(self.host_clock())}: status {upload.status}.")
         self.states.forget_follow(upload_id)
         if self.table.highlighted_id == upload_id:
             self.load_detail(upload_id)
@@ -132,15 +163,40 @@ class RefreshActions(_Screen):
     @work(group="startup", exclusive=True, exit_on_error=False)
     async def _startup_refresh(self, ids: list[str]) -> None:
         if ids:
-            await self._refresh_ids(ids, label="Refreshing unfinished uploads")
+            await self._refresh_ids(ids, label="Refreshing unfinished uploads",
+                                    done_label="unfinished upload", quiet=True)
+        self.watch_read()
 
     @work(group="refresh-all", exclusive=True, exit_on_error=False)
     async def refresh_all(self, ids: list[str]) -> None:
-        await self._refresh_ids(ids, label="Refreshing")
+        await self._stop_watch_round()  # a refresh the user asked for never overlaps the watch
+        result = await self._refresh_ids(ids, label="Refreshing", done_label="upload")
+        if not result.cancelled:
+            self.watch_read()
 
-    async def _refresh_ids(self, ids: list[str], *, label: str) -> None:
+    async def _stop_watch_round(self) -> None:
+        for worker in list(self.workers):
+            if worker.group == WATCH_GROUP and not worker.is_finished:
+                worker.cancel()
+                try:
+                    await worker.wait()
+                except (WorkerCancelled, WorkerFailed):
+                    pass
+
+    def host_clock(self) -> datetime:
+        return self.host.clock()
+
+    async def _refresh_ids(self, ids: list[str], *, label: str, done_label: str,
+                           quiet: bool = False,
+                           before: dict[str, str | None] | None = None) -> RoundResult:
+        """Refresh ``ids`` through the refresh thread (polite: see ``service.bulk_refresh``).
+        ``quiet`` (start-up): errors only in the rows and the status widget, and one toast at
+        most, if the API cannot be reached. With ``before`` (each ID's status until now: a
+        watch round), no toast at all, and the changes of status are counted."""
         done = 0
         failed = 0
+        changed = 0
+        problem = ""  # the connection or credentials problem met, if one was
         shown_at = 0.0  # when the rows were last re-read
         worker = get_current_worker()
         states = self.states
@@ -148,17 +204,21 @@ class RefreshActions(_Screen):
 
         def on_result(upload_id: str, upload: Upload | None,
                       exc: errors.ScenarioTuiError | None) -> None:
-            nonlocal done, failed, shown_at
+            nonlocal done, failed, changed, problem, shown_at
             done += 1
             if states.busy(upload_id) in ("queued", "refreshing"):
                 states.finish(upload_id)
             if exc is not None:
-                failed += 1
+                failed += not isinstance(exc, errors.NotFoundError)  # a 404 is an answer
                 states.fail(upload_id, exc.title, exc.message)
                 if isinstance(exc, (errors.ApiConnectionError, errors.ApiTimeoutError,
                                     errors.AuthError)):
-                    self._api_problem(exc)
+                    problem = exc.title
+                    self._api_problem(exc, quiet=before is not None)
             else:
+                if before is not None and upload is not None and (
+                        before.get(upload_id) != upload.status):
+                    changed += 1
                 states.clear_failure(upload_id)
                 self.table.fresh.add(upload_id)
                 if upload_id == self.table.highlighted_id and not any(
@@ -171,8 +231,9 @@ class RefreshActions(_Screen):
                     upload_id == self.table.highlighted_id):
                 shown_at = now
                 # the progress line changes with the rows: once per re-read, not per answer
-                states.bulk_progress = f"{label}: {done}/{len(ids)}" + (
-                    f", {failed} failed" if failed else "")
+                if before is None:  # the watch's rounds work without it
+                    states.bulk_progress = f"{label}: {done}/{len(ids)}" + (
+                        f", {failed} failed" if failed else "")
                 self._row_changed(upload_id)
 
         try:
@@ -181,21 +242,34 @@ class RefreshActions(_Screen):
             )
         finally:
             states.unqueue(ids)
-            summary = f"{label}: {done} of {len(ids)} done" + (
-                f", {failed} failed" if failed else "")
+            at = clock_time(self.host_clock())
             if worker.is_cancelled:
-                summary += " (cancelled)"
+                summary = f"Refresh stopped at {at}: {done} of {len(ids)} read"
+            elif before is not None:
+                summary = (f"Watch read {plural(done, done_label)} at {at}: "
+                           f"{changed or 'nothing'} changed")
+            else:  # past tense, with its time: it does not read as under way all session
+                summary = f"Refreshed {plural(done, done_label)} at {at}"
+            if failed:
+                summary += f", {failed} failed ({problem + ': ' if problem else ''}see the rows)"
             states.bulk_progress = ""
-            states.app_line = summary + "."
+            # a watch round says only news (a change, an error): the line keeps what the user
+            # did last ("Complete of 15 uploads: ..."), and the header says the data is fresh
+            if before is None or (not worker.is_cancelled and (changed or failed)):
+                states.app_line = summary + "." + self.watch_note()
             self.table.reload()
             self._show_highlighted()
-        if failed and not self.api_unreachable:
+        if failed and not quiet and not self.api_unreachable:
             self._toast("Refresh finished with errors", summary, "warning")
+        return RoundResult(done, failed, changed, worker.is_cancelled)
 
-    def _api_problem(self, exc: errors.ScenarioTuiError) -> None:
+    def _api_problem(self, exc: errors.ScenarioTuiError, *, quiet: bool = False) -> None:
+        """A connection or credentials problem: said once in a toast (in the background, only
+        in the rows and the status widget's summary)."""
         if not self.api_unreachable:
             self.api_unreachable = True
-            self._toast(exc.title, f"{exc.message} Showing cached data.", "error")
+            if not quiet:
+                self._toast(exc.title, f"{exc.message} Showing cached data.", "error")
 
     def _cancel_refreshes(self) -> bool:
         """Cancel the bulk refreshes under way; whether there was one."""
@@ -208,7 +282,7 @@ class RefreshActions(_Screen):
 
     def action_refresh(self) -> None:
         upload_id = self.table.highlighted_id
-        if upload_id is None:
+        if upload_id is None or self.refuse_offline():  # what it read could not be kept
             return
         busy = self.states.busy(upload_id)
         if busy:
@@ -220,7 +294,7 @@ class RefreshActions(_Screen):
         from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
 
         ids = self.table.listing.ids()
-        if not ids:
+        if not ids or self.refuse_offline():
             return
         if len(ids) <= BULK_REFRESH_CONFIRM:
             self.refresh_all(ids)

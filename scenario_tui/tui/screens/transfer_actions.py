@@ -35,7 +35,8 @@ else:
 class TransferActions(_Screen):
     """Mixed into ``MainScreen``: the dialogs, the workers, and following what they created."""
 
-    def action_upload(self) -> None:
+    def action_upload(self, path: str | None = None) -> None:
+        """The upload dialog; with ``path``, open again on that file to ask for its kind."""
         from scenario_tui.tui.screens.upload_screen import UploadScreen
 
         if self._refuse_read_only():
@@ -45,7 +46,7 @@ class TransferActions(_Screen):
             if request is not None:
                 self.upload_file(request)
 
-        self.app.push_screen(UploadScreen(), start)
+        self.app.push_screen(UploadScreen(path=path, ask_kind=path is not None), start)
 
     def action_import(self) -> None:
         from scenario_tui.tui.screens.import_screen import ImportScreen
@@ -70,6 +71,7 @@ class TransferActions(_Screen):
     @work(group="upload", exit_on_error=False)
     async def upload_file(self, request: UploadRequest) -> None:
         """Multipart upload with progress; the new ID is listed as soon as it exists."""
+        from scenario_tui.service.local_files import UnknownKindError
         from scenario_tui.service.upload_result import UploadIncompleteError
 
         uploader = self._uploader()
@@ -91,6 +93,9 @@ class TransferActions(_Screen):
             )
         except UploadIncompleteError as exc:
             self._set_error(exc.upload_id, exc)
+            return
+        except UnknownKindError:  # nothing was sent: ask for the kind, the path kept
+            self.action_upload(request.path)
             return
         except errors.ScenarioTuiError as exc:
             self._set_error(None, exc)

@@ -64,8 +64,16 @@ def guessed_kind(path: str) -> str | None:
         return None
 
 
+def unguessable_line(path: str) -> str:
+    """What the dialog says when the kind of ``path`` cannot be guessed."""
+    return f"Cannot guess the kind of {Path(path).name}: pick one below, then F2."
+
+
 class UploadScreen(Dialog[UploadRequest | None]):
-    """Path, kind and whether to complete; enter/F2 starts, escape cancels."""
+    """Path, kind and whether to complete; enter/F2 starts, escape cancels.
+
+    With "auto" and a file whose kind cannot be guessed, F2 keeps the dialog open (the path
+    too) and opens the kind selector with a line saying so; ``ask_kind`` opens it that way."""
 
     DEFAULT_CSS = """
     UploadScreen #upload-dialog {
@@ -73,6 +81,7 @@ class UploadScreen(Dialog[UploadRequest | None]):
         padding: 0 1; border: heavy $primary; background: $surface;
     }
     UploadScreen #upload-guess { height: auto; color: $text-muted; }
+    UploadScreen #upload-guess.-ask { color: $warning; text-style: bold; }
     UploadScreen #upload-buttons { height: auto; align-horizontal: right; }
     """
     AUTO_FOCUS = "#upload-path"
@@ -82,15 +91,19 @@ class UploadScreen(Dialog[UploadRequest | None]):
         Binding("escape", "cancel", "Cancel", key_display="esc", id="upload.cancel"),
     ]
 
-    def __init__(self, start_dir: str | None = None) -> None:
+    def __init__(self, start_dir: str | None = None, *, path: str | None = None,
+                 ask_kind: bool = False) -> None:
         super().__init__()
         self.start_dir = start_dir
+        self.path = path
+        self.ask_kind = ask_kind
 
     def compose(self) -> ComposeResult:
         with Vertical(id="upload-dialog", classes="dialog") as dialog:
             dialog.border_title = "Upload a file"
             yield Static(Text("File (tab completes the suggestion):"))
             start = (self.start_dir.rstrip("/") + "/") if self.start_dir else ""
+            start = self.path if self.path is not None else start
             yield Input(value=start, suggester=PathSuggester(), id="upload-path")
             yield Static(Text(""), id="upload-guess")
             options = [("auto: guess from the file", AUTO)] + [(k, k) for k in UPLOAD_KINDS]
@@ -100,6 +113,19 @@ class UploadScreen(Dialog[UploadRequest | None]):
                 yield Button("Upload (F2)", variant="primary", id="upload-go")
                 yield Button("Cancel (esc)", id="upload-cancel")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        if self.ask_kind and self.path:
+            self.call_after_refresh(self._ask_for_kind, self.path)
+
+    def _ask_for_kind(self, path: str) -> None:
+        """Say the kind cannot be guessed and open the kind selector (the path stays)."""
+        guess = self.query_one("#upload-guess", Static)
+        guess.update(Text(inert_text(unguessable_line(path), one_line=True)))
+        guess.add_class("-ask")
+        kind = self.query_one("#upload-kind", Select)
+        kind.focus()
+        kind.action_show_overlay()
 
     def action_complete_path(self) -> None:
         """Tab takes the path suggestion, like a shell; with none, it moves focus on."""
@@ -117,7 +143,9 @@ class UploadScreen(Dialog[UploadRequest | None]):
     def _path_changed(self, event: Input.Changed) -> None:
         kind = guessed_kind(event.value.strip())
         label = f"Guessed kind: {kind}" if kind else "Kind: pick one below (not guessable)"
-        self.query_one("#upload-guess", Static).update(Text(inert_text(label, one_line=True)))
+        guess = self.query_one("#upload-guess", Static)
+        guess.update(Text(inert_text(label, one_line=True)))
+        guess.remove_class("-ask")
 
     @on(Input.Submitted, "#upload-path")
     @on(Button.Pressed, "#upload-go")
@@ -129,6 +157,9 @@ class UploadScreen(Dialog[UploadRequest | None]):
             self.notify("Type the path of a file to upload.", severity="warning", markup=False)
             return
         kind = self.query_one("#upload-kind", Select).value
+        if kind == AUTO and guessed_kind(path) is None:
+            self._ask_for_kind(path)
+            return
         complete = self.query_one("#upload-complete", Checkbox).value
         self.answer(UploadRequest(path, None if kind == AUTO else str(kind), bool(complete)))
 

@@ -1,5 +1,5 @@
-"""What the main screen's list shows: the filter (``/``), the sort (``s``), the marks (``space``,
-``*``), ``escape``, and the panes (``i``, ``tab``)."""
+"""What the main screen's list shows: the filter (``/``), the sort (``s``), ``escape``, and the
+panes (``i``, ``tab``). The marks live in ``mark_actions``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from textual.css.query import NoMatches
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
+from scenario_tui.core.present import plural
 from scenario_tui.store.listing import Listing, ListQuery
+from scenario_tui.tui.kept_listing import KeptListing
 from scenario_tui.tui.screens.main_parts import ScreenParts
 from scenario_tui.tui.widgets.filter_input import FilterInput
 
@@ -71,6 +73,9 @@ class ViewActions(_Screen):
             pass
 
     def _set_query(self, query: ListQuery) -> None:
+        note = self.kept_note()  # the kept rows go with the new listing: so does the note
+        if note and self.states.app_line.endswith(note):
+            self.states.app_line = self.states.app_line.removesuffix(note)
         self.query_state = query
         self.apply_query(query, self.table.highlighted_id)
 
@@ -103,31 +108,45 @@ class ViewActions(_Screen):
         self._show_highlighted()
         self._release_filter_frame()
 
+    def keep_rows(self, upload_ids: list[str], what: str) -> None:
+        """A bulk action (``what``: "completed") acted on ``upload_ids``: under a filter, those
+        it stops matching stay listed, first and marked "kept", until the filter or the sort
+        changes or escape (``kept_listing``)."""
+        query, listing = self.query_state, self.table.listing
+        if not (query.search or query.status) or not upload_ids:
+            return
+        kept = (*listing.kept, *upload_ids) if isinstance(listing, KeptListing) else upload_ids
+        self.table.set_listing(KeptListing(self.service.store, query, kept,
+                                           on_failure=listing.on_failure),
+                               self.table.highlighted_id)
+        self.states.app_line = (f"{plural(len(upload_ids), 'upload')} {what}: those the filter "
+                                "no longer matches stay listed, marked kept (escape drops them).")
+
+    def kept_note(self) -> str:
+        """What a bulk action's summary line adds while rows are kept ("" when none are)."""
+        listing = self.table.listing
+        if not isinstance(listing, KeptListing) or not listing.kept_ids:
+            return ""
+        return f" {plural(len(listing.kept_ids), 'row')} kept past the filter: escape drops them."
+
+    def _drop_kept(self) -> bool:
+        """Back to the filter's own rows; whether any were kept."""
+        if not isinstance(self.table.listing, KeptListing):
+            return False
+        self._set_query(self.query_state)
+        return True
+
     def action_sort(self) -> None:
         self._set_query(self.query_state.next_sort())
         self._toast("Sort", f"Sorted by {self.query_state.sort_label}.")
 
-    def action_mark(self) -> None:
-        upload_id = self.table.highlighted_id
-        if upload_id is None:
-            return
-        self.table.marked.symmetric_difference_update({upload_id})
-        self.table.cursor += 1
-        self.table.refresh()
-
-    def action_mark_all(self) -> None:
-        ids = set(self.table.listing.ids())
-        if ids and ids <= self.table.marked:
-            self.table.marked -= ids
-        else:
-            self.table.marked |= ids
-        self.table.refresh()
-        self._toast("Marks", f"{len(self.table.marked)} marked.")
-
     def action_cancel(self) -> None:
-        """Stop the bulk refreshes; else clear the filter; else the marks."""
+        """Stop the bulk refreshes; else drop the kept rows; else clear the filter; else the
+        marks."""
         if self._cancel_refreshes():
             self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
+        elif self._drop_kept():
+            pass
         elif self.query_state.search:
             self._set_query(ListQuery(sort=self.query_state.sort,
                                       descending=self.query_state.descending))
@@ -136,7 +155,7 @@ class ViewActions(_Screen):
             filt.display = False
         elif self.table.marked:
             self.table.marked.clear()
-            self.table.refresh()
+            self._marks_changed()
 
     def action_toggle_detail(self) -> None:
         self.detail.display = not self.detail.display

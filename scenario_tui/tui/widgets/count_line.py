@@ -28,13 +28,21 @@ class CountLine(Static):
     """
 
     text: reactive[str] = reactive("")
+    #: how many uploads are marked (the screen sets it); shown first when any
+    marked: reactive[int] = reactive(0)
 
     def watch_text(self) -> None:
+        self._show()
+
+    def watch_marked(self) -> None:
         self._show()
 
     def on_resize(self) -> None:
         self._show()
 
     def _show(self) -> None:
-        shown = fit_count_line(inert_text(self.text, one_line=True), self.content_region.width)
+        text = inert_text(self.text, one_line=True)
+        if self.marked:
+            text = f"{self.marked} marked · {text}"
+        shown = fit_count_line(text, self.content_region.width)
         self.update(Text(shown), layout=False)

@@ -20,7 +20,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from scenario_tui.core.present import Section, diagnosis_section, upload_sections
+from scenario_tui.core.present import Section, upload_sections
 
 _GAP = 1  # cells between a label and its value
 
@@ -44,7 +44,8 @@ class DetailPane(ScrollView, can_focus=True):
         self.loading_follow = False
         self.loading_upload = False
         self.now: datetime | None = None
-        self.not_found_at: str | None = None  # when the API last answered 404 for it
+        #: "claimed by ann (24 min left)", by upload ID (set by the screen; shown at the top)
+        self.claims: dict[str, str] = {}
         self._sections: list[Section] = []
         self._lines: list[Strip] = []
         self._laid_out_for: tuple[int, int] | None = None  # (width, sections id) of _lines
@@ -67,11 +68,12 @@ class DetailPane(ScrollView, can_focus=True):
                 sections.append(Section("Job", [("", "loading…")]))
             if self.upload is None and self.loading_upload:
                 sections.insert(0, Section("Status", [("", "loading…")]))
-            elif self.upload is None and self.not_found_at:
-                sections.insert(0, diagnosis_section(self.row, None, now,
-                                                     not_found_at=self.not_found_at))
-            elif self.upload is None:
+            elif self.upload is None and not getattr(self.row, "not_found_at", None):
+                # (one that answered 404 leads with "not found (checked 10:02)" instead)
                 sections.insert(0, Section("Status", [("", "never fetched: press r to fetch")]))
+            claim = self.claims.get(getattr(self.row, "id", None) or "")
+            if claim:
+                sections.insert(0, Section("", [("", claim)]))
         if sections == self._sections:
             return  # the same picture: nothing to lay out or repaint
         self._sections = sections

@@ -21,10 +21,11 @@ from textual.strip import Strip
 
 from scenario_tui.core.diagnosis import diagnose_row
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import relative, status_label
+from scenario_tui.core.present import relative, row_status, status_label
 from scenario_tui.core.units import human_size
 from scenario_tui.store.listing import Listing
 from scenario_tui.store.rows import KnownUpload
+from scenario_tui.tui.kept_listing import KEPT_LABEL
 
 #: real upload IDs are 25 characters; a longer one widens the column
 ID_WIDTH = 25
@@ -91,8 +92,8 @@ class UploadTable(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self.busy: Mapping[str, str] = {}  # the screen's read-only view of work in flight
         self.fresh: set[str] = set()
-        #: when the API last answered 404 for an upload (the screen sets it; an ISO time)
-        self.not_found: dict[str, str] = {}
+        #: who holds a claim on an upload, by ID ("@ann", "@me"; set by the screen)
+        self.claim_marks: Mapping[str, str] = {}
         self.now: datetime = datetime.now(timezone.utc)
         self._last_highlight: str | None = None
         #: rich styles by component (and row styles by kind), until the CSS changes: Textual
@@ -128,6 +129,12 @@ class UploadTable(ScrollView, can_focus=True):
                 cursor = index
         self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
         self.post_message(self.Reloaded())
+
+    def show_claims(self, marks: Mapping[str, str]) -> None:
+        """Who holds each claim (``claim_marks``); the Who column shows only while any does."""
+        if marks != self.claim_marks:
+            self.claim_marks, self._widths = dict(marks), None
+            self.refresh()
 
     def listing_counted(self) -> None:
         """The listing's count became exact (a search's every match was read)."""
@@ -227,6 +234,9 @@ class UploadTable(ScrollView, can_focus=True):
         cut); narrow terminals drop the less useful columns whole rather than print "2 …"."""
         cols = {"mark": 1, "status": 12, "id": self._id_width, "why": 18, "file": 24, "kind": 6,
                 "size": 9, "age": 10}
+        if self.claim_marks:  # who holds a claim, after the ID: the diagnosis gives way
+            who = ("who", max(3, min(max(map(len, self.claim_marks.values())), 9)))
+            cols = dict([*list(cols.items())[:3], who, *list(cols.items())[3:]])
         extra = self._id_width - ID_WIDTH
         for name, below in (("kind", 120), ("size", 100), ("age", 88), ("file", 74),
                             ("why", 56)):
@@ -251,14 +261,18 @@ class UploadTable(ScrollView, can_focus=True):
             self._id_width, self._widths = len(row.id), None
             self.refresh()
         mark = "*" if row.id in self.marked else ""
-        status = status_label(row.status)
+        status = status_label(row_status(row))  # "⊘ not found" when it last answered 404
         if busy:
             status = f"{BUSY_SYMBOLS.get(busy, '…')}{status[1:]}"
+        why = diagnose_row(row, self.now).short
+        if row.id in getattr(self.listing, "kept_ids", ()):  # a bulk action's row, past the filter
+            why = KEPT_LABEL
         return {
             "mark": mark,
+            "who": self.claim_marks.get(row.id, ""),
             "status": status,
             "id": row.id,
-            "why": diagnose_row(row, self.now, not_found_at=self.not_found.get(row.id)).short,
+            "why": why,
             "file": inert_text(row.file_name or "", one_line=True),
             "kind": inert_text(row.kind or "", one_line=True),
             "size": human_size(row.file_size),
@@ -266,7 +280,8 @@ class UploadTable(ScrollView, can_focus=True):
             "note": inert_text(row.note or "", one_line=True),
         }
 
-    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "why": "Why",
+    _HEADINGS = {"mark": "", "status": "Status", "id": "Upload ID", "who": "Who",
+                 "why": "Why",
                  "file": "File", "kind": "Kind", "size": "Size", "age": "Updated", "note": "Note"}
 
     def render_line(self, y: int) -> Strip:
@@ -292,7 +307,8 @@ class UploadTable(ScrollView, can_focus=True):
 
     def _row_style(self, row: KnownUpload, cursor: bool) -> Style:
         kind = {"failed": "upload-table--failed", "pending": "upload-table--pending",
-                "imported": "upload-table--done"}.get(row.status or "")
+                "imported": "upload-table--done", "not found": "upload-table--failed",
+                }.get(row_status(row) or "")
         key = (kind, row.id in self.marked, row.id not in self.fresh, cursor)
         style = self._styles.get(key)
         if style is None:

@@ -214,7 +214,7 @@ async def test_the_tui_refreshes_in_the_thread_and_shows_the_results(fake, tmp_p
         listing = app.main_screen.table.listing
         shown = {listing.row(i).id: listing.row(i).status for i in range(listing.count())}
         assert all(shown[i] == "validating" for i in ids[:5])
-        assert "Refreshing: 40 of 40 done." in app.main_screen.states.app_line
+        assert "Refreshed 40 uploads at " in app.main_screen.states.app_line
         thread = app.main_screen.refresher._thread
     assert thread is not None and not thread.is_alive()
 

@@ -1,46 +1,40 @@
-"""The intent ledger and the parts ledger of the store (RELIABILITY.md, promise 8): one open
-intent per upload whoever holds it, committed with its 'sending' log entry before anything is
-sent; settled with its outcome; a holder that is gone (pid gone, reused, a zombie, or no
-heartbeat from another host) is stale, and the next read of the upload reconciles its intent
-(never a live one). The store implements every verb of ``StoreProtocol``."""
+"""The intent ledger and the parts ledger of the store (RELIABILITY.md, promise 8), on every
+backend (``any_store``): one open intent per upload whoever holds it, committed with its
+'sending' log entry before anything is sent; settled with its outcome; a holder that is gone (pid
+gone, reused, a zombie, or no heartbeat from another host) is stale, and the next read of the
+upload reconciles its intent (never a live one). Each store implements every verb of
+``StoreProtocol``. (A SQLite file locked when the intent is written: test_store.py; connections
+racing for one upload on PostgreSQL: tests/reliability/test_team_exactly_once.py.)"""
 
 from __future__ import annotations
 
 import inspect
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from scenario_tui.core.errors import IntentHeldError, StoreLockedError, UploadChangedError
+from scenario_tui.core.errors import IntentHeldError, UploadChangedError
 from scenario_tui.store.intents import Holder, process_start
 from scenario_tui.store.parts import SourceFile
 from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.sqlite import Store
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 2, 10, 2, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.pg_cluster import unavailable
+from tests.unit.store.backends import Backend, FixedClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FixedClock:
+    """Intents are stamped with this clock's time, which stays where a test puts it."""
+    return FixedClock()
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    with Store.open(tmp_path / "store.db", clock=clock) as opened:
-        yield opened
+def store(any_store):
+    return any_store
 
 
 def other_live_holder(label: str = "scenario-tui complete") -> Holder:
@@ -56,18 +50,16 @@ def dead_holder() -> Holder:
     return Holder(child.pid, socket.gethostname(), "12345", "scenario-tui complete")
 
 
-def raw(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def whose(backend: Backend) -> str:
+    """How a refusal names whose process holds the intent: a team store says which database
+    user opened it ("ann's process 1234 ..."), a local store just "process 1234 ..."."""
+    return f"{backend.actor}'s " if backend.actor else ""
 
 
 # --- one holder --------------------------------------------------------------------------------
 
 
-def test_one_open_intent_per_upload_and_the_loser_is_told_who_holds_it(store):
+def test_one_open_intent_per_upload_and_the_loser_is_told_who_holds_it(store, backend: Backend):
     """A second intent for the same upload, of either action, is refused with the holder's pid,
     label, machine and start time; another upload is free."""
     holder = other_live_holder()
@@ -77,39 +69,40 @@ def test_one_open_intent_per_upload_and_the_loser_is_told_who_holds_it(store):
         with pytest.raises(IntentHeldError) as caught:
             store.begin_intent("up_1", action, Holder.this_process("me"))
         message = caught.value.message
-        assert message.startswith("up_1 is being completed by process ")
+        assert message.startswith(f"up_1 is being completed by {whose(backend)}process ")
         assert f"process {holder.pid} (scenario-tui complete) on this machine since 10:02 UTC" \
             in message and "Nothing was sent" in message
         assert caught.value.title == "Already being completed"
     assert store.begin_intent("up_2", "complete", holder).is_open
-    assert raw(store.path, "SELECT count(*) FROM intents WHERE state = 'open'") == [(2,)]
+    assert backend.rows("SELECT count(*) FROM intents WHERE state = 'open'") == [(2,)]
 
 
-def test_a_transfer_refuses_a_complete_saying_the_parts_are_being_sent(store):
+def test_a_transfer_refuses_a_complete_saying_the_parts_are_being_sent(store, backend):
     holder = other_live_holder("scenario-tui upload")
     store.begin_intent("up_1", "transfer", holder)
     with pytest.raises(IntentHeldError, match=r"up_1: its parts are still being sent by "
-                       rf"process {holder.pid} \(scenario-tui upload\) on this machine"):
+                       rf"{whose(backend)}process {holder.pid} \(scenario-tui upload\) on this "
+                       "machine"):
         store.begin_intent("up_1", "complete", Holder.this_process("me"))
 
 
-def test_another_host_is_named(store):
+def test_another_host_is_named(store, backend):
     holder = Holder(4242, "ws-7.example", None, "the TUI")
     store.begin_intent("up_1", "complete", holder)
-    with pytest.raises(IntentHeldError, match="by process 4242 \\(the TUI\\) on host "
-                                              "ws-7.example since 10:02 UTC"):
+    with pytest.raises(IntentHeldError, match=f"by {whose(backend)}process 4242 \\(the TUI\\)"
+                                              " on host ws-7.example since 10:02 UTC"):
         store.begin_intent("up_1", "complete", Holder.this_process("me"))
 
 
-def test_begin_commits_the_intent_and_its_sending_entry_before_it_returns(store):
+def test_begin_commits_the_intent_and_its_sending_entry_before_it_returns(store, backend: Backend):
     """Another connection sees both at once: the row and the log entry are one committed
     transaction, so a crash right after ``begin_intent`` (mid-POST) keeps both."""
     intent = store.begin_intent("up_1", "complete", Holder.this_process("scenario-tui complete"),
                                 profile="p", log_message="complete being sent by me")
-    assert raw(store.path, "SELECT upload_id, action, state, holder_pid, holder_label, profile"
+    assert backend.rows("SELECT upload_id, action, state, holder_pid, holder_label, profile"
                            " FROM intents") == [
         ("up_1", "complete", "open", os.getpid(), "scenario-tui complete", "p")]
-    assert raw(store.path, "SELECT upload_id, action, outcome, message FROM activity") == [
+    assert backend.rows("SELECT upload_id, action, outcome, message FROM activity") == [
         ("up_1", "complete", "sending", "complete being sent by me")]
     store.settle_intent(intent, "sent", message="Complete accepted: now validating.",
                         http_status=200)
@@ -132,7 +125,8 @@ def test_settle_can_name_its_own_log_action_and_outcome(store):
         store.settle_intent(intent, "maybe")
 
 
-def test_an_intent_newer_than_the_callers_read_is_a_change_and_nothing_is_written(store):
+def test_an_intent_newer_than_the_callers_read_is_a_change_and_nothing_is_written(
+        store, backend: Backend):
     """The caller read the upload when the newest intent was ``after``; one settled since means
     another process may have completed it meanwhile: read again, do not send."""
     before = store.latest_intent("up_1")
@@ -142,7 +136,7 @@ def test_an_intent_newer_than_the_callers_read_is_a_change_and_nothing_is_writte
     with pytest.raises(UploadChangedError, match="read it again"):
         store.begin_intent("up_1", "complete", Holder.this_process("me"), after=0,
                            log_message="sending")
-    assert raw(store.path, "SELECT count(*) FROM intents") == [(1,)]
+    assert backend.rows("SELECT count(*) FROM intents") == [(1,)]
     assert [e.outcome for e in store.events()] == ["sent"]
     assert store.begin_intent("up_1", "complete", Holder.this_process("me"),
                               after=other.id).is_open
@@ -151,7 +145,7 @@ def test_an_intent_newer_than_the_callers_read_is_a_change_and_nothing_is_writte
 # --- stale holders and reconciliation ------------------------------------------------------------
 
 
-def test_liveness_of_holders_on_this_machine(store):
+def test_liveness_of_holders_on_this_machine():
     """Alive: this process, our parent. Gone: a reaped pid, a zombie, a pid reused by another
     process (its start time differs)."""
     now = datetime.now(timezone.utc)
@@ -213,22 +207,6 @@ def test_a_read_of_an_unknown_upload_reconciles_too(store):
     assert latest.state == "reconciled" and "--resume up_unknown" in latest.message
 
 
-def test_a_store_that_cannot_record_the_intent_raises_and_keeps_nothing(tmp_path):
-    """Locked by another process: ``StoreLockedError`` (the caller then sends nothing)."""
-    path = tmp_path / "store.db"
-    with Store.open(path, busy_timeout_ms=100) as opened:
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        try:
-            with pytest.raises(StoreLockedError):
-                opened.begin_intent("up_1", "complete", Holder.this_process("me"),
-                                    log_message="sending")
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
-        assert opened.latest_intent("up_1") is None and opened.events() == []
-
-
 # --- the parts ledger ---------------------------------------------------------------------------
 
 
@@ -251,10 +229,23 @@ def _verbs(cls: type) -> dict[str, inspect.Signature]:
             if inspect.isfunction(member) and not name.startswith("_")}
 
 
-def test_the_sqlite_store_implements_every_verb_of_the_protocol():
-    """Same names, same parameters (kinds and defaults): a PostgreSQL store implements the same
-    list and passes the same tests."""
-    wanted, found = _verbs(StoreProtocol), _verbs(Store)
+def _store_class(name: str) -> type:
+    if name == "sqlite":
+        return Store
+    try:
+        from scenario_tui.store.postgres.store import PostgresStore
+    except ImportError as exc:
+        if exc.name is None or exc.name.partition(".")[0] != "psycopg":
+            raise
+        unavailable("psycopg is not installed (the 'team' extra)")
+    return PostgresStore
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_each_store_implements_every_verb_of_the_protocol(name):
+    """Same names, same parameters (kinds and defaults): the SQLite and the PostgreSQL store
+    implement the same list (and pass the same tests)."""
+    wanted, found = _verbs(StoreProtocol), _verbs(_store_class(name))
     assert "begin_intent" in wanted and "record_snapshot" in wanted
     missing = sorted(set(wanted) - set(found))
     assert missing == []

@@ -1,35 +1,29 @@
 """The verbs that change the list write their activity log entries in their own transaction
 (``log=True``): the rows and the log agree whatever interrupts them, and nothing is logged for
-a write that did not happen."""
+a write that did not happen. On every backend (``any_store``)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import pytest
 
 from scenario_tui.core.errors import StoreError
-from scenario_tui.store.sqlite import Store
+from scenario_tui.store.protocol import StoreProtocol
+from tests.unit.store.backends import Backend
 
 
-def actions(store: Store) -> list[tuple]:
+def actions(store: StoreProtocol) -> list[tuple]:
     return [(e.upload_id, e.action, e.outcome, e.profile, e.message)
             for e in reversed(store.events(limit=1000))]
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "store.db") as opened:
-        yield opened
+def store(any_store):
+    return any_store
 
 
-def fail_every_log_entry(path) -> None:
+def fail_every_log_entry(backend: Backend) -> None:
     """From another connection: the activity log refuses every new entry from now on."""
-    other = sqlite3.connect(path)
-    other.execute("CREATE TRIGGER no_log BEFORE INSERT ON activity"
-                  " BEGIN SELECT RAISE(ABORT, 'the log refuses'); END")
-    other.commit()
-    other.close()
+    backend.refuse("no_log", "INSERT", "activity", "the log refuses")
 
 
 def test_remove_logs_each_removed_row_with_the_removal(store):
@@ -40,10 +34,10 @@ def test_remove_logs_each_removed_row_with_the_removal(store):
                               ("up_c", "remove", "ok", "p", None)]
 
 
-def test_a_removal_whose_log_entries_cannot_be_written_removes_nothing(store):
+def test_a_removal_whose_log_entries_cannot_be_written_removes_nothing(store, backend):
     """One transaction: if the log entries fail, the rows stay."""
     store.add([f"up_{i}" for i in range(2000)])
-    fail_every_log_entry(store.path)
+    fail_every_log_entry(backend)
     with pytest.raises(StoreError, match="the log refuses"):
         store.remove([f"up_{i}" for i in range(2000)], log=True)
     assert store.count() == 2000 and actions(store) == []
@@ -66,10 +60,10 @@ def test_restore_and_add_log_with_their_rows(store):
 
 def test_a_note_on_a_removed_upload_is_neither_saved_nor_logged(store):
     store.add(["up_a"])
-    assert store.set_note("up_a", "first", log=True, profile="p")
+    assert store.set_note("up_a", "first", log=True, profile="p", message='"" -> "first"')
     store.remove(["up_a"])
-    assert store.set_note("up_a", "second", log=True, profile="p") is False
-    assert actions(store) == [("up_a", "note", "ok", "p", None)]
+    assert store.set_note("up_a", "second", log=True, profile="p", message="x") is False
+    assert actions(store) == [("up_a", "note", "ok", "p", '"" -> "first"')]
 
 
 def test_without_log_nothing_is_logged(store):

@@ -1,6 +1,7 @@
-"""Searching the store reads a per-connection copy of the searched columns (temp.upload_search):
-it must answer exactly what a substring search of ID, file name, note or status answers, through
-adds, notes, snapshots, removals, restores and changes made by another connection."""
+"""A search must answer exactly what a substring search of ID, file name, note or status
+answers, through adds, notes, snapshots, removals, restores and changes made by another
+connection, on every backend (``any_store``): the SQLite store reads a per-connection copy of the
+searched columns (temp.upload_search), the PostgreSQL one an indexed ILIKE."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from scenario_tui.store.listing import Listing, ListQuery
+from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.search import SORT_KEYS
 from scenario_tui.store.sqlite import Store
+from tests.unit.store.backends import Backend
 
 SEARCHES = ["", "up_", "7", "UP_S", "png", "ticket", "imported", "failed", "50%", "a_b", "x\\y",
             "render_0000", "zz", "\x1f", "note\x1fimported"]
 
 
-def expected(store: Store, search: str, status: str | None = None) -> list[str]:
+def expected(store: StoreProtocol, search: str, status: str | None = None) -> list[str]:
     """Newest first, by the definition: a case-insensitive (ASCII) substring of one column."""
     needle = search.lower()
     rows = store.list(sort="added", descending=True)  # no search: no temp table involved
@@ -26,7 +29,7 @@ def expected(store: Store, search: str, status: str | None = None) -> list[str]:
                 for value in (r.id, r.file_name, r.note, r.status)))]
 
 
-def check(store: Store) -> None:
+def check(store: StoreProtocol) -> None:
     for search in SEARCHES:
         want = expected(store, search)
         assert store.ids(search=search) == want, search
@@ -38,19 +41,29 @@ def check(store: Store) -> None:
         assert store.ids(search=search, status="imported") == expected(store, search, "imported")
 
 
+def seed(store: StoreProtocol) -> StoreProtocol:
+    store.add([f"up_s{i:03d}_a_b" if i % 9 == 0 else f"up_s{i:03d}" for i in range(250)],
+              note="")
+    for i in range(0, 250, 4):
+        store.record_snapshot(f"up_s{i:03d}" if i % 9 else f"up_s{i:03d}_a_b", {
+            "id": "x", "status": "imported" if i % 8 else "failed",
+            "fileName": f"render_{i:04d}.PNG" if i % 3 else f"50% x\\y {i}.png"})
+    return store
+
+
 @pytest.fixture
-def store(tmp_path: Path):
+def store(any_store: StoreProtocol) -> StoreProtocol:
+    return seed(any_store)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path):
+    """The same on a SQLite file (to watch the statements it runs)."""
     with Store.open(tmp_path / "store.db") as opened:
-        opened.add([f"up_s{i:03d}_a_b" if i % 9 == 0 else f"up_s{i:03d}" for i in range(250)],
-                   note="")
-        for i in range(0, 250, 4):
-            opened.record_snapshot(f"up_s{i:03d}" if i % 9 else f"up_s{i:03d}_a_b", {
-                "id": "x", "status": "imported" if i % 8 else "failed",
-                "fileName": f"render_{i:04d}.PNG" if i % 3 else f"50% x\\y {i}.png"})
-        yield opened
+        yield seed(opened)
 
 
-def test_search_matches_the_column_by_column_definition(store: Store) -> None:
+def test_search_matches_the_column_by_column_definition(store: StoreProtocol) -> None:
     check(store)
     store.set_note("up_s001", "Ticket 7: waiting")
     store.record_snapshot("up_s002", {"id": "up_s002", "status": "validating", "fileName": "zz"})
@@ -64,17 +77,20 @@ def test_search_matches_the_column_by_column_definition(store: Store) -> None:
     assert len(store.ids(search="up_s002")) == 1
 
 
-def test_changes_by_another_connection_are_seen(store: Store, tmp_path: Path) -> None:
+def test_changes_by_another_connection_are_seen(store: StoreProtocol, backend: Backend) -> None:
     check(store)
-    with Store.open(tmp_path / "store.db") as other:
+    other = backend.open()
+    try:
         other.add(["up_other_1"], note="from the CLI")
         other.set_note("up_s010", "renamed by another process")
         other.remove(["up_s011"])
+    finally:
+        other.close()
     check(store)
     assert store.ids(search="another process") == ["up_s010"]
 
 
-def test_sorted_and_paged_searches(store: Store) -> None:
+def test_sorted_and_paged_searches(store: StoreProtocol) -> None:
     for sort in SORT_KEYS:
         for descending in (True, False):
             query = ListQuery(search="up_s1", sort=sort, descending=descending)
@@ -97,7 +113,7 @@ def test_read_only_store_searches_without_writing(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-def test_typing_narrows_the_last_matches_exactly(store: Store) -> None:
+def test_typing_narrows_the_last_matches_exactly(store: StoreProtocol) -> None:
     """Each keystroke's answer equals a fresh search, also when rows change between keys."""
     typed = ""
     for i, char in enumerate("RENDER_00"):
@@ -116,7 +132,7 @@ def test_typing_narrows_the_last_matches_exactly(store: Store) -> None:
                 search=typed, sort=sort, descending=False)
 
 
-def test_long_match_lists_are_read_in_part_then_whole(store: Store, monkeypatch) -> None:
+def test_long_match_lists_are_read_in_part_then_whole(store: StoreProtocol, monkeypatch) -> None:
     """A search matching more than SEQ_PREFIX rows: counted apart, listed in full on scroll."""
     monkeypatch.setattr(Listing, "SEQ_PREFIX", 100)
     for search in ("up_s", "up_s0", "imported"):
@@ -127,9 +143,11 @@ def test_long_match_lists_are_read_in_part_then_whole(store: Store, monkeypatch)
         assert store.search_seqs(search=search, limit=7) == [store.get(u).seq for u in want[:7]]
 
 
-def test_backspace_and_retyping_are_answered_from_recent_searches(store: Store) -> None:
+def test_backspace_and_retyping_are_answered_from_recent_searches(sqlite_store: Store) -> None:
     """Typing on, backspacing and typing again give what a fresh search gives, and a search seen
-    a moment ago is not scanned again, unless a row changed meanwhile."""
+    a moment ago is not scanned again, unless a row changed meanwhile (SQLite: the statements
+    it runs are watched)."""
+    store = sqlite_store
     for typed in ["r", "re", "ren", "rend", "render", "render_0", "render_00", "render_0",
                   "render", "render_00", "ren"]:
         want = [store.get(u).seq for u in expected(store, typed)]
@@ -149,7 +167,7 @@ def test_backspace_and_retyping_are_answered_from_recent_searches(store: Store) 
         store._conn.set_trace_callback(None)
 
 
-def test_a_deferred_count_shows_the_first_matches_then_counts_all(store: Store,
+def test_a_deferred_count_shows_the_first_matches_then_counts_all(store: StoreProtocol,
                                                                    monkeypatch) -> None:
     """The filter's first answer reads only the first SEQ_PREFIX matches; finish_count (run in
     a worker once typing pauses) makes the count exact; a re-read after a change counts

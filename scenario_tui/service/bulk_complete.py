@@ -1,0 +1,123 @@
+"""One summary for a bulk complete: "15 sent: 8 imported, 7 failed; 2 not sent", written once to
+the activity log with the ID of every upload it touched, for the CLI and the TUI alike.
+
+Each upload of a bulk complete already has its own entries (``sending``, then how it ended);
+the summary is the entry a person reads first (``L``, ``log``), and the one the TUI's toast
+repeats. Uploads end in any order, from any worker: each caller says how each one ended
+(``sent`` with the status it reached, or ``not_sent``) and the last one writes the summary.
+
+Headless (no Textual).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Protocol
+
+from scenario_tui.core import errors
+from scenario_tui.store.protocol import StoreProtocol
+
+if TYPE_CHECKING:
+    from scenario_tui.service.completion import CompleteResult
+
+
+class _Logs(Protocol):
+    """What the summary needs of the service: its store and profile (not the service itself,
+    which imports this module)."""
+
+    store: StoreProtocol
+    profile: str
+
+#: the statuses a sent upload is summed up by, in this order (any other follows, as it came)
+_ORDER = ("imported", "failed", "validated", "validating", "complete", "pending", "uncertain")
+#: how an upload that was not sent is counted: "not sent" (skipped: not pending, as the
+#: confirmation said), or "error" (refused, or its read before sending failed)
+NOT_SENT, ERROR = "not sent", "error"
+
+
+def tally_text(sent: dict[str, str], not_sent: dict[str, str]) -> str:
+    """``15 sent: 8 imported, 7 failed; 2 not sent, 1 error`` from the status each sent
+    upload reached (``sent``: ID -> status) and why each other one was not sent."""
+    def counted(values: Iterable[str], order: tuple[str, ...]) -> str:
+        counts: dict[str, int] = {}
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+        known = [word for word in order if word in counts]
+        words = known + sorted(word for word in counts if word not in order)
+        return ", ".join(f"{counts[word]} {word}{'s' if word == ERROR and counts[word] > 1 else ''}"
+                         for word in words)
+
+    text = f"{len(sent)} sent"
+    if sent:
+        text += ": " + counted(sent.values(), _ORDER)
+    if not_sent:
+        text += "; " + counted(not_sent.values(), (NOT_SENT, ERROR))
+    return text
+
+
+class BulkComplete:
+    """The tally of one complete of several uploads, and its summary entry.
+
+    ``sent(id, status)`` or ``not_sent(id, why)`` once per upload (again for the same upload:
+    the later word wins, e.g. "validating" then "imported" after following it); ``result(r)``
+    reads a ``CompleteResult``. Once every upload has ended, ``finish()`` (called by the last
+    of them, or by the caller) writes the summary entry and returns its text; later calls
+    return the same text and write nothing. A complete of one upload writes no summary (its
+    own entries say it all).
+    """
+
+    def __init__(self, service: _Logs, upload_ids: Iterable[str]) -> None:
+        self.service = service
+        self.ids = list(dict.fromkeys(upload_ids))
+        self.reached: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+        self.text: str | None = None  # the summary, once written
+
+    @property
+    def done(self) -> bool:
+        return all(i in self.reached or i in self.skipped for i in self.ids)
+
+    def sent(self, upload_id: str, status: str | None) -> str | None:
+        """``upload_id`` was sent and reached ``status`` (None: unknown, "uncertain")."""
+        self.skipped.pop(upload_id, None)
+        self.reached[upload_id] = status or "uncertain"
+        return self._maybe_finish()
+
+    def not_sent(self, upload_id: str, why: str) -> str | None:
+        """``upload_id`` was not sent: ``NOT_SENT`` (skipped: not pending) or ``ERROR``."""
+        self.reached.pop(upload_id, None)
+        self.skipped[upload_id] = why
+        return self._maybe_finish()
+
+    def result(self, result: CompleteResult) -> str | None:
+        """Count a ``CompleteResult`` (the status it read or caused, if sent)."""
+        if not result.sent:
+            return self.not_sent(result.upload_id, NOT_SENT)
+        status = "uncertain" if result.uncertain and result.upload is None else (
+            result.upload.status if result.upload else None)
+        return self.sent(result.upload_id, status)
+
+    def summary(self) -> str:
+        return tally_text(self.reached, self.skipped)
+
+    def _maybe_finish(self) -> str | None:
+        return self.finish() if self.done else None
+
+    def finish(self) -> str:
+        """Write the summary entry (once; only for more than one upload) and return its text.
+        A store that cannot take it does not hide the outcome: the text is returned anyway."""
+        if self.text is not None:
+            return self.text
+        self.text = self.summary()
+        if len(self.ids) > 1:
+            bad = ("failed", "uncertain", ERROR)
+            failed = sum(1 for s in self.reached.values() if s in bad) + sum(
+                1 for why in self.skipped.values() if why == ERROR)
+            outcome = "ok" if not failed else "failed" if failed == len(self.ids) else "partial"
+            try:
+                self.service.store.log_event(
+                    action="complete", outcome=outcome, profile=self.service.profile,
+                    message=self.text,
+                    upload_ids=[i for i in self.ids if i in self.reached or i in self.skipped])
+            except errors.StoreError:
+                pass  # each upload's own entries are there; the summary is still shown
+        return self.text

@@ -1,0 +1,66 @@
+"""Claims in the team store, as SQL (the twin of the SQLite side of ``store.claims``, same
+meaning). The holder is the session user, set by the server: a member cannot claim in another's
+name. Two members claiming one upload at once: the database serialises them on its row, and the
+second finds it held (``ClaimResult.held``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import psycopg
+
+from scenario_tui.core.timestamps import to_iso
+from scenario_tui.store.claims import Claim, ClaimResult
+from scenario_tui.store.postgres import ledger
+
+_COLUMNS = "upload_id, holder, claimed_at, expires_at"
+
+
+def take(c: psycopg.Connection, wanted: list[str], now: datetime, minutes: float,
+         profile: str | None) -> ClaimResult:
+    """Claim or renew those of ``wanted`` in the store and not held by another (an expired
+    claim is anyone's); one activity entry lists the IDs claimed."""
+    at, until = to_iso(now), to_iso(now + timedelta(minutes=minutes))
+    before = active(c, wanted, now)
+    taken = {row[0]: Claim(*row) for row in c.execute(
+        "INSERT INTO claims (upload_id, claimed_at, expires_at) SELECT u.id, %(at)s, %(until)s"
+        " FROM uploads AS u WHERE u.id = ANY(%(wanted)s)"
+        " ON CONFLICT (upload_id) DO UPDATE SET expires_at = excluded.expires_at,"
+        " claimed_at = CASE WHEN claims.holder = session_user AND claims.expires_at > %(at)s"
+        " THEN claims.claimed_at ELSE excluded.claimed_at END"
+        " WHERE claims.holder = session_user OR claims.expires_at <= %(at)s"
+        f" RETURNING {_COLUMNS}", {"at": at, "until": until, "wanted": wanted})}
+    others = active(c, [i for i in wanted if i not in taken], now)
+    mine = [taken[i] for i in wanted if i in taken]
+    held = [others[i] for i in wanted if i in others]
+    fresh = [m.upload_id for m in mine if m.upload_id not in before]  # a renewal is not news
+    if fresh:
+        # the wording of ``store.claims.take``
+        ledger.append(c, at, profile, None, "claim", "ok", None,
+                      f"{len(fresh)} claimed until {until[11:16]} UTC", fresh)
+    return ClaimResult(mine, held)
+
+
+def give_back(c: psycopg.Connection, wanted: list[str], now: datetime,
+              profile: str | None) -> int:
+    """Release the session user's own claims on ``wanted``; how many."""
+    gone = {row[0] for row in c.execute(
+        "DELETE FROM claims WHERE holder = session_user AND upload_id = ANY(%s)"
+        " RETURNING upload_id", (wanted,))}
+    released = [i for i in wanted if i in gone]
+    if released:
+        ledger.append(c, to_iso(now), profile, None, "release", "ok", None,
+                      f"{len(released)} released", released)
+    return len(released)
+
+
+def active(c: psycopg.Connection, wanted: list[str] | None,
+           now: datetime) -> dict[str, Claim]:
+    """The claims not expired at ``now`` (of ``wanted``, or all), by upload ID."""
+    at = to_iso(now)
+    if wanted is None:
+        rows = c.execute(f"SELECT {_COLUMNS} FROM claims WHERE expires_at > %s", (at,))
+    else:
+        rows = c.execute(f"SELECT {_COLUMNS} FROM claims WHERE expires_at > %s"
+                         " AND upload_id = ANY(%s)", (at, wanted))
+    return {row[0]: Claim(*row) for row in rows}

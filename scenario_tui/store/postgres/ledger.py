@@ -1,0 +1,211 @@
+"""The team store's ledgers as SQL: the activity log, the intent ledger and the parts ledger
+(the twins of ``store.activity``, ``store.intents`` and ``store.parts``, same meaning), run by
+``PostgresStore`` inside its transactions.
+
+The actor of each entry and intent is the session user, set by the server (a trigger): the
+values handed back carry it. At most one intent per upload is open, whoever holds it: the
+database enforces it (a unique index), so when two members race, the loser's insert waits for
+the winner's commit and fails, and it is told who holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+import psycopg
+from psycopg import errors as pg
+
+from scenario_tui.core.errors import IntentHeldError, UploadChangedError
+from scenario_tui.store.activity import ActivityEvent
+from scenario_tui.store.intent_model import (
+    ACTIONS,
+    COLUMNS,
+    LOG_ACTION,
+    OPEN,
+    SETTLED,
+    Holder,
+    Intent,
+    intent_from_row,
+    reconciled_message,
+)
+from scenario_tui.store.parts import SourceFile
+
+_ACTIVITY = "id, at, profile, upload_id, action, outcome, http_status, message, upload_ids, actor"
+_INTENT = f"{COLUMNS}, actor"
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def append(c: psycopg.Connection, at: str, profile: str | None, upload_id: str | None,
+           action: str, outcome: str, http_status: int | None, message: str | None,
+           upload_ids: Sequence[str] | None = None) -> ActivityEvent:
+    """Append one entry; return it as stored (with its id and actor)."""
+    ids = None if upload_ids is None else list(upload_ids)
+    row = c.execute(
+        "INSERT INTO activity (at, profile, upload_id, action, outcome, http_status, message,"
+        f" upload_ids) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_ACTIVITY}",
+        (at, profile, upload_id, action, outcome, http_status, message, ids)).fetchone()
+    assert row is not None  # an INSERT ... RETURNING returns its row
+    return _event(row)
+
+
+def append_each(c: psycopg.Connection, at: str, profile: str | None, upload_ids: list[str],
+                action: str, outcome: str) -> None:
+    """Append one entry per upload in ``upload_ids``, in order, in one statement."""
+    if upload_ids:
+        c.execute("INSERT INTO activity (at, profile, upload_id, action, outcome)"
+                  " SELECT %s, %s, u, %s, %s FROM unnest(%s::text[]) WITH ORDINALITY AS t(u, n)"
+                  " ORDER BY n", (at, profile, action, outcome, upload_ids))
+
+
+def newest(c: psycopg.Connection, limit: int, upload_id: str | None) -> list[ActivityEvent]:
+    """The newest ``limit`` entries, newest first, only those of ``upload_id`` unless None."""
+    where, params = (" WHERE upload_id = %s", [upload_id]) if upload_id is not None else ("", [])
+    return [_event(row) for row in c.execute(
+        f"SELECT {_ACTIVITY} FROM activity{where} ORDER BY id DESC LIMIT %s",
+        (*params, _limit(limit)))]
+
+
+def _event(row: tuple) -> ActivityEvent:
+    ids = row[8]
+    return ActivityEvent._make((*row[:8], None if ids is None else tuple(ids), row[9]))
+
+
+def _limit(limit: int) -> int | None:
+    """A LIMIT as SQLite reads it: a negative one means no limit."""
+    return None if limit < 0 else limit
+
+
+# --- intents -----------------------------------------------------------------------------------
+
+
+def _intent(row: tuple, now: datetime) -> Intent:
+    return intent_from_row(row[:-1], now, row[-1])
+
+
+def latest(c: psycopg.Connection, upload_id: str, now: datetime) -> Intent | None:
+    row = c.execute(f"SELECT {_INTENT} FROM intents WHERE upload_id = %s ORDER BY id DESC"
+                    " LIMIT 1", (upload_id,)).fetchone()
+    return None if row is None else _intent(row, now)
+
+
+def history(c: psycopg.Connection, upload_id: str | None, limit: int,
+            now: datetime) -> list[Intent]:
+    where, params = (" WHERE upload_id = %s", [upload_id]) if upload_id is not None else ("", [])
+    return [_intent(r, now) for r in c.execute(
+        f"SELECT {_INTENT} FROM intents{where} ORDER BY id DESC LIMIT %s",
+        (*params, _limit(limit)))]
+
+
+def begin(c: psycopg.Connection, upload_id: str, action: str, holder: Holder,
+          profile: str | None, after: int | None, log_message: str | None, at: str,
+          now: datetime) -> Intent:
+    """Open an intent (inside a write transaction), as ``store.intents.begin``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown intent action {action!r}")
+    _refuse_if_held(c, upload_id, now)
+    if after is not None:
+        newer = c.execute(f"SELECT {_INTENT} FROM intents WHERE upload_id = %s AND id > %s"
+                          " ORDER BY id DESC LIMIT 1", (upload_id, after)).fetchone()
+        if newer is not None:
+            other = _intent(newer, now)
+            raise UploadChangedError(
+                f"{upload_id} was acted on by {other.holder_text} while it was being "
+                f"read ({other.action}, {other.state}); read it again before deciding.")
+    try:
+        with c.transaction():  # a savepoint: the loser of a race can still read the winner
+            row = c.execute(
+                "INSERT INTO intents (upload_id, action, state, holder_pid, holder_host,"
+                " holder_started, holder_label, profile, started_at, heartbeat_at) VALUES"
+                " (%s, %s, 'open', %s, %s, %s, %s, %s, %s, %s) RETURNING id, actor",
+                (upload_id, action, holder.pid, holder.host, holder.started, holder.label,
+                 profile, at, at)).fetchone()
+    except pg.UniqueViolation:
+        _refuse_if_held(c, upload_id, now)
+        raise IntentHeldError(f"{upload_id} was being acted on by someone else at the same "
+                              "moment. Nothing was sent.", title="Busy elsewhere") from None
+    assert row is not None  # an INSERT ... RETURNING returns its row
+    if log_message is not None:
+        append(c, at, profile, upload_id, LOG_ACTION[action], "sending", None, log_message)
+    return Intent(row[0], upload_id, action, OPEN, holder, profile, at, at, None, None, None,
+                  actor=row[1])
+
+
+def _refuse_if_held(c: psycopg.Connection, upload_id: str, now: datetime) -> None:
+    row = c.execute(f"SELECT {_INTENT} FROM intents WHERE upload_id = %s AND state = 'open'",
+                    (upload_id,)).fetchone()
+    if row is not None:
+        held = _intent(row, now)
+        raise IntentHeldError(f"{held.refusal(now)} Nothing was sent.", title=held.refusal_title)
+
+
+def settle(c: psycopg.Connection, intent: Intent, state: str, message: str | None,
+           http_status: int | None, log_action: str | None, log_outcome: str | None,
+           at: str) -> None:
+    """Record how the intent ended and append its activity entry, in the same transaction."""
+    if state not in SETTLED:
+        raise ValueError(f"unknown intent state {state!r}")
+    c.execute("UPDATE intents SET state = %s, settled_at = %s, heartbeat_at = %s,"
+              " http_status = %s, message = %s WHERE id = %s",
+              (state, at, at, http_status, message, intent.id))
+    append(c, at, intent.profile, intent.upload_id, log_action or LOG_ACTION[intent.action],
+           log_outcome or state, http_status, message)
+
+
+def heartbeat(c: psycopg.Connection, intent: Intent, at: str) -> bool:
+    return c.execute("UPDATE intents SET heartbeat_at = %s WHERE id = %s AND state = 'open'",
+                     (at, intent.id)).rowcount > 0
+
+
+def reconcile(c: psycopg.Connection, statuses: dict[str, str | None], at: str,
+              now: datetime) -> list[Intent]:
+    """Settle as ``reconciled`` the open intents of these uploads whose holder is gone, from the
+    status just read, each with an activity entry (as ``store.intents.reconcile``)."""
+    rows = c.execute(f"SELECT {_INTENT} FROM intents WHERE state = 'open' AND upload_id = ANY(%s)"
+                     " ORDER BY id FOR UPDATE SKIP LOCKED", (list(statuses),)).fetchall()
+    done = []
+    for row in rows:
+        intent = _intent(row, now)
+        if not intent.stale:
+            continue
+        message = reconciled_message(intent, statuses[intent.upload_id])
+        settle(c, intent, "reconciled", message, None, None, "reconciled", at)
+        done.append(replace(intent, state="reconciled", settled_at=at, message=message))
+    return done
+
+
+# --- parts -------------------------------------------------------------------------------------
+
+
+def record_part(c: psycopg.Connection, upload_id: str, part_number: int, size: int, at: str,
+                sha256: str | None) -> None:
+    c.execute("INSERT INTO parts_sent (upload_id, part_number, size, sent_at, sha256)"
+              " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (upload_id, part_number) DO UPDATE SET"
+              " size = excluded.size, sent_at = excluded.sent_at, sha256 = excluded.sha256",
+              (upload_id, part_number, size, at, sha256))
+
+
+def parts_sent(c: psycopg.Connection, upload_id: str) -> dict[int, int]:
+    return dict(c.execute(
+        "SELECT part_number, size FROM parts_sent WHERE upload_id = %s ORDER BY part_number",
+        (upload_id,)).fetchall())
+
+
+def part_digests(c: psycopg.Connection, upload_id: str) -> dict[int, str]:
+    return dict(c.execute(
+        "SELECT part_number, sha256 FROM parts_sent WHERE upload_id = %s"
+        " AND sha256 IS NOT NULL ORDER BY part_number", (upload_id,)).fetchall())
+
+
+def record_source(c: psycopg.Connection, upload_id: str, source: SourceFile, at: str) -> None:
+    c.execute("INSERT INTO upload_files (upload_id, size, mtime_ns, sample_sha256, recorded_at)"
+              " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (upload_id) DO NOTHING",
+              (upload_id, *source, at))
+
+
+def source(c: psycopg.Connection, upload_id: str) -> SourceFile | None:
+    row = c.execute("SELECT size, mtime_ns, sample_sha256 FROM upload_files WHERE upload_id = %s",
+                    (upload_id,)).fetchone()
+    return None if row is None else SourceFile(*row)

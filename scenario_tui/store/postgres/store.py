@@ -1,0 +1,335 @@
+"""The team store: the same domain verbs as the local SQLite ``Store`` (``StoreProtocol``), on a
+PostgreSQL database the team shares. Build it with ``PostgresStore.open(url)``.
+
+Each verb's SQL (in ``uploads`` and ``ledger``) runs through ``Connections.run``: one
+transaction per write, every psycopg failure translated into the ``StoreError`` family, a
+dropped connection replaced at the next call. The schema is made by ``team.init_schema``
+(``scenario-tui team init``); opening a database without it, or with a schema this version does
+not know, is refused. ``location`` (and ``repr``) name the database without its password.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import psycopg
+
+from scenario_tui.core.errors import StoreVersionError
+from scenario_tui.core.store_url import safe_url
+from scenario_tui.core.timestamps import to_iso
+from scenario_tui.store.activity import ActivityEvent
+from scenario_tui.store.changes import Change, ChangeFeed
+from scenario_tui.store.claims import DEFAULT_CLAIM_MINUTES, Claim, ClaimResult
+from scenario_tui.store.intent_model import Holder, Intent
+from scenario_tui.store.parts import SourceFile
+from scenario_tui.store.postgres import claims, ledger, schema, uploads
+from scenario_tui.store.postgres.connection import Connections
+from scenario_tui.store.postgres.errors import INIT_HINT
+from scenario_tui.store.postgres.feed import PostgresFeed
+from scenario_tui.store.rows import (
+    COLUMNS,
+    COLUMNS_NO_SNAPSHOT,
+    AddResult,
+    KnownUpload,
+    known,
+    row_values,
+    snapshot_values,
+)
+from scenario_tui.store.uploads import LoggedBy
+
+T = TypeVar("T")
+
+
+class PostgresStore:
+    """Connections to one team store. Use it as a context manager, from any thread."""
+
+    def __init__(self, connections: Connections, *, clock: Callable[[], datetime],
+                 read_only: bool) -> None:
+        self._db = connections
+        self._clock = clock
+        self.read_only = read_only
+        #: the URL as it may be shown (any password masked)
+        self.location = safe_url(connections.url)
+        #: who this store's user is (the database session user: holds its claims, is the actor
+        #: of its log entries); read when it is opened
+        self.actor = ""
+
+    @classmethod
+    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None,
+             read_only: bool = False) -> PostgresStore:
+        """Connect to the team store at ``url`` and check its schema. Raises the StoreError
+        family: unreachable, wrong password, missing database, no rights, or a schema that is
+        missing, older or newer than this version's (``StoreVersionError``)."""
+        store = cls(Connections(url, read_only=read_only),
+                    clock=clock or (lambda: datetime.now(timezone.utc)), read_only=read_only)
+        try:
+            store._check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _check_schema(self) -> None:
+        where, known_migrations = self._db.where, len(schema.MIGRATIONS)
+        version, self.actor = self._run("open the team store", lambda c: (
+            schema.read_version(c), _session_user(c)))
+        if version is None:
+            raise StoreVersionError(
+                f"The database {where} has no scenario-tui schema yet; {INIT_HINT} "
+                f"--store {self.location} once to create it.", title="Team store not set up")
+        if version > known_migrations:
+            raise StoreVersionError(
+                f"The team store {where} was set up by a newer scenario-tui (schema {version}, "
+                f"this version knows {known_migrations}); upgrade scenario-tui.",
+                title="Team store is too new")
+        if version < known_migrations:
+            raise StoreVersionError(
+                f"The team store {where} has schema {version}, but this version of scenario-tui "
+                f"needs {known_migrations}; {INIT_HINT} to upgrade it.",
+                title="Team store needs an upgrade")
+
+    @property
+    def connected(self) -> bool:
+        """False after a failure to reach the server: calls are then refused at once, without
+        trying, for a short while (``Connections``); True again once one gets through."""
+        return self._db.connected
+
+    def follow_changes(self, on_change: Callable[[Change], None],
+                       on_state: Callable[[bool], None]) -> ChangeFeed | None:
+        """Follow what teammates change (``store.changes``; the feed's connection is its own,
+        see ``postgres.feed``). It connects before it returns (at most the connect timeout;
+        not at all while the server is known to be away: the feed's thread then tries). A feed
+        that gets its connection back also lets the store's calls try again at once."""
+        return PostgresFeed.start(lambda: self._db.connect(keepalive=True), on_change, on_state,
+                                  on_connected=self._db.mark_up, connect_now=self._db.connected)
+
+    def verify(self) -> None:
+        """Nothing to check here: the server keeps its pages (``StoreProtocol.verify``)."""
+
+    def close(self) -> None:
+        """Close the connections (idempotent)."""
+        self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.location!r}{', read_only=True' if self.read_only else ''})"
+
+    @property
+    def schema_version(self) -> int:
+        """How many migrations the database has applied."""
+        return self._run("read the schema version", schema.read_version) or 0
+
+    # --- uploads (as ``store.sqlite.Store``: see its docstrings) -------------------------------
+
+    def add(self, ids: Iterable[str], note: str | None = None, *, log: bool = False,
+            profile: str | None = None) -> AddResult:
+        wanted, now, by = list(dict.fromkeys(ids)), self._now(), self._by(log, profile)
+        return self._run("add uploads", lambda c: uploads.add(c, wanted, note or "", now, by),
+                         write=True)
+
+    def remove(self, ids: Iterable[str], *, log: bool = False,
+               profile: str | None = None) -> builtins.list[KnownUpload]:
+        wanted, by = list(dict.fromkeys(ids)), self._by(log, profile)
+        return self._run("remove uploads", lambda c: uploads.remove(c, wanted, by), write=True)
+
+    def restore(self, rows: Iterable[KnownUpload], *, log: bool = False,
+                profile: str | None = None) -> int:
+        values, by = [row_values(row) for row in rows], self._by(log, profile)
+        return self._run("restore uploads", lambda c: uploads.restore(c, values, by), write=True)
+
+    def get(self, upload_id: str) -> KnownUpload | None:
+        return self._run("read an upload", lambda c: uploads.get(c, upload_id))
+
+    def contains(self, upload_id: str) -> bool:
+        return self._run("read an upload", lambda c: uploads.contains(c, upload_id))
+
+    def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
+             descending: bool = True, limit: int | None = None, offset: int = 0,
+             snapshots: bool = True) -> builtins.list[KnownUpload]:
+        columns = COLUMNS if snapshots else COLUMNS_NO_SNAPSHOT
+        return [known(r) for r in self._page(columns, search, status, sort, descending,
+                                             limit, offset)]
+
+    def ids(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
+            descending: bool = True, limit: int | None = None,
+            offset: int = 0) -> builtins.list[str]:
+        return [r[0] for r in self._page("id", search, status, sort, descending, limit, offset)]
+
+    def count(self, search: str | None = None, status: str | None = None) -> int:
+        filters = uploads.where(search, status)
+        return self._run("count uploads", lambda c: uploads.count(c, filters))
+
+    def search_seqs(self, *, search: str | None = None, status: str | None = None,
+                    sort: str = "added", descending: bool = True,
+                    limit: int | None = None) -> builtins.list[int]:
+        filters, order = uploads.where(search, status), uploads.order_by(sort, descending)
+        return self._run("list uploads", lambda c: uploads.seqs(c, filters, order,
+                                                               _limit(limit)))
+
+    def rows_by_seq(self, seqs: Sequence[int]) -> builtins.list[KnownUpload | None]:
+        wanted = list(seqs)
+        return self._run("list uploads", lambda c: uploads.by_seq(c, wanted))
+
+    def ids_to_refresh(self, limit: int) -> builtins.list[str]:
+        return self._run("read uploads", lambda c: uploads.to_refresh(c, limit))
+
+    def record_snapshot(self, upload_id: str, snapshot: dict[str, Any],
+                        fetched_at: datetime | None = None) -> bool:
+        return self._save_snapshots("save an upload", [(upload_id, snapshot)], fetched_at)[0]
+
+    def record_snapshots(self, snapshots: Iterable[tuple[str, dict[str, Any]]],
+                         fetched_at: datetime | None = None) -> builtins.list[bool]:
+        return self._save_snapshots("save uploads", builtins.list(snapshots), fetched_at)
+
+    def record_not_found(self, upload_id: str, checked_at: datetime | None = None) -> bool:
+        at = to_iso(checked_at or self._clock())
+        return self._run("save an upload", lambda c: uploads.mark_not_found(c, upload_id, at),
+                         write=True)
+
+    def set_note(self, upload_id: str, note: str, *, log: bool = False,
+                 profile: str | None = None, message: str | None = None) -> bool:
+        """As the local store's; the note's author (``note_by``) is the session user."""
+        by = self._by(log, profile)
+        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by,
+                                                                   message), write=True)
+
+    # --- activity ------------------------------------------------------------------------------
+
+    def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
+                  profile: str | None = None, http_status: int | None = None,
+                  message: str | None = None,
+                  upload_ids: Sequence[str] | None = None) -> ActivityEvent:
+        """Append one entry; its ``actor`` is the session user (set by the server)."""
+        at = self._now()
+        return self._run("log activity", lambda c: ledger.append(
+            c, at, profile, upload_id, action, outcome, http_status, message, upload_ids),
+            write=True)
+
+    def events(self, *, limit: int = 200,
+               upload_id: str | None = None) -> builtins.list[ActivityEvent]:
+        return self._run("read activity", lambda c: ledger.newest(c, limit, upload_id))
+
+    # --- intents -------------------------------------------------------------------------------
+
+    def begin_intent(self, upload_id: str, action: str, holder: Holder, *,
+                     profile: str | None = None, after: int | None = None,
+                     log_message: str | None = None) -> Intent:
+        """As the local store's; the database lets one member hold an upload's intent: the
+        others get ``IntentHeldError`` naming who ("ann's process 1234 ... on host ws-7")."""
+        at, now = self._now(), self._clock()
+        return self._run("record the intent", lambda c: ledger.begin(
+            c, upload_id, action, holder, profile, after, log_message, at, now), write=True)
+
+    def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
+                      http_status: int | None = None, log_action: str | None = None,
+                      log_outcome: str | None = None) -> None:
+        at = self._now()
+        self._run("settle the intent", lambda c: ledger.settle(
+            c, intent, state, message, http_status, log_action, log_outcome, at), write=True)
+
+    def heartbeat_intent(self, intent: Intent) -> bool:
+        at = self._now()
+        return self._run("save a heartbeat", lambda c: ledger.heartbeat(c, intent, at),
+                         write=True)
+
+    def latest_intent(self, upload_id: str) -> Intent | None:
+        now = self._clock()
+        return self._run("read intents", lambda c: ledger.latest(c, upload_id, now))
+
+    def intents(self, *, upload_id: str | None = None,
+                limit: int = 200) -> builtins.list[Intent]:
+        now = self._clock()
+        return self._run("read intents", lambda c: ledger.history(c, upload_id, limit, now))
+
+    # --- parts ---------------------------------------------------------------------------------
+
+    def record_part(self, upload_id: str, part_number: int, size: int,
+                    sha256: str | None = None) -> None:
+        at = self._now()
+        self._run("save an upload part", lambda c: ledger.record_part(
+            c, upload_id, part_number, size, at, sha256), write=True)
+
+    def parts_sent(self, upload_id: str) -> dict[int, int]:
+        return self._run("read upload parts", lambda c: ledger.parts_sent(c, upload_id))
+
+    def part_digests(self, upload_id: str) -> dict[int, str]:
+        return self._run("read upload parts", lambda c: ledger.part_digests(c, upload_id))
+
+    def record_source_file(self, upload_id: str, source: SourceFile) -> None:
+        at = self._now()
+        self._run("save the upload's file",
+                  lambda c: ledger.record_source(c, upload_id, source, at), write=True)
+
+    def source_file(self, upload_id: str) -> SourceFile | None:
+        return self._run("read the upload's file", lambda c: ledger.source(c, upload_id))
+
+    # --- claims (as ``store.claims.ClaimVerbs``; the holder is the session user) --------------
+
+    def claim(self, upload_ids: Sequence[str], minutes: float = DEFAULT_CLAIM_MINUTES, *,
+              profile: str | None = None) -> ClaimResult:
+        now, wanted = self._clock(), list(dict.fromkeys(upload_ids))
+        return self._run("claim uploads", lambda c: claims.take(c, wanted, now, minutes,
+                                                                profile), write=True)
+
+    def release(self, upload_ids: Sequence[str], *, profile: str | None = None) -> int:
+        now, wanted = self._clock(), list(dict.fromkeys(upload_ids))
+        return self._run("release uploads", lambda c: claims.give_back(c, wanted, now, profile),
+                         write=True)
+
+    def claims(self, upload_ids: Sequence[str] | None = None) -> dict[str, Claim]:
+        now = self._clock()
+        wanted = None if upload_ids is None else list(upload_ids)
+        return self._run("read claims", lambda c: claims.active(c, wanted, now))
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return to_iso(self._clock())
+
+    def _by(self, log: bool, profile: str | None) -> LoggedBy | None:
+        return LoggedBy(self._now(), profile) if log else None
+
+    def _page(self, columns: str, search: str | None, status: str | None, sort: str,
+              descending: bool, limit: int | None, offset: int) -> builtins.list[tuple]:
+        filters, order = uploads.where(search, status), uploads.order_by(sort, descending)
+        return self._run("list uploads", lambda c: uploads.page(
+            c, columns, filters, order, _limit(limit), offset))
+
+    def _save_snapshots(self, action: str, snapshots: builtins.list[tuple[str, dict[str, Any]]],
+                        fetched_at: datetime | None) -> builtins.list[bool]:
+        at = to_iso(fetched_at or self._clock())
+        rows = [snapshot_values(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
+        if not rows:
+            return []
+        # an open intent whose holder is gone is settled from what was just read (never resent)
+        statuses = {row[-1]: row[2] for row in rows}
+        now, clock = self._now(), self._clock()
+
+        def save(c: psycopg.Connection) -> builtins.list[bool]:
+            saved = uploads.save_snapshots(c, rows)
+            ledger.reconcile(c, statuses, now, clock)
+            return saved
+
+        return self._run(action, save, write=True)
+
+    def _run(self, action: str, body: Callable[[psycopg.Connection], T], *,
+             write: bool = False) -> T:
+        return self._db.run(action, body, write=write)
+
+
+def _limit(limit: int | None) -> int | None:
+    """A LIMIT as SQLite reads it (negative: none)."""
+    return None if limit is None or limit < 0 else limit
+
+
+def _session_user(c: psycopg.Connection) -> str:
+    row = c.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""

@@ -1,0 +1,179 @@
+"""Setting up a team store (``team init``): migrations recorded once, also when two members run
+it at once; a database without the schema, older or newer, refused on open; and the grants it
+prints, tried as a member role: enough to work, not enough to write someone else's name."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import psycopg
+import pytest
+
+from scenario_tui.core.errors import StoreVersionError, TeamStoreRightsError
+from scenario_tui.store.intents import Holder
+from scenario_tui.store.postgres.schema import COUNTER_TABLE, MIGRATIONS, MIGRATIONS_TABLE
+from scenario_tui.store.postgres.store import PostgresStore
+from scenario_tui.store.postgres.team import init_schema
+from tests.unit.store.backends import PostgresBackend
+
+pytestmark = pytest.mark.postgres
+NAMES = [name for name, _ in MIGRATIONS]
+_ROLES = itertools.count(1)
+
+
+def as_user(url: str, user: str) -> str:
+    """``url`` connecting as ``user`` (the test cluster trusts its socket)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{user}@{rest.partition('@')[2]}"
+
+
+def test_init_creates_the_schema_once_and_records_each_migration(pg_empty_url) -> None:
+    """The first run applies every migration, in order; the next applies none; the table says
+    which were applied, once each."""
+    first = init_schema(pg_empty_url)
+    assert first.applied == tuple(NAMES) and first.version == len(NAMES) and first.created
+    again = init_schema(pg_empty_url)
+    assert again.applied == () and again.version == len(NAMES) and not again.created
+    rows = PostgresBackend(pg_empty_url).rows(
+        f"SELECT name, applied_by FROM {MIGRATIONS_TABLE} ORDER BY name")
+    assert rows == [(name, "postgres") for name in NAMES]
+    with PostgresStore.open(pg_empty_url) as store:
+        assert store.schema_version == len(NAMES) and store.add(["up_1"]).added == ["up_1"]
+
+
+def test_two_members_running_init_at_once_both_succeed_and_apply_each_migration_once(
+        pg_empty_url) -> None:
+    """Under the advisory lock, the second waits and finds the work done: no error, no
+    migration applied twice."""
+    results: list[object] = []
+    start = threading.Barrier(4)
+
+    def run() -> None:
+        start.wait()
+        try:
+            results.append(init_schema(pg_empty_url))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(not isinstance(r, Exception) for r in results), results
+    applied = sorted(name for r in results for name in r.applied)  # type: ignore[attr-defined]
+    assert applied == NAMES
+    assert PostgresBackend(pg_empty_url).rows(
+        f"SELECT count(*), count(DISTINCT name) FROM {MIGRATIONS_TABLE}") == [(len(NAMES),) * 2]
+
+
+def test_a_database_without_the_schema_is_refused_and_told_to_run_team_init(
+        pg_empty_url) -> None:
+    with pytest.raises(StoreVersionError) as caught:
+        PostgresStore.open(pg_empty_url)
+    assert caught.value.title == "Team store not set up"
+    assert "scenario-tui team init" in caught.value.message
+    assert PostgresBackend(pg_empty_url).rows(  # nothing was created by the refused open
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+def test_a_newer_schema_is_refused_by_open_and_by_init(pg_url) -> None:
+    PostgresBackend(pg_url).execute(
+        f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES ('9999_future', 'x')")
+    with pytest.raises(StoreVersionError) as opened:
+        PostgresStore.open(pg_url)
+    assert opened.value.title == "Team store is too new"
+    assert f"knows {len(NAMES)}" in opened.value.message and "upgrade" in opened.value.message
+    with pytest.raises(StoreVersionError, match="9999_future"):
+        init_schema(pg_url)
+
+
+def test_an_older_schema_is_refused_until_team_init_upgrades_it(pg_empty_url) -> None:
+    """A database left at an older version (as if set up by an older scenario-tui): open says
+    to upgrade it; init applies what is missing, and then it opens."""
+    init_schema(pg_empty_url)
+    backend = PostgresBackend(pg_empty_url)
+    assert NAMES[-1] == "0005_changes"  # undone here as an older version never had it
+    backend.execute("DROP FUNCTION scenario_tui_notify() CASCADE")  # and its triggers
+    backend.execute("DROP FUNCTION scenario_tui_count_change() CASCADE")
+    backend.execute(f"DROP TABLE {COUNTER_TABLE}")
+    backend.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = '{NAMES[-1]}'")
+    with pytest.raises(StoreVersionError) as caught:
+        PostgresStore.open(pg_empty_url)
+    assert caught.value.title == "Team store needs an upgrade"
+    assert init_schema(pg_empty_url).applied == (NAMES[-1],)
+    with PostgresStore.open(pg_empty_url) as store:
+        store.add(["up_1"])
+    assert backend.rows(f"SELECT counter FROM {COUNTER_TABLE}") == [(1,)]
+
+
+@pytest.fixture
+def member(pg_url):
+    """A member role (in the group the printed grants make) and a role outside it."""
+    backend = PostgresBackend(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(init_schema(pg_url).grants_sql())  # type: ignore[arg-type]
+        conn.execute(init_schema(pg_url).grants_sql())  # type: ignore[arg-type]  # rerunnable
+    n = next(_ROLES)
+    ann, eve = f"ann_{n}", f"eve_{n}"
+    backend.execute(f"CREATE ROLE {ann} LOGIN IN ROLE scenario_team")
+    backend.execute(f"CREATE ROLE {eve} LOGIN")
+    yield ann, eve
+    for role in (ann, eve):
+        backend.execute(f"DROP OWNED BY {role}")
+        backend.execute(f"DROP ROLE {role}")
+
+
+def test_the_printed_grants_let_a_member_work_and_record_who_they_are(pg_url, member) -> None:
+    ann, _ = member
+    with PostgresStore.open(as_user(pg_url, ann)) as store:
+        assert store.actor == ann
+        store.add(["up_1", "up_2"], note="first look", log=True)
+        store.record_snapshot("up_1", {"id": "up_1", "status": "pending"})
+        assert store.set_note("up_1", "ann is on it", log=True)
+        removed = store.remove(["up_2"], log=True)
+        assert store.restore(removed, log=True) == 1
+        intent = store.begin_intent("up_1", "complete", Holder.this_process("test"))
+        store.heartbeat_intent(intent)
+        store.settle_intent(intent, "sent", http_status=200)
+        store.record_part("up_1", 1, 10, "aa")
+        store.record_part("up_1", 1, 10, "bb")
+        assert store.claim(["up_1"]).mine[0].holder == ann
+        assert store.release(["up_1"]) == 1
+        assert store.get("up_1").note_by == ann  # type: ignore[union-attr]
+        assert {e.actor for e in store.events()} == {ann}
+        assert store.latest_intent("up_1").actor == ann  # type: ignore[union-attr]
+        assert store.search_seqs(search="ANN IS") == [1]
+
+
+def test_a_member_cannot_write_another_name_or_rewrite_the_log(pg_url, member) -> None:
+    """Column grants keep ``actor`` and ``note_by`` out of a member's reach, and the log is
+    append-only; the superuser's own attempt is overridden by the server's triggers."""
+    ann, _ = member
+    PostgresStore.open(pg_url).close()
+    with psycopg.connect(as_user(pg_url, ann), autocommit=True) as conn:
+        for statement in (
+            "INSERT INTO activity (at, action, outcome, actor) VALUES ('x', 'note', 'ok', 'bob')",
+            "UPDATE activity SET message = 'nothing happened'",
+            "DELETE FROM activity",
+            "UPDATE uploads SET note_by = 'bob'",
+            "UPDATE claims SET holder = 'bob'",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)  # type: ignore[arg-type]
+    backend = PostgresBackend(pg_url)
+    backend.execute("INSERT INTO activity (at, action, outcome, actor)"
+                    " VALUES ('x', 'note', 'ok', 'bob')")
+    backend.execute("INSERT INTO uploads (id, seq, note, added_at) VALUES ('up_1', 1, 'hi', 'x')")
+    backend.execute("UPDATE uploads SET note = 'changed', note_by = 'bob'")
+    assert backend.rows("SELECT actor FROM activity") == [("postgres",)]
+    assert backend.rows("SELECT note_by FROM uploads") == [("postgres",)]
+
+
+def test_a_role_without_rights_is_told_so(pg_url, member) -> None:
+    _, eve = member
+    with pytest.raises(TeamStoreRightsError) as caught:
+        PostgresStore.open(as_user(pg_url, eve))
+    assert caught.value.title == "Team store: no rights"
+    assert "team init" in caught.value.message
