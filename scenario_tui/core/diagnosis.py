@@ -60,12 +60,15 @@ def _server(value: Any, limit: int = 200) -> str:
 
 
 def _span(seconds: float) -> str:
-    """``5 min``, ``3 h``, ``3 days``: whole hours and days (a list cell that reads the same
-    for an hour is not repainted every six minutes)."""
+    """``45 s``, ``5 min``, ``3 h``, ``3 days``: whole minutes, hours and days (a list cell
+    reads "90 min", never "90.1 min", and one that reads the same for an hour is not
+    repainted every six minutes)."""
     if seconds >= 172800:
         return f"{round(seconds / 86400)} days"
     if seconds >= 7200:
         return f"{round(seconds / 3600)} h"
+    if seconds >= 120:
+        return f"{round(seconds / 60)} min"
     return human_duration(max(seconds, 0.0))
 
 

@@ -151,6 +151,7 @@ async def test_a_lost_connection_reads_in_the_header_and_refuses_changes(fake, t
         listed = screen.table.listing.ids()
         feeds[0].state(False)
         await settle_until(app, pilot, lambda: OFFLINE_HEADER in header(app))
+        assert "[TEAM]" not in header(app)  # a stand-in feed on a local store
         app.clear_notifications()
         gets_before = len(fake.requests)
         await pilot.press("n")
@@ -211,6 +212,7 @@ async def test_a_note_by_store_b_appears_on_as_screen(fake, tmp_path, pg_url):
             screen = app.main_screen
             await settle_until(app, pilot, lambda: screen._live is not None
                                and screen._live.running)
+            assert "[TEAM]" in header(app)  # the shared store, said at the top
             highlighted = screen.table.highlighted_id
             b.set_note(highlighted, "B was here")
             await settle_until(app, pilot, lambda: "B was here" in screen.detail.text)

@@ -166,3 +166,30 @@ def test_snapshot_a_bulk_entry_in_full(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_on_a_team_store_the_log_says_who_acted(fake, tmp_path, pg_url):
+    """A team store's entries carry the database user who wrote them: ``L`` shows a Who
+    column (a local store's log has none: see the first test) and the detail line names them."""
+    from scenario_tui.cli.wiring import build_service
+    from scenario_tui.tui.app import ScenarioApp
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, store_url=pg_url, watch=False)
+    service = build_service(settings, transport=fake.transport())
+    service.add(TICKET[:3])
+    app = ScenarioApp(service, settings)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("L")
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one("#log-table", DataTable)
+            assert [str(c.label) for c in table.columns.values()][:3] == ["Time", "Who", "Upload"]
+            actor = service.store.actor
+            assert actor and [str(cell) for cell in table.get_row_at(0)][1:4] == [
+                actor, "3 uploads", "add"]
+            assert f" · {actor} · 3 uploads" in text_of(screen.query_one("#log-detail"))
+    finally:
+        service.store.close()

@@ -142,10 +142,12 @@ def _run_demo(args, settings) -> int:
     import tempfile
     import time
 
+    from scenario_tui.core.ending import exit_on_signals
     from scenario_tui.fake.scenario import FakeScenario
     from scenario_tui.fake.server import serve
 
     fake = FakeScenario(step_seconds=args.step_seconds, seed_epoch=time.time() - 5400)
+    restore = exit_on_signals()  # a closed SSH session still removes the demo's store
     with tempfile.TemporaryDirectory(prefix="scenario-tui-demo-") as tmp, serve(fake) as server:
         demo_settings = settings.with_overrides(
             base_url=server.base_url, api_key="demo-key", api_secret="demo-secret", jwt=None,
@@ -158,8 +160,11 @@ def _run_demo(args, settings) -> int:
         from scenario_tui.tui.app import ScenarioApp
 
         app = ScenarioApp(service, demo_settings)
-        app.run()
-        service.store.close()
+        try:
+            app.run()
+        finally:
+            service.store.close()
+            restore()
     return _exit_code(app)
 
 

@@ -16,13 +16,13 @@ import itertools
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from scenario_tui.core.ending import ENDING_SIGNALS, exit_on_signals
 from scenario_tui.core.errors import StoreError
 
 #: the role initdb creates; the cluster's owner, and who ``url()`` connects as by default
@@ -233,22 +233,9 @@ max_connections = 150
         return name
 
 
-def remove_on_signals(cluster: Cluster, signals: tuple[int, ...] = (
-        signal.SIGTERM, signal.SIGHUP)) -> Callable[[], None]:
+def remove_on_signals(cluster: Cluster, signals: tuple[int, ...] = ENDING_SIGNALS
+                      ) -> Callable[[], None]:
     """Stop ``cluster`` when this process is told to end (SIGTERM; SIGHUP: its terminal or SSH
-    session closed), then end as that signal would have. Only from the main thread; returns
-    what puts the previous handlers back."""
-    previous = {number: signal.getsignal(number) for number in signals}
-
-    def handler(number: int, frame: object) -> None:
-        cluster.stop()
-        restore()
-        raise SystemExit(128 + number)
-
-    def restore() -> None:
-        for number, old in previous.items():
-            signal.signal(number, old)
-
-    for number in signals:
-        signal.signal(number, handler)
-    return restore
+    session closed), then end as that signal would have (``core.ending``). Only from the main
+    thread; returns what puts the previous handlers back."""
+    return exit_on_signals(cluster.stop, signals)

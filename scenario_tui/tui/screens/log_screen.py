@@ -1,6 +1,7 @@
-"""The activity log: what was done from this machine, newest first. A bulk entry (one that
-touched many uploads: an add of a pasted ticket, a bulk complete's summary) says how many in its
-Upload column ("15 uploads"); enter opens any entry in full, with every ID it touched."""
+"""The activity log: what was done, newest first (on a team store, by whom: a Who column). A
+bulk entry (one that touched many uploads: an add of a pasted ticket, a bulk complete's summary)
+says how many in its Upload column ("15 uploads"); enter opens any entry in full, with every ID
+it touched."""
 
 from __future__ import annotations
 
@@ -118,10 +119,14 @@ class ActivityLogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)
-        table.add_columns("Time", "Upload", "Action", "Outcome", "HTTP", "Message")
+        # a team store's entries say who acted (the database user); a local one's do not
+        team = any(getattr(event, "actor", None) for event in self.events)
+        table.add_columns("Time", *(["Who"] if team else []), "Upload", "Action", "Outcome",
+                          "HTTP", "Message")
         table.add_rows(
             [
                 Text(_time(getattr(event, "at", None))),
+                *([_cell(getattr(event, "actor", None), 16)] if team else []),
                 _cell(event_uploads(event), 60),
                 _cell(getattr(event, "action", None), 30),
                 _cell(getattr(event, "outcome", None), 30),
@@ -144,6 +149,7 @@ class ActivityLogScreen(Screen[None]):
         parts = [
             _time(getattr(event, "at", None)),
             inert_text(getattr(event, "profile", None) or "", one_line=True, limit=40),
+            inert_text(getattr(event, "actor", None) or "", one_line=True, limit=40),
             inert_text(event_uploads(event) or "", one_line=True, limit=128),
         ]
         ids = _ids(event)

@@ -1,9 +1,11 @@
-"""One line at the top: app, profile, API host, project, DEMO / READ-ONLY markers, and on the
-right how old the data is and whether watch mode runs ("data 2 min old · watching every 30 s").
+"""One line at the top: app, DEMO / READ-ONLY / TEAM markers, profile, API host, team store,
+project, and on the right how old the data is and whether watch mode runs ("data 2 min old ·
+watching every 30 s").
 
 The screen sets ``freshness`` (a long and a short form); the widget fits the line to its width:
-the project and the host give way first, then the watch text takes its short form, then the
-profile goes; the watch text is never cut.
+the project, the team store's name and the host give way first, then the watch text takes its
+short form, then the profile goes, then the watch text; the markers and the watch text are
+never cut.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from scenario_tui.core.inert import inert_text
+from scenario_tui.core.store_url import describe
 
 
 class AppHeader(Static):
@@ -50,10 +53,15 @@ class AppHeader(Static):
             pieces.append(("[DEMO: fake API]", "bold reverse"))
         if s.read_only:
             pieces.append(("[READ-ONLY]", "bold reverse"))
+        if s.store_url:  # the team's shared store, not this machine's
+            pieces.append(("[TEAM]", "bold reverse"))
         if self.team_state:
             pieces.append((f"[{inert_text(self.team_state, one_line=True)}]", "bold reverse"))
         pieces.append((f"profile {inert_text(s.profile, one_line=True)}", ""))
         pieces.append((inert_text(s.api_host, one_line=True), ""))
+        if s.store_url:
+            pieces.append((f"store {inert_text(describe(s.store_url), one_line=True, limit=40)}",
+                           ""))
         if s.project_id:
             pieces.append((f"project {inert_text(s.project_id, one_line=True, limit=30)}", ""))
         return pieces
@@ -77,6 +85,8 @@ class AppHeader(Static):
                     pieces = [p for p in pieces if p[0] != drop]
                 else:
                     right = short
+            if used() > width:  # the markers alone fill it: no watch text rather than a cut one
+                right = ""
         text = Text()
         for index, (piece, style) in enumerate(pieces):
             text.append(("  " if index else "") + piece, style=style)

@@ -14,6 +14,7 @@ NOW = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
 DAYS_AGO_3 = "2026-12-04T10:00:00.000Z"
 HOURS_AGO_2 = "2026-12-07T08:00:00.000Z"
 MIN_AGO_5 = "2026-12-07T09:55:00.000Z"
+MIN_AGO_90 = "2026-12-07T08:29:54.000Z"  # 90.1 min: read in whole minutes
 LATER = "2026-12-07T11:00:00.000Z"
 
 CASES = [
@@ -28,6 +29,8 @@ CASES = [
      "validating-stuck", "validating for 2 h: usually a content-type mismatch or a missing part",
      "content type", True),
     ("complete", {"updated_at": MIN_AGO_5}, "validating", "complete for 5 min", "wait", False),
+    ("complete", {"updated_at": MIN_AGO_90}, "validating-stuck", "complete for 90 min", "",
+     True),
     ("failed", {"error_message": "Content type mismatch"},
      "failed", "failed: Content type mismatch", "content type", False),
     ("failed", {"error_message": "bad", "job_hint": "Re-export as PNG"},
