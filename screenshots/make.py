@@ -91,11 +91,73 @@ async def help_screen(pilot, fake) -> None:
     await pilot.press("question_mark")
 
 
+TICKET = """Hi team,
+
+Customer #48213 (Acme Ltd.) says these never finished since Friday:
+- up_demo_pending_1.
+- (up_demo_pending_2), see https://app.scenario.com/uploads/up_ticket_0007?tab=details
+- up_ticket_0042: "failed"?!
+Thanks! -- Bob
+"""
+
+
+async def ticket(pilot, fake) -> None:
+    """``a`` and a pasted ticket: the preview before anything is added."""
+    from textual import events
+    from textual.widgets import TextArea
+
+    await pilot.press("a")
+    await pilot.pause()
+    pilot.app.screen.query_one(TextArea).post_message(events.Paste(TICKET))
+    await pilot.pause()
+
+
+async def shoot_team() -> None:
+    """Two members on one team store (a throwaway PostgreSQL cluster, as ``demo --team``
+    makes): ann holds one upload and noted it, I hold another; my screen shows both."""
+    from scenario_tui.cli.team_demo import ANN, ME, set_up_team, team_settings
+    from scenario_tui.store.postgres.cluster import Cluster, find_bindir
+    from scenario_tui.store.postgres.store import PostgresStore
+
+    bindir = find_bindir()
+    if bindir is None:
+        print("skipped screenshots/team.svg: no PostgreSQL server binaries (initdb, pg_ctl)")
+        return
+    fake = FakeScenario(rng_seed=7, step_seconds=3600.0, clock=lambda: NOW.timestamp())
+    with Cluster.start(bindir, prefix="scenario-tui-shots-") as server:
+        urls = set_up_team(server)
+        base = Settings(base_url="http://127.0.0.1:8765/v1", profile="support",
+                        max_retries=0, poll_min_seconds=5.0, poll_max_seconds=10.0)
+        mine = team_settings(base, base.base_url, urls[ME]).with_overrides(
+            demo=False, profile="support", store_url="postgresql://me@db.example.com/support")
+        pending = seeded_pending_ids()
+        with PostgresStore.open(urls[ANN], clock=lambda: NOW) as ann:
+            ann.add(fake.seeded_ids)
+            ann.claim([pending[0]], 30)
+            ann.set_note(pending[0], "ann: customer re-uploading, wait for her", log=True)
+        store = PostgresStore.open(urls[ME], clock=lambda: NOW)
+        store.claim([pending[1]], 30)
+        service = build_service(mine, transport=fake.transport(), store=store)
+        app = ScenarioApp(service, mine, clock=lambda: NOW)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await select(pilot, pending[0])
+            await pilot.pause()
+            svg = app.export_screenshot(title="scenario-tui: team")
+            app.exit()
+        store.close()
+    (HERE / "team.svg").write_text(svg, encoding="utf-8", newline="\n")
+    print("wrote screenshots/team.svg")
+
+
 async def run() -> None:
     await shoot("main", main_screen)
     await shoot("completing", completing)
     await shoot("error", error)
     await shoot("help", help_screen)
+    await shoot("ticket", ticket)
+    await shoot_team()
 
 
 if __name__ == "__main__":

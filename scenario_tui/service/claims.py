@@ -54,7 +54,7 @@ class ClaimDesk:
         except errors.StoreError:
             pass
 
-    def describe(self, claim: Claim) -> str:
-        """'claimed by ann (24 min left)' — 'by you' for my own."""
+    def describe(self, claim: Claim, now: datetime | None = None) -> str:
+        """'claimed by ann (24 min left)' — 'by you' for my own (``now``: the caller's clock)."""
         who = "you" if claim.holder == self.me else claim.holder
-        return f"claimed by {who} ({claim.minutes_left(self._now())} min left)"
+        return f"claimed by {who} ({claim.minutes_left(now or self._now())} min left)"

@@ -99,3 +99,14 @@ async def test_help_lists_every_key_of_the_screen_and_the_list(fake, tmp_path):
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
         assert app.screen.keys == help_rows(UploadTable.BINDINGS)
+
+
+def test_the_readme_status_legend_matches_the_app():
+    """Every status the list can show, as the app draws it (symbol and word), is in the README's
+    legend, and so is the sign of a status the app does not know yet."""
+    from scenario_tui.core.present import STATUS_SYMBOLS, status_label
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    for status in STATUS_SYMBOLS:
+        assert f"`{status_label(status)}`" in text, status_label(status)
+    assert f"`{status_label('archived')[0]}`" in text

@@ -2,20 +2,19 @@
 and the detail pane's claim line at 80x24 and 60x20, the complete confirmation with an upload
 another member holds, and the header while the team store's connection is lost.
 
-The claims are taken by stores on the real clock (a claim runs for 30 minutes from now, so
-each says "29 min left" for the minute after it is taken); the rest is on the fixed clock."""
+The claims are taken on the same fixed clock as the app's, so each says "30 min left"."""
 
 from __future__ import annotations
 
-from scenario_tui.cli.wiring import open_store
+from scenario_tui.store.sqlite import Store
 from tests.conftest import make_settings
 from tests.tui.test_live_updates import with_feed
-from tests.tui.test_snapshots import PENDING, build_app, go_to, settle
+from tests.tui.test_snapshots import NOW, PENDING, build_app, go_to, settle
 
 
 def claim(tmp_path, holder: str | None, upload_id: str) -> None:
-    """``upload_id`` claimed by ``holder`` (None: this app's user)."""
-    store = open_store(make_settings(tmp_path), warn=False)
+    """``upload_id`` claimed by ``holder`` (None: this app's user), at the app's fixed time."""
+    store = Store.open(make_settings(tmp_path).store_path, clock=lambda: NOW)
     if holder is not None:
         store.actor = holder
     store.claim([upload_id])
@@ -24,7 +23,7 @@ def claim(tmp_path, holder: str | None, upload_id: str) -> None:
 
 def test_claims_in_the_list_and_details_80x24(snap_compare, tmp_path):
     """A Who column after the whole ID: "@ann" on Ann's upload, "@me" on mine; the details of
-    Ann's start with "claimed by ann (29 min left)"."""
+    Ann's start with "claimed by ann (30 min left)"."""
     app, _ = build_app(tmp_path)
     claim(tmp_path, "ann", PENDING[0])
     claim(tmp_path, None, PENDING[1])

@@ -22,7 +22,7 @@ from textual import work
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.tui.live import ChangesArrived, ConnectionChanged, LiveUpdates, PendingChanges
-from scenario_tui.tui.screens.main_parts import ScreenParts
+from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
 from scenario_tui.tui.widgets.app_header import AppHeader
 
 if TYPE_CHECKING:
@@ -50,6 +50,9 @@ class TeamHost(ScreenParts, Protocol):
 
     @property
     def detail(self) -> DetailPane: ...
+
+    @property
+    def host(self) -> HostApp: ...
 
 
 if TYPE_CHECKING:
@@ -121,9 +124,9 @@ class TeamActions(_Screen):
             await self.warmed.wait()  # the service is built in the warm-up thread first
 
             def read() -> tuple[dict[str, Claim], str, dict[str, str]]:
-                desk = self.service.claims
+                desk, now = self.service.claims, self.host.clock()
                 found = desk.store.claims()
-                return found, desk.me, {i: desk.describe(c) for i, c in found.items()}
+                return found, desk.me, {i: desk.describe(c, now) for i, c in found.items()}
 
             while self._claims_due:
                 self._claims_due = False
@@ -192,7 +195,8 @@ class TeamActions(_Screen):
             held = desk.held_by_others(wanted)
         except errors.StoreError:  # as last read, then
             held = {i: c for i, c in self.claims_now.items() if i in wanted and c.holder != desk.me}
-        return [replace(item, claim=desk.describe(held[item.upload_id]))
+        now = self.host.clock()
+        return [replace(item, claim=desk.describe(held[item.upload_id], now))
                 if item.upload_id in held else item for item in items]
 
     # --- live updates and the connection ------------------------------------------------------
