@@ -177,3 +177,21 @@ def test_a_role_without_rights_is_told_so(pg_url, member) -> None:
         PostgresStore.open(as_user(pg_url, eve))
     assert caught.value.title == "Team store: no rights"
     assert "team init" in caught.value.message
+
+
+def test_claims_between_two_members_and_a_renewal_logged_once(pg_url, member) -> None:
+    """Ann's claim is hers (the holder is the session user): another member finds it held and
+    cannot release it; Ann's renewal extends it without a second "claimed" entry."""
+    ann, _ = member
+    with PostgresStore.open(as_user(pg_url, ann)) as mine, PostgresStore.open(pg_url) as other:
+        mine.add(["up_1", "up_2"])
+        first = mine.claim(["up_1"], 10).mine[0]
+        renewed = mine.claim(["up_1", "up_2"], 30).mine
+        assert [c.upload_id for c in renewed] == ["up_1", "up_2"]
+        assert renewed[0].claimed_at == first.claimed_at < renewed[0].expires_at
+        claimed = [e for e in mine.events() if e.action == "claim"]
+        assert [e.upload_ids for e in reversed(claimed)] == [("up_1",), ("up_2",)]
+        taken = other.claim(["up_1"])
+        assert taken.mine == [] and [(c.upload_id, c.holder) for c in taken.held] == [
+            ("up_1", ann)]
+        assert other.release(["up_1"]) == 0 and set(other.claims()) == {"up_1", "up_2"}
