@@ -84,6 +84,16 @@ def proc_memory(pid: int) -> dict[str, int]:
     return found
 
 
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc); 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_ids(n: int, seed: int = 1) -> list[str]:
     """``n`` distinct upload IDs shaped like the API's (``up_`` and 22 random letters and
     digits), the same for the same ``seed``."""

@@ -34,6 +34,12 @@ _ORDER = ("imported", "failed", "validated", "validating", "complete", "pending"
 NOT_SENT, ERROR = "not sent", "error"
 
 
+def counted_word(count: int, word: str) -> str:
+    """``1 error``, ``18 errors``, ``8 imported``: only ``ERROR`` takes a plural (the others
+    are statuses and "not sent", as they are everywhere else)."""
+    return f"{count} {word}{'s' if word == ERROR and count > 1 else ''}"
+
+
 def tally_text(sent: dict[str, str], not_sent: dict[str, str]) -> str:
     """``15 sent: 8 imported, 7 failed; 2 not sent, 1 error`` from the status each sent
     upload reached (``sent``: ID -> status) and why each other one was not sent."""
@@ -43,8 +49,7 @@ def tally_text(sent: dict[str, str], not_sent: dict[str, str]) -> str:
             counts[value] = counts.get(value, 0) + 1
         known = [word for word in order if word in counts]
         words = known + sorted(word for word in counts if word not in order)
-        return ", ".join(f"{counts[word]} {word}{'s' if word == ERROR and counts[word] > 1 else ''}"
-                         for word in words)
+        return ", ".join(counted_word(counts[word], word) for word in words)
 
     text = f"{len(sent)} sent"
     if sent:

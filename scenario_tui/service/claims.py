@@ -44,11 +44,14 @@ class ClaimDesk:
         return {i: c for i, c in self.store.claims(list(upload_ids)).items() if c.holder != self.me}
 
     def renew_mine(self, upload_ids: Iterable[str]) -> None:
-        """Renew those of ``upload_ids`` I hold (acting on them keeps them mine); a store that
-        cannot be written now does not stop the action (the claim runs out on its own)."""
-        wanted = list(upload_ids)
+        """Renew those of ``upload_ids`` I hold (acting on them keeps them mine), once their
+        first minute has run (a claim is not rewritten for every upload a bulk action touches);
+        a store that cannot be written now does not stop the action (the claim runs out on its
+        own)."""
+        wanted, now = list(upload_ids), self._now()
         try:
-            mine = [i for i, c in self.store.claims(wanted).items() if c.holder == self.me]
+            mine = [i for i, c in self.store.claims(wanted).items()
+                    if c.holder == self.me and c.minutes_left(now) < self.minutes - 1]
             if mine:
                 self.store.claim(mine, self.minutes, profile=self.profile)
         except errors.StoreError:

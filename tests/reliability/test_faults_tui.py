@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import replace
 
 from scenario_tui.cli.wiring import build_service
+from scenario_tui.service.bulk_complete import ERROR, counted_word
 from scenario_tui.tui.app import ScenarioApp
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from tests.conftest import make_settings
@@ -251,7 +252,8 @@ def _check_outcomes(app, fake, plan, before: int, reads: dict | None = None) -> 
         problems.append(f"not one summary toast: {toasts!r}")
     else:
         sent = len(plan) - sum(errors.values())
-        expected = [f": {sent} sent"] + ([f"; {sum(errors.values())} error ("] if errors else [])
+        expected = [f": {sent} sent"] + (
+            [f"; {counted_word(sum(errors.values()), ERROR)} ("] if errors else [])
         title, count = errors.most_common(1)[0] if errors else ("", 0)
         expected += [f"{count} {title}"] if errors else []
         problems += [f"summary {summary[0]!r} lacks {e!r}" for e in expected

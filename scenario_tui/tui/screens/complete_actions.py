@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual import work
 
 from scenario_tui.core import errors
-from scenario_tui.service.bulk_complete import ERROR, NOT_SENT
+from scenario_tui.service.bulk_complete import ERROR, NOT_SENT, counted_word
 from scenario_tui.tui.screens.main_parts import ScreenParts, Severity
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class CompleteBatch:
             kinds = [f"{n} {title}" for title, n in self.errors.most_common(shown)]
             if shown is not None:
                 kinds.append(f"{len(self.errors) - shown} other kinds")
-            counted = f"{sum(self.errors.values())} {ERROR}"
+            counted = counted_word(sum(self.errors.values()), ERROR)
             text += (f" ({', '.join(kinds)})" if text.endswith(counted)
                      else f"; {ERROR}s: {', '.join(kinds)}")
         reached = set(self.tally.reached.values())
