@@ -25,8 +25,6 @@ from scenario_tui.cli.wiring import (
 if TYPE_CHECKING:
     import argparse
 
-    from scenario_tui.store.protocol import StoreProtocol
-
 _STEP_HELP = "seconds per lifecycle step of a completed upload (0: no wait)"
 
 NEEDS_TERMINAL = ("scenario-tui needs a terminal; see `scenario-tui --help` for the scripting "
@@ -93,32 +91,28 @@ def _run_tui(settings) -> int:
 
     if not store_exists(settings):  # the first start, or --new-store: said before the TUI
         say(f"new empty store created at {settings.store_path.expanduser().absolute()}")
-    # Opening the store (a team store: importing its driver and connecting) and checking every
-    # page of a local one (one SQLite call that runs without the GIL) overlap with importing
-    # Textual, and end before anything runs.
-    opened: list[StoreProtocol] = []
+    # Checking every page of the store is one SQLite call that runs without the GIL: it
+    # overlaps with importing Textual, and ends before anything runs.
+    store = open_store(settings, verify=False, warn=False)
+    warning = read_only_store_warning(store, settings)
+    if warning:  # a store in a directory we cannot write: a read-only session, said in a toast
+        settings = settings.with_overrides(read_only=True, warnings=(*settings.warnings, warning))
     problem: list[BaseException] = []
 
-    def open_and_verify() -> None:
+    def verify() -> None:
         try:
-            opened.append(open_store(settings, verify=False, warn=False))
-            opened[0].verify()
+            store.verify()
         except BaseException as exc:  # raised below, in the main thread
             problem.append(exc)
 
-    checker = threading.Thread(target=open_and_verify, name="open-store")
+    checker = threading.Thread(target=verify, name="verify-store")
     checker.start()
     from scenario_tui.tui.app import ScenarioApp
 
     checker.join()
     if problem:
-        for store in opened:
-            store.close()
+        store.close()
         raise problem[0]
-    store = opened[0]
-    warning = read_only_store_warning(store, settings)
-    if warning:  # a store in a directory we cannot write: a read-only session, said in a toast
-        settings = settings.with_overrides(read_only=True, warnings=(*settings.warnings, warning))
     service = DeferredService(
         store, lambda: build_service(settings, store=store, holder_label=TUI_HOLDER))
     app = ScenarioApp(service, settings)
