@@ -68,6 +68,34 @@ def test_an_unknown_user_and_a_role_that_cannot_log_in(pg_url) -> None:
         backend.execute("DROP ROLE cannot_log_in")
 
 
+def test_a_wrong_password_is_said_so_and_never_shown(pg_url, pg_cluster, monkeypatch) -> None:
+    """A role that must give a password (scram, as a real server asks over the network): the
+    wrong one from PGPASSWORD is refused as such, naming where, never the password itself; the
+    right one gets past the server's check."""
+    backend = PostgresBackend(pg_url)
+    role, hba = "pw_member", pg_cluster.data / "pg_hba.conf"
+    backend.execute(f"DROP ROLE IF EXISTS {role}")
+    backend.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'the-right-one'")
+    rules = hba.read_text(encoding="utf-8")
+    hba.write_text(f"local all {role} scram-sha-256\n{rules}", encoding="utf-8")
+    backend.execute("SELECT pg_reload_conf()")
+    url = pg_url.replace("postgres@", f"{role}@", 1)
+    try:
+        monkeypatch.setenv("PGPASSWORD", SECRET)
+        error = refused(url)
+        assert isinstance(error, TeamStoreAuthError) and "refused the password" in error.message
+        assert "~/.pgpass" in error.message and role not in error.title
+        monkeypatch.setenv("PGPASSWORD", "the-right-one")
+        try:
+            PostgresStore.open(url).close()
+        except StoreError as exc:  # in, but without the team's rights: not a password problem
+            assert "password" not in exc.message.lower()
+    finally:
+        hba.write_text(rules, encoding="utf-8")
+        backend.execute("SELECT pg_reload_conf()")
+        backend.execute(f"DROP ROLE {role}")
+
+
 def test_the_password_is_never_shown_by_the_store(pg_url) -> None:
     """(The test cluster trusts its socket, so the password in the URL is not even asked.)"""
     with PostgresStore.open(with_password(pg_url)) as store:
