@@ -16,15 +16,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from scenario_tui.core.errors import StoreCorruptError, StoreError, StoreVersionError
-from scenario_tui.core.timestamps import to_iso
 from scenario_tui.store import activity, intents, schema, uploads
-from scenario_tui.store.activity import ActivityEvent
 from scenario_tui.store.changes import Change, ChangeFeed
 from scenario_tui.store.claims import ClaimVerbs
 from scenario_tui.store.files import (
@@ -37,16 +35,8 @@ from scenario_tui.store.files import (
     translate,
 )
 from scenario_tui.store.ledger import LedgerVerbs
-from scenario_tui.store.rows import (
-    COLUMNS,
-    COLUMNS_NO_SNAPSHOT,
-    AddResult,
-    KnownUpload,
-    known,
-    row_values,
-    snapshot_values,
-)
 from scenario_tui.store.search import SearchTable, order_by
+from scenario_tui.store.verbs import UploadVerbs
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -64,10 +54,13 @@ _ATTEMPTS = 3  # on "database is locked", as long as the busy timeout has not el
 T = TypeVar("T")
 
 
-class Store(LedgerVerbs, ClaimVerbs):
+class Store(UploadVerbs, LedgerVerbs, ClaimVerbs):
     """A connection to one store file. Build it with ``Store.open``; use it as a context manager.
-    The intent and parts ledger verbs come from ``LedgerVerbs``, the claims from ``ClaimVerbs``.
+    The upload and activity verbs come from ``UploadVerbs`` (shared with the team store), the
+    intent and parts ledger verbs from ``LedgerVerbs``, the claims from ``ClaimVerbs``.
     Its ``actor`` (who holds its claims) is the login name: a local store is one person's."""
+
+    _uploads_sql, _activity_sql, _intents_sql = uploads, activity, intents
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Callable[[], datetime],
                  busy_timeout_ms: int, read_only: bool) -> None:
@@ -210,59 +203,7 @@ class Store(LedgerVerbs, ClaimVerbs):
         return self._run("read the schema version",
                          lambda c: c.execute("PRAGMA user_version").fetchone()[0])
 
-    # --- uploads -------------------------------------------------------------------------------
-    # (below ``def list``, the class body's ``list`` is that method: annotations say builtins.list)
-
-    # ``log=True`` (add, remove, restore, set_note): the verb's entries in the activity log, under
-    # ``profile``, are written in the verb's own transaction: a crash keeps both or neither.
-
-    def add(self, ids: Iterable[str], note: str | None = None, *, log: bool = False,
-            profile: str | None = None) -> AddResult:
-        """Add upload IDs (duplicates dropped, order kept). Known IDs are left exactly as they are,
-        note and snapshot included, and reported in ``existing``. Logged: "N added"."""
-        wanted, now, by = list(dict.fromkeys(ids)), self._now(), self._by(log, profile)
-        return self._run("add uploads", lambda c: uploads.add(c, wanted, note or "", now, by),
-                         write=True)
-
-    def remove(self, ids: Iterable[str], *, log: bool = False,
-               profile: str | None = None) -> list[KnownUpload]:
-        """Forget upload IDs; return the removed rows (oldest first) so ``restore`` can undo it.
-        Logged: one entry per removed row."""
-        wanted, by = list(dict.fromkeys(ids)), self._by(log, profile)
-        return self._run("remove uploads", lambda c: uploads.remove(c, wanted, by), write=True)
-
-    def restore(self, rows: Iterable[KnownUpload], *, log: bool = False,
-                profile: str | None = None) -> int:
-        """Put back rows returned by ``remove`` exactly (same seq, note, snapshot, dates). A row
-        whose ID was added again since replaces that newer entry. Returns how many were put back.
-        Logged: one entry per row."""
-        values, by = [row_values(row) for row in rows], self._by(log, profile)
-        return self._run("restore uploads", lambda c: uploads.restore(c, values, by), write=True)
-
-    def get(self, upload_id: str) -> KnownUpload | None:
-        """The stored row for ``upload_id``, or None."""
-        return self._run("read an upload", lambda c: uploads.get(c, upload_id))
-
-    def contains(self, upload_id: str) -> bool:
-        """Whether ``upload_id`` is in the store."""
-        return self._run("read an upload", lambda c: uploads.contains(c, upload_id))
-
-    def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
-             descending: bool = True, limit: int | None = None, offset: int = 0,
-             snapshots: bool = True) -> builtins.list[KnownUpload]:
-        """A page of uploads. ``search`` is a case-insensitive substring of ID, file name, note or
-        status; ``status`` an exact status; ``sort`` a key of SORT_KEYS ("added" = newest first
-        when descending); ties are broken by insertion order. ``snapshots=False`` leaves each
-        row's ``snapshot`` None (not read, not parsed) when only the columns are wanted."""
-        columns = COLUMNS if snapshots else COLUMNS_NO_SNAPSHOT
-        return [known(r) for r in self._page(columns, search, status, sort, descending,
-                                             limit, offset)]
-
-    def ids(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
-            descending: bool = True, limit: int | None = None,
-            offset: int = 0) -> builtins.list[str]:
-        """Like ``list`` but only the IDs."""
-        return [r[0] for r in self._page("id", search, status, sort, descending, limit, offset)]
+    # --- uploads: the search (the other verbs: ``store.verbs.UploadVerbs``) --------------------
 
     def count(self, search: str | None = None, status: str | None = None) -> int:
         """How many uploads match the filters of ``list``."""
@@ -278,90 +219,13 @@ class Store(LedgerVerbs, ClaimVerbs):
         return self._run("list uploads", lambda c: self._search.seqs(
             c, search, status, sort, descending, limit))
 
-    def rows_by_seq(self, seqs: Sequence[int]) -> builtins.list[KnownUpload | None]:
-        """The rows with these ``seq`` values, in the same order (None where one is gone)."""
-        wanted = list(seqs)
-        return self._run("list uploads", lambda c: uploads.by_seq(c, wanted))
-
-    def ids_to_refresh(self, limit: int) -> builtins.list[str]:
-        """Uploads never fetched or not final yet, most recently added first, at most ``limit``."""
-        return self._run("read uploads", lambda c: uploads.to_refresh(c, limit))
-
-    def record_snapshot(self, upload_id: str, snapshot: dict[str, Any],
-                        fetched_at: datetime | None = None) -> bool:
-        """Store what the API returned for an upload, credentials stripped from its URLs.
-        Returns False (and stores nothing) when the ID is no longer in the store."""
-        return self._save_snapshots("save an upload", [(upload_id, snapshot)], fetched_at)[0]
-
-    def record_snapshots(self, snapshots: Iterable[tuple[str, dict[str, Any]]],
-                         fetched_at: datetime | None = None) -> builtins.list[bool]:
-        """``record_snapshot`` for many uploads in one transaction: every one is stored, or
-        (on any error) none. Returns, in order, whether each ID was still in the store."""
-        return self._save_snapshots("save uploads", list(snapshots), fetched_at)
-
-    def record_not_found(self, upload_id: str, checked_at: datetime | None = None) -> bool:
-        """Record that the API answered 404 for ``upload_id`` (its last snapshot is kept; the
-        next answer clears it). False when the ID is no longer in the store."""
-        at = to_iso(checked_at or self._clock())
-        return self._run("save an upload", lambda c: uploads.mark_not_found(c, upload_id, at),
-                         write=True)
-
-    def set_note(self, upload_id: str, note: str, *, log: bool = False,
-                 profile: str | None = None, message: str | None = None) -> bool:
-        """Replace the note of an upload. Returns False (nothing written, nothing logged) when
-        the ID is not in the store, as when another process removed it meanwhile."""
-        by = self._by(log, profile)
-        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by,
-                                                                   message), write=True)
-
-    # --- activity (the ledgers' verbs: store.ledger) -------------------------------------------
-
-    def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
-                  profile: str | None = None, http_status: int | None = None,
-                  message: str | None = None,
-                  upload_ids: Sequence[str] | None = None) -> ActivityEvent:
-        """Append one entry to the activity log (which is never updated or pruned here).
-        ``upload_ids``: the uploads a bulk entry (no ``upload_id``) touched."""
-        at = self._now()
-        return self._run("log activity", lambda c: activity.append(
-            c, at, profile, upload_id, action, outcome, http_status, message, upload_ids),
-            write=True)
-
-    def events(self, *, limit: int = 200,
-               upload_id: str | None = None) -> builtins.list[ActivityEvent]:
-        """The newest ``limit`` activity entries, newest first, optionally for one upload."""
-        return self._run("read activity", lambda c: activity.newest(c, limit, upload_id))
-
     # --- plumbing ------------------------------------------------------------------------------
-
-    def _now(self) -> str:
-        return to_iso(self._clock())
-
-    def _by(self, log: bool, profile: str | None) -> uploads.LoggedBy | None:
-        return uploads.LoggedBy(self._now(), profile) if log else None
 
     def _page(self, columns: str, search: str | None, status: str | None, sort: str,
               descending: bool, limit: int | None, offset: int) -> builtins.list[tuple]:
         order = order_by(sort, descending)
         return self._run("list uploads", lambda c: uploads.page(
             c, columns, self._search.where(c, search, status), order, limit, offset))
-
-    def _save_snapshots(self, action: str, snapshots: builtins.list[tuple[str, dict[str, Any]]],
-                        fetched_at: datetime | None) -> builtins.list[bool]:
-        at = to_iso(fetched_at or self._clock())
-        rows = [snapshot_values(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
-        if not rows:
-            return []
-        # an open intent whose holder is gone is settled from what was just read (never resent)
-        statuses = {row[-1]: row[2] for row in rows}
-        now, clock = self._now(), self._clock()
-
-        def save(c: sqlite3.Connection) -> builtins.list[bool]:
-            saved = uploads.save_snapshots(c, rows)
-            intents.reconcile(c, statuses, now, clock)
-            return saved
-
-        return self._run(action, save, write=True)
 
     def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
              write: bool = False) -> T:

@@ -11,16 +11,14 @@ not know, is refused. ``location`` (and ``repr``) name the database without its 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import psycopg
 
 from scenario_tui.core.errors import StoreVersionError
 from scenario_tui.core.store_url import safe_url
-from scenario_tui.core.timestamps import to_iso
-from scenario_tui.store.activity import ActivityEvent
 from scenario_tui.store.changes import Change, ChangeFeed
 from scenario_tui.store.claims import DEFAULT_CLAIM_MINUTES, Claim, ClaimResult
 from scenario_tui.store.intent_model import Holder, Intent
@@ -29,22 +27,17 @@ from scenario_tui.store.postgres import claims, ledger, schema, uploads
 from scenario_tui.store.postgres.connection import Connections
 from scenario_tui.store.postgres.errors import INIT_HINT
 from scenario_tui.store.postgres.feed import PostgresFeed
-from scenario_tui.store.rows import (
-    COLUMNS,
-    COLUMNS_NO_SNAPSHOT,
-    AddResult,
-    KnownUpload,
-    known,
-    row_values,
-    snapshot_values,
-)
-from scenario_tui.store.uploads import LoggedBy
+from scenario_tui.store.verbs import UploadVerbs
 
 T = TypeVar("T")
 
 
-class PostgresStore:
-    """Connections to one team store. Use it as a context manager, from any thread."""
+class PostgresStore(UploadVerbs):
+    """Connections to one team store. Use it as a context manager, from any thread. The upload
+    and activity verbs come from ``UploadVerbs`` (shared with the local store), on this
+    package's SQL."""
+
+    _uploads_sql, _activity_sql, _intents_sql = uploads, ledger, ledger
 
     def __init__(self, connections: Connections, *, clock: Callable[[], datetime],
                  read_only: bool) -> None:
@@ -127,41 +120,7 @@ class PostgresStore:
         """How many migrations the database has applied."""
         return self._run("read the schema version", schema.read_version) or 0
 
-    # --- uploads (as ``store.sqlite.Store``: see its docstrings) -------------------------------
-
-    def add(self, ids: Iterable[str], note: str | None = None, *, log: bool = False,
-            profile: str | None = None) -> AddResult:
-        wanted, now, by = list(dict.fromkeys(ids)), self._now(), self._by(log, profile)
-        return self._run("add uploads", lambda c: uploads.add(c, wanted, note or "", now, by),
-                         write=True)
-
-    def remove(self, ids: Iterable[str], *, log: bool = False,
-               profile: str | None = None) -> builtins.list[KnownUpload]:
-        wanted, by = list(dict.fromkeys(ids)), self._by(log, profile)
-        return self._run("remove uploads", lambda c: uploads.remove(c, wanted, by), write=True)
-
-    def restore(self, rows: Iterable[KnownUpload], *, log: bool = False,
-                profile: str | None = None) -> int:
-        values, by = [row_values(row) for row in rows], self._by(log, profile)
-        return self._run("restore uploads", lambda c: uploads.restore(c, values, by), write=True)
-
-    def get(self, upload_id: str) -> KnownUpload | None:
-        return self._run("read an upload", lambda c: uploads.get(c, upload_id))
-
-    def contains(self, upload_id: str) -> bool:
-        return self._run("read an upload", lambda c: uploads.contains(c, upload_id))
-
-    def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
-             descending: bool = True, limit: int | None = None, offset: int = 0,
-             snapshots: bool = True) -> builtins.list[KnownUpload]:
-        columns = COLUMNS if snapshots else COLUMNS_NO_SNAPSHOT
-        return [known(r) for r in self._page(columns, search, status, sort, descending,
-                                             limit, offset)]
-
-    def ids(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
-            descending: bool = True, limit: int | None = None,
-            offset: int = 0) -> builtins.list[str]:
-        return [r[0] for r in self._page("id", search, status, sort, descending, limit, offset)]
+    # --- uploads: the search (the other verbs: ``store.verbs.UploadVerbs``) --------------------
 
     def count(self, search: str | None = None, status: str | None = None) -> int:
         filters = uploads.where(search, status)
@@ -173,49 +132,6 @@ class PostgresStore:
         filters, order = uploads.where(search, status), uploads.order_by(sort, descending)
         return self._run("list uploads", lambda c: uploads.seqs(c, filters, order,
                                                                _limit(limit)))
-
-    def rows_by_seq(self, seqs: Sequence[int]) -> builtins.list[KnownUpload | None]:
-        wanted = list(seqs)
-        return self._run("list uploads", lambda c: uploads.by_seq(c, wanted))
-
-    def ids_to_refresh(self, limit: int) -> builtins.list[str]:
-        return self._run("read uploads", lambda c: uploads.to_refresh(c, limit))
-
-    def record_snapshot(self, upload_id: str, snapshot: dict[str, Any],
-                        fetched_at: datetime | None = None) -> bool:
-        return self._save_snapshots("save an upload", [(upload_id, snapshot)], fetched_at)[0]
-
-    def record_snapshots(self, snapshots: Iterable[tuple[str, dict[str, Any]]],
-                         fetched_at: datetime | None = None) -> builtins.list[bool]:
-        return self._save_snapshots("save uploads", builtins.list(snapshots), fetched_at)
-
-    def record_not_found(self, upload_id: str, checked_at: datetime | None = None) -> bool:
-        at = to_iso(checked_at or self._clock())
-        return self._run("save an upload", lambda c: uploads.mark_not_found(c, upload_id, at),
-                         write=True)
-
-    def set_note(self, upload_id: str, note: str, *, log: bool = False,
-                 profile: str | None = None, message: str | None = None) -> bool:
-        """As the local store's; the note's author (``note_by``) is the session user."""
-        by = self._by(log, profile)
-        return self._run("save a note", lambda c: uploads.set_note(c, upload_id, note, by,
-                                                                   message), write=True)
-
-    # --- activity ------------------------------------------------------------------------------
-
-    def log_event(self, *, action: str, outcome: str, upload_id: str | None = None,
-                  profile: str | None = None, http_status: int | None = None,
-                  message: str | None = None,
-                  upload_ids: Sequence[str] | None = None) -> ActivityEvent:
-        """Append one entry; its ``actor`` is the session user (set by the server)."""
-        at = self._now()
-        return self._run("log activity", lambda c: ledger.append(
-            c, at, profile, upload_id, action, outcome, http_status, message, upload_ids),
-            write=True)
-
-    def events(self, *, limit: int = 200,
-               upload_id: str | None = None) -> builtins.list[ActivityEvent]:
-        return self._run("read activity", lambda c: ledger.newest(c, limit, upload_id))
 
     # --- intents -------------------------------------------------------------------------------
 
@@ -291,34 +207,11 @@ class PostgresStore:
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    def _now(self) -> str:
-        return to_iso(self._clock())
-
-    def _by(self, log: bool, profile: str | None) -> LoggedBy | None:
-        return LoggedBy(self._now(), profile) if log else None
-
     def _page(self, columns: str, search: str | None, status: str | None, sort: str,
               descending: bool, limit: int | None, offset: int) -> builtins.list[tuple]:
         filters, order = uploads.where(search, status), uploads.order_by(sort, descending)
         return self._run("list uploads", lambda c: uploads.page(
             c, columns, filters, order, _limit(limit), offset))
-
-    def _save_snapshots(self, action: str, snapshots: builtins.list[tuple[str, dict[str, Any]]],
-                        fetched_at: datetime | None) -> builtins.list[bool]:
-        at = to_iso(fetched_at or self._clock())
-        rows = [snapshot_values(upload_id, snapshot, at) for upload_id, snapshot in snapshots]
-        if not rows:
-            return []
-        # an open intent whose holder is gone is settled from what was just read (never resent)
-        statuses = {row[-1]: row[2] for row in rows}
-        now, clock = self._now(), self._clock()
-
-        def save(c: psycopg.Connection) -> builtins.list[bool]:
-            saved = uploads.save_snapshots(c, rows)
-            ledger.reconcile(c, statuses, now, clock)
-            return saved
-
-        return self._run(action, save, write=True)
 
     def _run(self, action: str, body: Callable[[psycopg.Connection], T], *,
              write: bool = False) -> T:
