@@ -1,30 +1,34 @@
-"""The ``Store``'s ledger verbs, mixed into it: the intent ledger (``begin_intent``,
-``settle_intent``, ``heartbeat_intent``, ``latest_intent``, ``intents``) and the parts ledger
-(``record_part``, ``parts_sent``, ``part_digests``, ``record_source_file``, ``source_file``).
-The SQL is in ``intents`` and ``parts``; each verb runs it through the store's ``_run`` (one
-transaction per write, retried while locked, every sqlite3 and OS failure translated)."""
+"""The stores' ledger verbs, mixed into both (``sqlite.Store``, ``postgres.store.PostgresStore``):
+the intent ledger (``begin_intent``, ``settle_intent``, ``heartbeat_intent``, ``latest_intent``,
+``intents``) and the parts ledger (``record_part``, ``parts_sent``, ``part_digests``,
+``record_source_file``, ``source_file``). The SQL is the store's own (``_intents_sql``: locally
+``intents``; ``_parts_sql``: locally ``parts``); each verb runs it through the store's ``_run``
+(one transaction per write, every driver and OS failure translated). On a team store the
+database lets one member hold an upload's intent: the others get ``IntentHeldError`` naming
+who ("ann's process 1234 ... on host ws-7")."""
 
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from scenario_tui.store import intents, parts
-from scenario_tui.store.intents import Holder, Intent
+from scenario_tui.store.intent_model import Holder, Intent
 from scenario_tui.store.parts import SourceFile
 
 T = TypeVar("T")
 
 
 class LedgerVerbs:
-    """Mixed into ``store.sqlite.Store``, which provides ``_run``, ``_now`` and ``_clock``."""
+    """Mixed into each store, which provides ``_run``, ``_now``, ``_clock`` and the SQL."""
+
+    _intents_sql: Any
+    _parts_sql: Any
 
     if TYPE_CHECKING:
         _clock: Callable[[], datetime]
 
-        def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
+        def _run(self, action: str, body: Callable[[Any], T], *,
                  write: bool = False) -> T: ...
 
         def _now(self) -> str: ...
@@ -41,7 +45,7 @@ class LedgerVerbs:
         written: in each case, send nothing. ``log_message``: the activity entry (outcome
         ``sending``) committed with it."""
         at, now = self._now(), self._clock()
-        return self._run("record the intent", lambda c: intents.begin(
+        return self._run("record the intent", lambda c: self._intents_sql.begin(
             c, upload_id, action, holder, profile, after, log_message, at, now), write=True)
 
     def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
@@ -51,25 +55,26 @@ class LedgerVerbs:
         activity entry (``log_action``/``log_outcome`` default to its action and ``state``), in
         one transaction."""
         at = self._now()
-        self._run("settle the intent", lambda c: intents.settle(
+        self._run("settle the intent", lambda c: self._intents_sql.settle(
             c, intent, state, message, http_status, log_action, log_outcome, at), write=True)
 
     def heartbeat_intent(self, intent: Intent) -> bool:
         """Say the holder of ``intent`` is still at work; False if it is no longer open."""
         at = self._now()
-        return self._run("save a heartbeat", lambda c: intents.heartbeat(c, intent, at),
+        return self._run("save a heartbeat", lambda c: self._intents_sql.heartbeat(c, intent, at),
                          write=True)
 
     def latest_intent(self, upload_id: str) -> Intent | None:
         """The newest intent of ``upload_id`` (``stale`` when open and its holder is gone)."""
         now = self._clock()
-        return self._run("read intents", lambda c: intents.latest(c, upload_id, now))
+        return self._run("read intents", lambda c: self._intents_sql.latest(c, upload_id, now))
 
     def intents(self, *, upload_id: str | None = None,
                 limit: int = 200) -> builtins.list[Intent]:
         """The newest ``limit`` intents, newest first, optionally for one upload."""
         now = self._clock()
-        return self._run("read intents", lambda c: intents.history(c, upload_id, limit, now))
+        return self._run("read intents", lambda c: self._intents_sql.history(
+            c, upload_id, limit, now))
 
     # --- parts ---------------------------------------------------------------------------------
 
@@ -79,23 +84,23 @@ class LedgerVerbs:
         the bytes sent."""
         at = self._now()
         self._run("save an upload part",
-                  lambda c: parts.record(c, upload_id, part_number, size, at, sha256),
+                  lambda c: self._parts_sql.record(c, upload_id, part_number, size, at, sha256),
                   write=True)
 
     def parts_sent(self, upload_id: str) -> dict[int, int]:
         """Part number -> size of the parts recorded as sent for ``upload_id``."""
-        return self._run("read upload parts", lambda c: parts.sent(c, upload_id))
+        return self._run("read upload parts", lambda c: self._parts_sql.sent(c, upload_id))
 
     def part_digests(self, upload_id: str) -> dict[int, str]:
         """Part number -> SHA-256 (hex) of the sent parts whose hash was recorded."""
-        return self._run("read upload parts", lambda c: parts.digests(c, upload_id))
+        return self._run("read upload parts", lambda c: self._parts_sql.digests(c, upload_id))
 
     def record_source_file(self, upload_id: str, source: SourceFile) -> None:
         """Remember the local file ``upload_id`` is made from (the first record is kept)."""
         at = self._now()
         self._run("save the upload's file",
-                  lambda c: parts.record_source(c, upload_id, source, at), write=True)
+                  lambda c: self._parts_sql.record_source(c, upload_id, source, at), write=True)
 
     def source_file(self, upload_id: str) -> SourceFile | None:
         """What was recorded of the local file of ``upload_id``, or None."""
-        return self._run("read the upload's file", lambda c: parts.source(c, upload_id))
+        return self._run("read the upload's file", lambda c: self._parts_sql.source(c, upload_id))

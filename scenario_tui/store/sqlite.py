@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from scenario_tui.core.errors import StoreCorruptError, StoreError, StoreVersionError
-from scenario_tui.store import activity, intents, schema, uploads
+from scenario_tui.store import activity, intents, parts, schema, uploads
 from scenario_tui.store.changes import Change, ChangeFeed
 from scenario_tui.store.claims import ClaimVerbs
 from scenario_tui.store.files import (
@@ -60,7 +60,7 @@ class Store(UploadVerbs, LedgerVerbs, ClaimVerbs):
     intent and parts ledger verbs from ``LedgerVerbs``, the claims from ``ClaimVerbs``.
     Its ``actor`` (who holds its claims) is the login name: a local store is one person's."""
 
-    _uploads_sql, _activity_sql, _intents_sql = uploads, activity, intents
+    _uploads_sql, _activity_sql, _intents_sql, _parts_sql = uploads, activity, intents, parts
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Callable[[], datetime],
                  busy_timeout_ms: int, read_only: bool) -> None:

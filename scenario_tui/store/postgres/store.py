@@ -21,9 +21,8 @@ from scenario_tui.core.errors import StoreVersionError
 from scenario_tui.core.store_url import safe_url
 from scenario_tui.store.changes import Change, ChangeFeed
 from scenario_tui.store.claims import DEFAULT_CLAIM_MINUTES, Claim, ClaimResult
-from scenario_tui.store.intent_model import Holder, Intent
-from scenario_tui.store.parts import SourceFile
-from scenario_tui.store.postgres import claims, ledger, schema, uploads
+from scenario_tui.store.ledger import LedgerVerbs
+from scenario_tui.store.postgres import claims, ledger, parts, schema, uploads
 from scenario_tui.store.postgres.connection import Connections
 from scenario_tui.store.postgres.errors import INIT_HINT
 from scenario_tui.store.postgres.feed import PostgresFeed
@@ -32,12 +31,12 @@ from scenario_tui.store.verbs import UploadVerbs
 T = TypeVar("T")
 
 
-class PostgresStore(UploadVerbs):
+class PostgresStore(UploadVerbs, LedgerVerbs):
     """Connections to one team store. Use it as a context manager, from any thread. The upload
-    and activity verbs come from ``UploadVerbs`` (shared with the local store), on this
-    package's SQL."""
+    and activity verbs come from ``UploadVerbs``, the intent and parts ledgers' from
+    ``LedgerVerbs`` (both shared with the local store), on this package's SQL."""
 
-    _uploads_sql, _activity_sql, _intents_sql = uploads, ledger, ledger
+    _uploads_sql, _activity_sql, _intents_sql, _parts_sql = uploads, ledger, ledger, parts
 
     def __init__(self, connections: Connections, *, clock: Callable[[], datetime],
                  read_only: bool) -> None:
@@ -133,59 +132,7 @@ class PostgresStore(UploadVerbs):
         return self._run("list uploads", lambda c: uploads.seqs(c, filters, order,
                                                                _limit(limit)))
 
-    # --- intents -------------------------------------------------------------------------------
-
-    def begin_intent(self, upload_id: str, action: str, holder: Holder, *,
-                     profile: str | None = None, after: int | None = None,
-                     log_message: str | None = None) -> Intent:
-        """As the local store's; the database lets one member hold an upload's intent: the
-        others get ``IntentHeldError`` naming who ("ann's process 1234 ... on host ws-7")."""
-        at, now = self._now(), self._clock()
-        return self._run("record the intent", lambda c: ledger.begin(
-            c, upload_id, action, holder, profile, after, log_message, at, now), write=True)
-
-    def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
-                      http_status: int | None = None, log_action: str | None = None,
-                      log_outcome: str | None = None) -> None:
-        at = self._now()
-        self._run("settle the intent", lambda c: ledger.settle(
-            c, intent, state, message, http_status, log_action, log_outcome, at), write=True)
-
-    def heartbeat_intent(self, intent: Intent) -> bool:
-        at = self._now()
-        return self._run("save a heartbeat", lambda c: ledger.heartbeat(c, intent, at),
-                         write=True)
-
-    def latest_intent(self, upload_id: str) -> Intent | None:
-        now = self._clock()
-        return self._run("read intents", lambda c: ledger.latest(c, upload_id, now))
-
-    def intents(self, *, upload_id: str | None = None,
-                limit: int = 200) -> builtins.list[Intent]:
-        now = self._clock()
-        return self._run("read intents", lambda c: ledger.history(c, upload_id, limit, now))
-
-    # --- parts ---------------------------------------------------------------------------------
-
-    def record_part(self, upload_id: str, part_number: int, size: int,
-                    sha256: str | None = None) -> None:
-        at = self._now()
-        self._run("save an upload part", lambda c: ledger.record_part(
-            c, upload_id, part_number, size, at, sha256), write=True)
-
-    def parts_sent(self, upload_id: str) -> dict[int, int]:
-        return self._run("read upload parts", lambda c: ledger.parts_sent(c, upload_id))
-
-    def part_digests(self, upload_id: str) -> dict[int, str]:
-        return self._run("read upload parts", lambda c: ledger.part_digests(c, upload_id))
-
-    def record_source_file(self, upload_id: str, source: SourceFile) -> None:
-        at = self._now()
-        self._run("save the upload's file",
-                  lambda c: ledger.record_source(c, upload_id, source, at), write=True)
-
-    def source_file(self, upload_id: str) -> SourceFile | None:
-        return self._run("read the upload's file", lambda c: ledger.source(c, upload_id))
+    # (the intent and parts ledgers' verbs: ``store.ledger.LedgerVerbs``)
 
     # --- claims (as ``store.claims.ClaimVerbs``; the holder is the session user) --------------
 
