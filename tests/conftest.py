@@ -123,6 +123,17 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+async def select(app, pilot, upload_id: str) -> None:
+    """Put the list's cursor on ``upload_id`` and let the details catch up."""
+    table = app.main_screen.table
+    for index in range(table.listing.count()):
+        if table.listing.row(index).id == upload_id:
+            table.cursor = index
+            await settle(app, pilot)
+            return
+    raise AssertionError(f"{upload_id} not listed")
+
+
 # --- PostgreSQL (tests/pg_cluster.py): a real server, started by the first test that needs it --
 
 

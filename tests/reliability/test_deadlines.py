@@ -251,7 +251,7 @@ def test_upload_wait_ends_at_the_follow_deadline_with_exit_1(monkeypatch, capsys
 
 async def test_the_tui_says_when_following_reached_its_deadline(slow_fake, tmp_path):
     from scenario_tui.tui.widgets.status_panel import StatusPanel
-    from tests.tui.test_app import select
+    from tests.conftest import select
 
     app = make_app(slow_fake, tmp_path, follow_timeout=0.3)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -11,7 +11,7 @@ from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from scenario_tui.tui.widgets.upload_table import UploadTable
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, select, settle
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 
@@ -22,16 +22,6 @@ def table(app) -> UploadTable:
 
 def status_text(app) -> str:
     return str(app.main_screen.query_one(StatusPanel).render())
-
-
-async def select(app, pilot, upload_id: str) -> None:
-    t = table(app)
-    for index in range(t.listing.count()):
-        if t.listing.row(index).id == upload_id:
-            t.cursor = index
-            await settle(app, pilot)
-            return
-    raise AssertionError(f"{upload_id} not listed")
 
 
 def toasts(app) -> list[str]:

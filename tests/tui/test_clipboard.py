@@ -17,7 +17,7 @@ from scenario_tui.fake.seeds import seeded_pending_ids
 from scenario_tui.tui.clipboard import Clipboard, Ran, choose_route
 from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.screens.copy_screen import CopyScreen
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, select, settle
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 IN_TMUX = {"TMUX": "/tmp/tmux-1000/default,4242,0", "TERM": "screen-256color"}
@@ -37,16 +37,6 @@ class Recorder:
 
 def toasts(app) -> list[str]:
     return [f"{n.title}: {n.message}" for n in notifications(app)]
-
-
-async def highlight(app, pilot, upload_id: str) -> None:
-    table = app.main_screen.table
-    for index in range(table.listing.count()):
-        if table.listing.row(index).id == upload_id:
-            table.cursor = index
-            await settle(app, pilot)
-            return
-    raise AssertionError(upload_id)
 
 
 @pytest.mark.parametrize(("env", "route"), [
@@ -84,7 +74,7 @@ async def test_y_under_tmux_loads_the_tmux_buffer_and_says_where(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.main_screen.clipboard = Clipboard(env=IN_TMUX, run=run)
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("y")
         await settle(app, pilot)
         assert run.calls == [(("tmux", "load-buffer", "-w", "-"), PENDING[0])]
@@ -99,9 +89,9 @@ async def test_Y_under_tmux_sends_the_summary_on_stdin(fake, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.main_screen.clipboard = Clipboard(env=IN_TMUX, run=run)
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("space")
-        await highlight(app, pilot, PENDING[1])
+        await select(app, pilot, PENDING[1])
         await pilot.press("space", "Y")
         await settle(app, pilot)
         [(argv, stdin)] = run.calls
@@ -119,7 +109,7 @@ async def test_without_a_known_clipboard_the_text_is_offered_selected(fake, tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.main_screen.clipboard = Clipboard(env={"TERM": "xterm-256color"}, run=run)
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, CopyScreen)
@@ -138,7 +128,7 @@ async def test_when_tmux_refuses_the_text_is_offered_with_the_reason(fake, tmp_p
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.main_screen.clipboard = Clipboard(env=IN_TMUX, run=run)
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, CopyScreen)
@@ -176,7 +166,7 @@ async def test_the_dialog_shows_a_long_summary_wrapped_from_its_start(fake, tmp_
         app.main_screen.clipboard = Clipboard(env={"SCENARIO_TUI_CLIPBOARD": "dialog"},
                                               run=Recorder())
         for upload_id in PENDING[:3]:
-            await highlight(app, pilot, upload_id)
+            await select(app, pilot, upload_id)
             await pilot.press("space")
         await pilot.press("Y")
         await settle(app, pilot)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from scenario_tui.tui.widgets.count_line import CountLine
 from scenario_tui.tui.widgets.detail_pane import DetailPane
 from scenario_tui.tui.widgets.upload_table import UploadTable
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, select, settle
 
 FAILED = "up_demo_failed_1"
 LONG_ID = "asset_0123456789abcdefghi"  # 25 characters, as real IDs are
@@ -21,16 +21,6 @@ def table(app) -> UploadTable:
 def table_lines(app) -> list[str]:
     t = table(app)
     return [t.render_line(y).text for y in range(t.size.height)]
-
-
-async def select(app, pilot, upload_id: str) -> None:
-    t = table(app)
-    for index in range(t.listing.count()):
-        if t.listing.row(index).id == upload_id:
-            t.cursor = index
-            await settle(app, pilot)
-            return
-    raise AssertionError(f"{upload_id} not listed")
 
 
 async def test_failed_row_shows_why_in_list_details_and_summary(fake, tmp_path):

@@ -13,20 +13,10 @@ from scenario_tui.fake.seeds import seeded_pending_ids
 from scenario_tui.service.uploads import note_change
 from scenario_tui.tui import internals
 from scenario_tui.tui.screens.note_screen import NoteScreen
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, select, settle
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 OLD = "ticket #4711: stuck since Friday"
-
-
-async def highlight(app, pilot, upload_id: str) -> None:
-    table = app.main_screen.table
-    for index in range(table.listing.count()):
-        if table.listing.row(index).id == upload_id:
-            table.cursor = index
-            await settle(app, pilot)
-            return
-    raise AssertionError(upload_id)
 
 
 def burst(app, *keys: str) -> None:
@@ -47,7 +37,7 @@ async def test_a_burst_of_end_and_text_appends_to_the_note(fake, tmp_path):
         store = app.main_screen.service.store
         store.set_note(PENDING[0], OLD)
         app.main_screen.table.reload()
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("n")
         burst(app, "end", *"+ok")
         await pilot.pause()
@@ -63,7 +53,7 @@ async def test_the_same_burst_through_pilot(fake, tmp_path):
         store = app.main_screen.service.store
         store.set_note(PENDING[0], OLD)
         app.main_screen.table.reload()
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("n", "end", *" + called back", "enter")
         await settle(app, pilot)
         assert store.get(PENDING[0]).note == OLD + " + called back"
@@ -75,7 +65,7 @@ async def test_the_dialog_opens_with_the_cursor_at_the_end_and_nothing_selected(
         await settle(app, pilot)
         app.main_screen.service.store.set_note(PENDING[0], OLD)
         app.main_screen.table.reload()
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
@@ -94,7 +84,7 @@ async def test_ctrl_z_restores_the_note_the_dialog_opened_with(fake, tmp_path):
         store = app.main_screen.service.store
         store.set_note(PENDING[0], OLD)
         app.main_screen.table.reload()
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("n", "ctrl+u", *"oops")
         await pilot.pause()
         field = app.screen.query_one("#note-input", Input)
@@ -113,7 +103,7 @@ async def test_a_saved_note_logs_the_old_and_the_new_text(fake, tmp_path):
         store = app.main_screen.service.store
         store.set_note(PENDING[0], OLD)
         app.main_screen.table.reload()
-        await highlight(app, pilot, PENDING[0])
+        await select(app, pilot, PENDING[0])
         await pilot.press("n", "ctrl+u", *'asked "Bob"', "enter")
         await settle(app, pilot)
         entry = next(e for e in store.events() if e.action == "note")
