@@ -19,6 +19,16 @@ PENDING = seeded_pending_ids(include_bad_file=False)
 OLD = "ticket #4711: stuck since Friday"
 
 
+async def on_noted_upload(app, pilot):
+    """The app settled, ``PENDING[0]`` noted ``OLD`` and highlighted; its store."""
+    await settle(app, pilot)
+    store = app.main_screen.service.store
+    store.set_note(PENDING[0], OLD)
+    app.main_screen.table.reload()
+    await select(app, pilot, PENDING[0])
+    return store
+
+
 def burst(app, *keys: str) -> None:
     """``keys`` as a terminal delivers one read of them: all at once, no pause between."""
     for key in keys:
@@ -33,11 +43,7 @@ async def test_a_burst_of_end_and_text_appends_to_the_note(fake, tmp_path):
     opens (the whole note was selected and the burst replaced it)."""
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        store = app.main_screen.service.store
-        store.set_note(PENDING[0], OLD)
-        app.main_screen.table.reload()
-        await select(app, pilot, PENDING[0])
+        store = await on_noted_upload(app, pilot)
         await pilot.press("n")
         burst(app, "end", *"+ok")
         await pilot.pause()
@@ -49,11 +55,7 @@ async def test_a_burst_of_end_and_text_appends_to_the_note(fake, tmp_path):
 async def test_the_same_burst_through_pilot(fake, tmp_path):
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        store = app.main_screen.service.store
-        store.set_note(PENDING[0], OLD)
-        app.main_screen.table.reload()
-        await select(app, pilot, PENDING[0])
+        store = await on_noted_upload(app, pilot)
         await pilot.press("n", "end", *" + called back", "enter")
         await settle(app, pilot)
         assert store.get(PENDING[0]).note == OLD + " + called back"
@@ -62,10 +64,7 @@ async def test_the_same_burst_through_pilot(fake, tmp_path):
 async def test_the_dialog_opens_with_the_cursor_at_the_end_and_nothing_selected(fake, tmp_path):
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        app.main_screen.service.store.set_note(PENDING[0], OLD)
-        app.main_screen.table.reload()
-        await select(app, pilot, PENDING[0])
+        await on_noted_upload(app, pilot)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
@@ -80,11 +79,7 @@ async def test_the_dialog_opens_with_the_cursor_at_the_end_and_nothing_selected(
 async def test_ctrl_z_restores_the_note_the_dialog_opened_with(fake, tmp_path):
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        store = app.main_screen.service.store
-        store.set_note(PENDING[0], OLD)
-        app.main_screen.table.reload()
-        await select(app, pilot, PENDING[0])
+        store = await on_noted_upload(app, pilot)
         await pilot.press("n", "ctrl+u", *"oops")
         await pilot.pause()
         field = app.screen.query_one("#note-input", Input)
@@ -99,11 +94,7 @@ async def test_ctrl_z_restores_the_note_the_dialog_opened_with(fake, tmp_path):
 async def test_a_saved_note_logs_the_old_and_the_new_text(fake, tmp_path):
     app = make_app(fake, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        store = app.main_screen.service.store
-        store.set_note(PENDING[0], OLD)
-        app.main_screen.table.reload()
-        await select(app, pilot, PENDING[0])
+        store = await on_noted_upload(app, pilot)
         await pilot.press("n", "ctrl+u", *'asked "Bob"', "enter")
         await settle(app, pilot)
         entry = next(e for e in store.events() if e.action == "note")
