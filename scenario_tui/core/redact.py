@@ -89,6 +89,8 @@ def scrub_json(value: Any) -> Any:
 
 def _scrub_answer(text: str) -> str:
     text = redact_secrets(text)
+    if "://" not in text:  # no URL in it (most strings of an answer): no search needed
+        return text
     return _URL_RE.sub(lambda m: strip_query(m.group(0)), text)
 
 

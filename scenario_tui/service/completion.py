@@ -6,11 +6,12 @@
 2. Re-read the upload (a read also reconciles an intent whose holder is gone). Not pending:
    skipped. Pending, but an earlier attempt was interrupted: refused once (it may have
    arrived); asking again sends it.
-3. Open an intent, committed with a ``sending`` entry in the activity log, before the POST; a
-   store that cannot record it sends nothing. If another actor acted since our read (a newer
-   intent), read again instead.
+3. Open an intent, committed with a ``sending`` entry in the activity log and the read, before
+   the POST; a store that cannot record it sends nothing. If another actor acted since our
+   read (a newer intent), read again instead.
 4. POST once (never retried; a lost answer is re-read by the client), then settle the intent
-   with the outcome. A store that fails at that moment yields a warning, never a failure.
+   with the outcome and the answer. A store that fails at that moment yields a warning, never
+   a failure.
 
 Headless (no Textual).
 """
@@ -68,6 +69,8 @@ class CompleteHost(Protocol):
     store: StoreProtocol
     ledger: IntentLedger
 
+    async def read(self, upload_id: str) -> Upload: ...
+
     async def refresh(self, upload_id: str) -> Upload: ...
 
     def log_action(self, action: str, outcome: str, upload_id: str | None,
@@ -76,23 +79,29 @@ class CompleteHost(Protocol):
 
 
 async def complete_once(host: CompleteHost, upload_id: str) -> CompleteResult:
-    """Steps 1 to 4 of the module's docstring."""
+    """Steps 1 to 4 of the module's docstring. The re-read is saved in the transaction that
+    opens the intent (or on its own when nothing is sent), and the answer in the one that
+    settles it: three transactions a complete, besides the two requests."""
     for _ in range(_READS):
         latest = host.store.latest_intent(upload_id)
         if latest is not None and latest.is_open and not latest.stale:
             raise _refused(host, upload_id, errors.IntentHeldError(
                 f"{latest.refusal(datetime.now(timezone.utc))} Nothing was sent.",
                 title=latest.refusal_title))
+        interrupted = latest is not None and latest.is_open  # its holder is gone
         try:
-            upload = await host.refresh(upload_id)  # reconciles an intent whose holder is gone
+            # a read saved at once reconciles the intent of a holder that is gone
+            upload = await (host.refresh(upload_id) if interrupted else host.read(upload_id))
         except errors.ApiError as exc:
             host.log_action("complete", "failed", upload_id, exc, note="before sending: ")
             raise
         if not upload.can_complete:
+            if not interrupted:
+                host.store.record_snapshot(upload_id, upload.to_wire())
             reason = f"its status is {upload.status}; only pending uploads can be completed"
             host.log_action("complete", "skipped", upload_id, message=reason)
             return CompleteResult(upload_id, upload, sent=False, skipped=reason)
-        if latest is not None and latest.is_open:  # its holder was gone: reconciled just now
+        if latest is not None and interrupted:  # reconciled just now
             raise _refused(host, upload_id, errors.EarlierCompleteInterruptedError(
                 f"{_interrupted(latest)} A read shows {upload_id} still pending. Nothing was "
                 "sent; complete it again to send it."))
@@ -100,15 +109,24 @@ async def complete_once(host: CompleteHost, upload_id: str) -> CompleteResult:
             intent = host.ledger.begin(
                 upload_id, "complete", after=latest.id if latest else 0,
                 log_message=f"complete being sent by {host.ledger.holder().describe()}; if no "
-                "later entry says how it ended, it may have arrived")
+                "later entry says how it ended, it may have arrived", snapshot=upload.to_wire())
         except errors.UploadChangedError:
             continue  # another actor acted since our read: read it again
         except errors.IntentHeldError as exc:
+            _remember(host, upload_id, upload)
             raise _refused(host, upload_id, exc) from None
         return await _send(host, upload_id, intent)
     raise _refused(host, upload_id, errors.ConflictError(
         f"{upload_id} kept being acted on by other processes; nothing was sent. Refresh it and "
         "try again.", title="Changed meanwhile"))
+
+
+def _remember(host: CompleteHost, upload_id: str, upload: Upload) -> None:
+    """Save a read that no intent was opened with (best effort: the refusal is what counts)."""
+    try:
+        host.store.record_snapshot(upload_id, upload.to_wire())
+    except errors.StoreError:
+        pass
 
 
 async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteResult:
@@ -127,19 +145,13 @@ async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteR
             f"Interrupted while the complete was in flight: it may have arrived. Refresh "
             f"{upload_id} to see; it is not sent again by itself."))
         raise
-    warnings = []
-    if outcome.upload is not None:
-        try:
-            host.store.record_snapshot(upload_id, outcome.upload.to_wire())
-        except errors.StoreError as exc:
-            warnings.append(f"Warning: the answer could not be saved ({exc.message}).")
     cause = outcome.uncertain_cause
     state = "uncertain" if outcome.uncertain else "sent"
     status = (cause.status if cause else None) if outcome.uncertain else 200
-    warnings.append(ledger.settle(intent, state, message=outcome.summary(),
-                                  http_status=status) or "")
+    warning = ledger.settle(intent, state, message=outcome.summary(), http_status=status,
+                            snapshot=outcome.upload.to_wire() if outcome.upload else None)
     return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome,
-                          warning=" ".join(w for w in warnings if w) or None)
+                          warning=warning)
 
 
 def _interrupted(intent: Intent) -> str:

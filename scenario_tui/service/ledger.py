@@ -11,7 +11,7 @@ Headless (no Textual).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from scenario_tui.core import errors
 from scenario_tui.core.redact import scrub
@@ -31,10 +31,10 @@ class _Settlement:
     log_action: str | None
     log_outcome: str | None
 
-    def apply(self, store: StoreProtocol) -> None:
+    def apply(self, store: StoreProtocol, snapshot: dict[str, Any] | None = None) -> None:
         store.settle_intent(self.intent, self.state, message=self.message,
                             http_status=self.http_status, log_action=self.log_action,
-                            log_outcome=self.log_outcome)
+                            log_outcome=self.log_outcome, snapshot=snapshot)
 
 
 class IntentLedger:
@@ -53,28 +53,33 @@ class IntentLedger:
         return Holder.this_process(self.label)
 
     def begin(self, upload_id: str, action: str, *, after: int | None = None,
-              log_message: str | None = None) -> Intent:
-        """Open an intent (committed before this returns). Raises ``IntentHeldError``,
-        ``UploadChangedError`` or a ``StoreError``: then send nothing."""
+              log_message: str | None = None, snapshot: dict[str, Any] | None = None) -> Intent:
+        """Open an intent (committed before this returns, with ``snapshot``, the read it rests
+        on, when given). Raises ``IntentHeldError``, ``UploadChangedError`` or a
+        ``StoreError``: then send nothing."""
         self.retry_unsettled()
         return self.store.begin_intent(
             upload_id, action, self.holder(), profile=self.profile, after=after,
-            log_message=scrub(log_message) if log_message else None)
+            log_message=scrub(log_message) if log_message else None, snapshot=snapshot)
 
     def settle(self, intent: Intent, state: str, *, message: str | None = None,
                http_status: int | None = None, log_action: str | None = None,
-               log_outcome: str | None = None) -> str | None:
-        """Settle ``intent`` and log it. None when done; else (the store failed) a warning to
-        show the user, and the settlement is tried again later."""
+               log_outcome: str | None = None,
+               snapshot: dict[str, Any] | None = None) -> str | None:
+        """Settle ``intent`` and log it, with ``snapshot`` (the API's answer) when given, in one
+        transaction. None when done; else (the store failed) a warning to show the user, and
+        the settlement is tried again later (without the answer: by then a newer read may be
+        saved)."""
         settlement = _Settlement(intent, state, scrub(message) if message else None,
                                  http_status, log_action, log_outcome)
         try:
-            settlement.apply(self.store)
+            settlement.apply(self.store, snapshot)
         except errors.StoreError as exc:
             self._unsettled[intent.id] = settlement
             what = "complete" if intent.action == "complete" else "transfer of the parts"
+            lost = ", and the answer was not saved" if snapshot is not None else ""
             return (f"Warning: the activity log could not be updated ({exc.message}); its last "
-                    f"entry for {intent.upload_id} still says the {what} was under way.")
+                    f"entry for {intent.upload_id} still says the {what} was under way{lost}.")
         return None
 
     def retry_unsettled(self) -> None:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from scenario_tui.core.errors import IntentHeldError, UploadChangedError
-from scenario_tui.store import activity
+from scenario_tui.store import activity, uploads
 from scenario_tui.store.intent_model import (  # noqa: F401 - re-exported: the ledger's values
     ACTIONS,
     HEARTBEAT_SECONDS,
@@ -58,11 +58,12 @@ def history(c: sqlite3.Connection, upload_id: str | None, limit: int,
 
 def begin(c: sqlite3.Connection, upload_id: str, action: str, holder: Holder,
           profile: str | None, after: int | None, log_message: str | None, at: str,
-          now: datetime) -> Intent:
+          now: datetime, snapshot: tuple | None = None) -> Intent:
     """Open an intent (inside a write transaction). ``IntentHeldError`` when one is open for
     the upload; ``UploadChangedError`` when ``after`` is given and a newer intent than that id
     exists (someone acted since the caller read the upload). With ``log_message``, the
-    activity log gets an entry (outcome ``sending``) in the same transaction."""
+    activity log gets an entry (outcome ``sending``) in the same transaction, and with
+    ``snapshot`` (a ``rows.snapshot_values`` row) the read the intent rests on is saved."""
     if action not in ACTIONS:
         raise ValueError(f"unknown intent action {action!r}")
     row = c.execute(f"SELECT {_COLUMNS} FROM intents WHERE upload_id = ? AND state = 'open'",
@@ -88,16 +89,21 @@ def begin(c: sqlite3.Connection, upload_id: str, action: str, holder: Holder,
     if log_message is not None:
         activity.append(c, at, profile, upload_id, LOG_ACTION[action], "sending", None,
                         log_message)
+    if snapshot is not None:
+        uploads.save_snapshots(c, [snapshot])
     return Intent(rowid, upload_id, action, OPEN, holder, profile, at, at, None, None, None)
 
 
 def settle(c: sqlite3.Connection, intent: Intent, state: str, message: str | None,
            http_status: int | None, log_action: str | None, log_outcome: str | None,
-           at: str) -> None:
+           at: str, snapshot: tuple | None = None) -> None:
     """Record how the intent ended (whatever its state meanwhile: the holder knows best) and
-    append the activity entry that says so, in the same transaction."""
+    append the activity entry that says so, in the same transaction, with ``snapshot`` (the
+    API's answer, a ``rows.snapshot_values`` row) saved when given."""
     if state not in SETTLED:
         raise ValueError(f"unknown intent state {state!r}")
+    if snapshot is not None:
+        uploads.save_snapshots(c, [snapshot])
     c.execute("UPDATE intents SET state = ?, settled_at = ?, heartbeat_at = ?, http_status = ?,"
               " message = ? WHERE id = ?", (state, at, at, http_status, message, intent.id))
     activity.append(c, at, intent.profile, intent.upload_id,

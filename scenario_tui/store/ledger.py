@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from scenario_tui.store.intent_model import Holder, Intent
 from scenario_tui.store.parts import SourceFile
+from scenario_tui.store.rows import snapshot_values
 
 T = TypeVar("T")
 
@@ -28,35 +29,48 @@ class LedgerVerbs:
     if TYPE_CHECKING:
         _clock: Callable[[], datetime]
 
-        def _run(self, action: str, body: Callable[[Any], T], *,
-                 write: bool = False) -> T: ...
+        def _run(self, action: str, body: Callable[[Any], T], *, write: bool = False,
+                 one_statement: bool = False) -> T: ...
 
         def _now(self) -> str: ...
+
+        def _snapshot_writer(self, snapshots: builtins.list[tuple[str, dict[str, Any]]],
+                             fetched_at: datetime | None = None, *,
+                             reconcile: bool = True) -> Callable[[Any], builtins.list[bool]]: ...
 
     # --- intents -------------------------------------------------------------------------------
 
     def begin_intent(self, upload_id: str, action: str, holder: Holder, *,
                      profile: str | None = None, after: int | None = None,
-                     log_message: str | None = None) -> Intent:
-        """Open an intent for ``upload_id`` in its own committed transaction, before anything
+                     log_message: str | None = None,
+                     snapshot: dict[str, Any] | None = None) -> Intent:
+        """Open an intent for ``upload_id``, committed before this returns and before anything
         is sent. Raises ``IntentHeldError`` (naming the holder) when an intent of any action is
         open for it, ``UploadChangedError`` when ``after`` is given and a newer intent exists
         (another actor acted since the caller's read), a ``StoreError`` when it cannot be
-        written: in each case, send nothing. ``log_message``: the activity entry (outcome
-        ``sending``) committed with it."""
+        written: in each case, send nothing (and nothing is written). ``log_message``: the
+        activity entry (outcome ``sending``) committed with it; ``snapshot``: the read the
+        decision rests on, saved with it (as ``record_snapshot``). A team store writes the
+        three in one statement: one round trip to the server."""
         at, now = self._now(), self._clock()
+        row = None if snapshot is None else snapshot_values(upload_id, snapshot, at)
         return self._run("record the intent", lambda c: self._intents_sql.begin(
-            c, upload_id, action, holder, profile, after, log_message, at, now), write=True)
+            c, upload_id, action, holder, profile, after, log_message, at, now, row),
+            write=True, one_statement=True)
 
     def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
                       http_status: int | None = None, log_action: str | None = None,
-                      log_outcome: str | None = None) -> None:
+                      log_outcome: str | None = None,
+                      snapshot: dict[str, Any] | None = None) -> None:
         """Record how ``intent`` ended (``state``: one of ``intents.SETTLED``) and append its
-        activity entry (``log_action``/``log_outcome`` default to its action and ``state``), in
-        one transaction."""
+        activity entry (``log_action``/``log_outcome`` default to its action and ``state``),
+        with ``snapshot`` (the API's answer for the intent's upload, as ``record_snapshot``)
+        when given: all or nothing, in one statement on a team store."""
         at = self._now()
+        row = None if snapshot is None else snapshot_values(intent.upload_id, snapshot, at)
         self._run("settle the intent", lambda c: self._intents_sql.settle(
-            c, intent, state, message, http_status, log_action, log_outcome, at), write=True)
+            c, intent, state, message, http_status, log_action, log_outcome, at, row),
+            write=True, one_statement=True)
 
     def heartbeat_intent(self, intent: Intent) -> bool:
         """Say the holder of ``intent`` is still at work; False if it is no longer open."""

@@ -228,9 +228,10 @@ class Store(UploadVerbs, LedgerVerbs, ClaimVerbs):
             c, columns, self._search.where(c, search, status), order, limit, offset))
 
     def _run(self, action: str, body: Callable[[sqlite3.Connection], T], *,
-             write: bool = False) -> T:
-        """Run ``body`` (in a BEGIN IMMEDIATE transaction if ``write``), retrying a few times on
-        "database is locked" within the busy timeout, and translating every sqlite3 error."""
+             write: bool = False, one_statement: bool = False) -> T:
+        """Run ``body`` (in a BEGIN IMMEDIATE transaction if ``write``, ``one_statement`` or
+        not: a local transaction costs no round trip), retrying a few times on "database is
+        locked" within the busy timeout, and translating every sqlite3 error."""
         deadline = time.monotonic() + self._busy_s
         with self._lock:
             if self._conn is None:

@@ -45,7 +45,8 @@ class UploadVerbs:
     if TYPE_CHECKING:
         _clock: Callable[[], datetime]
 
-        def _run(self, action: str, body: Callable[[Any], T], *, write: bool = False) -> T: ...
+        def _run(self, action: str, body: Callable[[Any], T], *, write: bool = False,
+                 one_statement: bool = False) -> T: ...
 
         def _page(self, columns: str, search: str | None, status: str | None, sort: str,
                   descending: bool, limit: int | None, offset: int) -> builtins.list[tuple]: ...

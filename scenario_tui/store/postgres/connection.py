@@ -115,9 +115,15 @@ class Connections:
             raise connect_error(exc, self.where, self._secret) from None
 
     def run(self, action: str, body: Callable[[psycopg.Connection], T], *,
-            write: bool = False) -> T:
+            write: bool = False, one_statement: bool = False) -> T:
         """Run ``body`` on a connection (in one transaction if ``write``); translate every
-        psycopg failure into the StoreError family, naming ``action`` ("save a note")."""
+        psycopg failure into the StoreError family, naming ``action`` ("save a note").
+
+        ``one_statement``: ``body`` writes in a single statement (atomic on its own; any
+        further ones only read), so it runs without BEGIN and COMMIT, one round trip to the
+        server instead of three. Such a write whose idle connection turns out broken is run
+        again like a read: the verbs that use it are safe to repeat (an intent opened twice is
+        refused by the database; a settlement written twice logs twice)."""
         if write and self.read_only:
             raise StoreWriteError(f"Could not {action}: the team store {self.where} is open "
                                   "read-only.")
@@ -135,7 +141,7 @@ class Connections:
                     raise
                 committing = False
                 try:
-                    if not write:
+                    if not write or one_statement:
                         result = body(conn)
                     else:
                         with conn.transaction():

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime
 
 import psycopg
-from psycopg import errors as pg
 
 from scenario_tui.core.errors import IntentHeldError, UploadChangedError
 from scenario_tui.store.activity import ActivityEvent
@@ -30,6 +29,7 @@ from scenario_tui.store.intent_model import (
     intent_from_row,
     reconciled_message,
 )
+from scenario_tui.store.postgres import snapshots
 
 _ACTIVITY = "id, at, profile, upload_id, action, outcome, http_status, message, upload_ids, actor"
 _INTENT = f"{COLUMNS}, actor"
@@ -100,10 +100,43 @@ def history(c: psycopg.Connection, upload_id: str | None, limit: int,
 
 def begin(c: psycopg.Connection, upload_id: str, action: str, holder: Holder,
           profile: str | None, after: int | None, log_message: str | None, at: str,
-          now: datetime) -> Intent:
-    """Open an intent (inside a write transaction), as ``store.intents.begin``."""
+          now: datetime, snapshot: tuple | None = None) -> Intent:
+    """Open an intent, as ``store.intents.begin``, in one statement (one round trip to the
+    server, atomic on its own): the intent, unless one is open or newer than ``after``; its
+    ``sending`` entry; and the read it rests on (``snapshot``, a ``rows.snapshot_values`` row),
+    each only if the intent was inserted. When it was not, a second statement says why."""
     if action not in ACTIONS:
         raise ValueError(f"unknown intent action {action!r}")
+    values = {"u": upload_id, "a": action, "pid": holder.pid, "host": holder.host,
+              "started": holder.started, "label": holder.label, "p": profile, "at": at,
+              "after": after, "log": log_message is not None, "la": LOG_ACTION[action],
+              "m": log_message}
+    save = ""
+    if snapshot is not None:
+        values.update(snapshots.params(snapshot))
+        save = f", s AS (UPDATE uploads SET {snapshots.SET} FROM i WHERE uploads.id = %(s_id)s)"
+    # the unique index decides a race: the loser's insert waits for the winner's commit, then
+    # does nothing (ON CONFLICT), and is told below who holds it
+    row = c.execute(
+        "WITH i AS (INSERT INTO intents (upload_id, action, state, holder_pid, holder_host,"
+        " holder_started, holder_label, profile, started_at, heartbeat_at)"
+        " SELECT %(u)s, %(a)s, 'open', %(pid)s, %(host)s, %(started)s, %(label)s, %(p)s,"
+        " %(at)s, %(at)s WHERE NOT EXISTS (SELECT 1 FROM intents WHERE upload_id = %(u)s"
+        " AND (state = 'open' OR id > %(after)s))"
+        " ON CONFLICT (upload_id) WHERE state = 'open' DO NOTHING RETURNING id, actor),"
+        " a AS (INSERT INTO activity (at, profile, upload_id, action, outcome, message)"
+        f" SELECT %(at)s, %(p)s, %(u)s, %(la)s, 'sending', %(m)s FROM i WHERE %(log)s){save}"
+        " SELECT id, actor FROM i", values).fetchone()
+    if row is None:
+        _refuse(c, upload_id, after, now)
+    assert row is not None  # _refuse raised
+    return Intent(row[0], upload_id, action, OPEN, holder, profile, at, at, None, None, None,
+                  actor=row[1])
+
+
+def _refuse(c: psycopg.Connection, upload_id: str, after: int | None, now: datetime) -> None:
+    """Why no intent was opened: one is open (``IntentHeldError``, naming its holder), or a
+    newer one than the caller's read (``UploadChangedError``)."""
     _refuse_if_held(c, upload_id, now)
     if after is not None:
         newer = c.execute(f"SELECT {_INTENT} FROM intents WHERE upload_id = %s AND id > %s"
@@ -113,23 +146,8 @@ def begin(c: psycopg.Connection, upload_id: str, action: str, holder: Holder,
             raise UploadChangedError(
                 f"{upload_id} was acted on by {other.holder_text} while it was being "
                 f"read ({other.action}, {other.state}); read it again before deciding.")
-    try:
-        with c.transaction():  # a savepoint: the loser of a race can still read the winner
-            row = c.execute(
-                "INSERT INTO intents (upload_id, action, state, holder_pid, holder_host,"
-                " holder_started, holder_label, profile, started_at, heartbeat_at) VALUES"
-                " (%s, %s, 'open', %s, %s, %s, %s, %s, %s, %s) RETURNING id, actor",
-                (upload_id, action, holder.pid, holder.host, holder.started, holder.label,
-                 profile, at, at)).fetchone()
-    except pg.UniqueViolation:
-        _refuse_if_held(c, upload_id, now)
-        raise IntentHeldError(f"{upload_id} was being acted on by someone else at the same "
-                              "moment. Nothing was sent.", title="Busy elsewhere") from None
-    assert row is not None  # an INSERT ... RETURNING returns its row
-    if log_message is not None:
-        append(c, at, profile, upload_id, LOG_ACTION[action], "sending", None, log_message)
-    return Intent(row[0], upload_id, action, OPEN, holder, profile, at, at, None, None, None,
-                  actor=row[1])
+    raise IntentHeldError(f"{upload_id} was being acted on by someone else at the same "
+                          "moment. Nothing was sent.", title="Busy elsewhere")
 
 
 def _refuse_if_held(c: psycopg.Connection, upload_id: str, now: datetime) -> None:
@@ -142,15 +160,24 @@ def _refuse_if_held(c: psycopg.Connection, upload_id: str, now: datetime) -> Non
 
 def settle(c: psycopg.Connection, intent: Intent, state: str, message: str | None,
            http_status: int | None, log_action: str | None, log_outcome: str | None,
-           at: str) -> None:
-    """Record how the intent ended and append its activity entry, in the same transaction."""
+           at: str, snapshot: tuple | None = None) -> None:
+    """Record how the intent ended, append its activity entry and save ``snapshot`` (the
+    API's answer, a ``rows.snapshot_values`` row) if given: one statement."""
     if state not in SETTLED:
         raise ValueError(f"unknown intent state {state!r}")
-    c.execute("UPDATE intents SET state = %s, settled_at = %s, heartbeat_at = %s,"
-              " http_status = %s, message = %s WHERE id = %s",
-              (state, at, at, http_status, message, intent.id))
-    append(c, at, intent.profile, intent.upload_id, log_action or LOG_ACTION[intent.action],
-           log_outcome or state, http_status, message)
+    values: dict[str, object] = {
+        "s": state, "at": at, "h": http_status, "m": message, "id": intent.id,
+        "p": intent.profile, "u": intent.upload_id,
+        "la": log_action or LOG_ACTION[intent.action], "lo": log_outcome or state}
+    save = ""
+    if snapshot is not None:
+        values.update(snapshots.params(snapshot))
+        save = f", s AS (UPDATE uploads SET {snapshots.SET} WHERE id = %(s_id)s)"
+    c.execute("WITH i AS (UPDATE intents SET state = %(s)s, settled_at = %(at)s,"
+              " heartbeat_at = %(at)s, http_status = %(h)s, message = %(m)s WHERE id = %(id)s)"
+              f"{save} INSERT INTO activity (at, profile, upload_id, action, outcome,"
+              " http_status, message) VALUES (%(at)s, %(p)s, %(u)s, %(la)s, %(lo)s, %(h)s,"
+              " %(m)s)", values)
 
 
 def heartbeat(c: psycopg.Connection, intent: Intent, at: str) -> bool:

@@ -161,8 +161,8 @@ class PostgresStore(UploadVerbs, LedgerVerbs):
             c, columns, filters, order, _limit(limit), offset))
 
     def _run(self, action: str, body: Callable[[psycopg.Connection], T], *,
-             write: bool = False) -> T:
-        return self._db.run(action, body, write=write)
+             write: bool = False, one_statement: bool = False) -> T:
+        return self._db.run(action, body, write=write, one_statement=one_statement)
 
 
 def _limit(limit: int | None) -> int | None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import psycopg
 
 from scenario_tui.core.vocabulary import FINAL_UPLOAD_STATUSES
-from scenario_tui.store.postgres import ledger
+from scenario_tui.store.postgres import ledger, snapshots
 from scenario_tui.store.rows import COLUMNS, AddResult, KnownUpload, known
 from scenario_tui.store.search import _SEP, SORT_KEYS
 from scenario_tui.store.search import _pattern as like_pattern
@@ -150,6 +150,10 @@ def save_snapshots(c: psycopg.Connection, rows: list[tuple]) -> list[bool]:
     """Store ``snapshot_values`` rows (the last one of an ID wins); whether each upload was
     still there."""
     latest = {row[-1]: row for row in rows}
+    if len(latest) == 1:  # the common case (one upload read): plain values, not arrays
+        updated = c.execute(f"UPDATE uploads SET {snapshots.SET} WHERE id = %(s_id)s",
+                            snapshots.params(rows[-1])).rowcount > 0
+        return [updated] * len(rows)
     columns = [list(col) for col in zip(*latest.values(), strict=True)]
     saved = {r[0] for r in c.execute(
         "UPDATE uploads AS u SET snapshot = t.snapshot, fetched_at = t.fetched_at,"

@@ -31,3 +31,26 @@ async def test_completing_anothers_claimed_upload_leaves_their_claim_alone(servi
     service.store.actor = "me"
     await service.complete(PENDING[0])
     assert service.store.claims()[PENDING[0]] == held
+
+
+async def test_a_claim_i_took_is_read_again_for_renewal_only_after_its_first_minute(
+        service, monkeypatch):
+    """Completing an upload claimed a moment ago reads no claims; once a minute has passed the
+    next complete reads them and renews mine."""
+    from datetime import timedelta
+
+    service.add(PENDING[:2])
+    taken = service.claims.take(PENDING[:2]).mine
+    reads = []
+    real_claims = service.store.claims
+    monkeypatch.setattr(service.store, "claims",
+                        lambda ids=None: reads.append(ids) or real_claims(ids))
+    await service.complete(PENDING[0])
+    assert reads == []
+    start = service.claims._now()
+    monkeypatch.setattr(service.claims, "_now", lambda: start + timedelta(minutes=2))
+    service.store._clock = lambda: start + timedelta(minutes=2)
+    await service.complete(PENDING[1])
+    assert reads == [[PENDING[1]]]
+    renewed = real_claims([PENDING[1]])[PENDING[1]]
+    assert renewed.expires_at > taken[1].expires_at

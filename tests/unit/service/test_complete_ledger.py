@@ -141,18 +141,18 @@ async def test_a_complete_between_our_read_and_our_post_makes_us_read_again(
     a = build_service(settings, transport=fake.transport(), sleep=no_sleep)
     b = build_service(settings, transport=fake.transport(), sleep=no_sleep)
     a.add([upload_id])
-    real_refresh = a.refresh
+    real_read = a.read
     calls = 0
 
-    async def refresh_while_b_completes(upload_id: str):
+    async def read_while_b_completes(upload_id: str):
         nonlocal calls
         calls += 1
-        upload = await real_refresh(upload_id)
+        upload = await real_read(upload_id)
         if calls == 1:
             assert (await b.complete(upload_id)).sent  # after A read "pending"
         return upload
 
-    a.refresh = refresh_while_b_completes  # type: ignore[method-assign]
+    a.read = read_while_b_completes  # type: ignore[method-assign]
     try:
         result = await a.complete(upload_id)
     finally:
@@ -160,6 +160,31 @@ async def test_a_complete_between_our_read_and_our_post_makes_us_read_again(
         b.store.close()
     assert result.skipped and result.upload.status != "pending"
     assert fake.complete_count(upload_id) == 1 and calls == 2
+
+
+async def test_a_complete_is_one_read_and_two_writes_of_the_store(service, fake, monkeypatch):
+    """The re-read is saved with the intent it opens, the answer with the settlement: a
+    complete of an upload I just claimed costs the store one read and two write transactions
+    (on a team store each is a round trip to the server), and both reads land."""
+    upload_id = PENDING[0]
+    service.add([upload_id])
+    service.claims.take([upload_id])  # as a member of a team does before completing
+    calls: list[tuple[str, bool]] = []
+    real_run = service.store._run
+
+    def counted(action, body, *, write=False, one_statement=False):
+        calls.append((action, write))
+        return real_run(action, body, write=write, one_statement=one_statement)
+
+    monkeypatch.setattr(service.store, "_run", counted)
+    result = await service.complete(upload_id)
+    assert result.sent and fake.complete_count(upload_id) == 1 and gets(fake, upload_id) == 1
+    assert calls == [("read intents", False), ("record the intent", True),
+                     ("settle the intent", True)]
+    row = service.store.get(upload_id)
+    assert row.status == result.upload.status != "pending"
+    assert [(e.action, e.outcome) for e in service.store.events(upload_id=upload_id)][:2] == [
+        ("complete", "sent"), ("complete", "sending")]
 
 
 # --- the store failing after the POST ------------------------------------------------------------

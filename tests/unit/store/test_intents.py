@@ -142,6 +142,27 @@ def test_an_intent_newer_than_the_callers_read_is_a_change_and_nothing_is_writte
                               after=other.id).is_open
 
 
+def test_the_read_and_the_answer_ride_with_the_intent_or_not_at_all(store, backend: Backend):
+    """``begin_intent(snapshot=...)`` saves the read the decision rests on in the intent's own
+    transaction, and ``settle_intent(snapshot=...)`` the API's answer in the settlement's: a
+    refused intent saves neither the intent nor the read."""
+    store.add(["up_1"])
+    read = {"id": "up_1", "status": "pending", "fileName": "a.png", "kind": "image"}
+    answer = {**read, "status": "validating"}
+    blocker = store.begin_intent("up_1", "complete", other_live_holder())
+    with pytest.raises(IntentHeldError):
+        store.begin_intent("up_1", "complete", Holder.this_process("me"), snapshot=read)
+    assert store.get("up_1").status is None  # the refused read was not saved either
+    store.settle_intent(blocker, "rejected", message="no")
+    intent = store.begin_intent("up_1", "complete", Holder.this_process("me"),
+                                after=blocker.id, snapshot=read)
+    assert backend.rows("SELECT status, file_name FROM uploads") == [("pending", "a.png")]
+    assert backend.rows("SELECT count(*) FROM intents WHERE state = 'open'") == [(1,)]
+    store.settle_intent(intent, "sent", http_status=200, snapshot=answer)
+    assert store.get("up_1").status == "validating"
+    assert store.latest_intent("up_1").state == "sent"
+
+
 # --- stale holders and reconciliation ------------------------------------------------------------
 
 

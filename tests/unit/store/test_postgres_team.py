@@ -195,3 +195,46 @@ def test_claims_between_two_members_and_a_renewal_logged_once(pg_url, member) ->
         assert taken.mine == [] and [(c.upload_id, c.holder) for c in taken.held] == [
             ("up_1", ann)]
         assert other.release(["up_1"]) == 0 and set(other.claims()) == {"up_1", "up_2"}
+
+
+def test_an_intent_is_opened_and_settled_in_one_round_trip_each(pg_url) -> None:
+    """On a team store each round trip to the server counts (a remote server is milliseconds
+    away): opening an intent with its log entry and the read it rests on is one statement
+    sent without BEGIN/COMMIT, and so is settling it with the answer; all of it lands."""
+    store = PostgresStore.open(pg_url)
+    sent: list[str] = []
+    real_connect = store._db.connect
+
+    def counting_connect(**kwargs):
+        conn = real_connect(**kwargs)
+        real_execute = conn.execute
+
+        def execute(query, params=None, **kw):
+            sent.append(str(query).split()[0])
+            return real_execute(query, params, **kw)
+
+        def transaction(*args, **kw):
+            sent.append("BEGIN")
+            return real_transaction(*args, **kw)
+
+        real_transaction = conn.transaction
+        conn.execute = execute  # type: ignore[method-assign]
+        conn.transaction = transaction  # type: ignore[method-assign]
+        return conn
+
+    try:
+        store.add(["up_1"])
+        store._db._idle.clear()  # from here on, connections that count what they send
+        store._db.connect = counting_connect  # type: ignore[method-assign]
+        read = {"id": "up_1", "status": "pending", "fileName": "a.png"}
+        intent = store.begin_intent("up_1", "complete", Holder.this_process("me"),
+                                    log_message="sending", snapshot=read)
+        assert sent == ["WITH"]
+        store.settle_intent(intent, "sent", http_status=200,
+                            snapshot={**read, "status": "validating"})
+        assert sent == ["WITH", "WITH"]
+        assert store.get("up_1").status == "validating"
+        assert [(e.outcome, e.actor) for e in store.events()][:2] == [
+            ("sent", store.actor), ("sending", store.actor)]
+    finally:
+        store.close()
