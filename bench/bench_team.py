@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -243,6 +244,28 @@ def run_members(args, server: FakeProcess, team, urls: list[str],
                 proc.wait()
 
 
+def relay(team, rtt: float, stack: contextlib.ExitStack) -> int:
+    """The port of a ``bench/netdelay.py`` process in front of the team's server (started once,
+    stopped with ``stack``)."""
+    if not hasattr(team, "relay_port"):
+        socket = team.cluster.socket_dir / ".s.PGSQL.5432"
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("netdelay.py")),
+                                 "--rtt", str(rtt), "--to", str(socket)],
+                                stdout=subprocess.PIPE, text=True)
+        stack.callback(lambda: (proc.kill(), proc.wait()))
+        assert proc.stdout is not None
+        team.relay_port = int(proc.stdout.readline())
+    return int(team.relay_port)
+
+
+def through_relay(url: str, port: int) -> str:
+    """``url`` (over the cluster's socket) as the same user and database over the relay."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"postgresql://{parts.username}@127.0.0.1:{port}{parts.path}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=20)
@@ -257,6 +280,9 @@ def main() -> int:
                         "members x 2)")
     parser.add_argument("--deadline", type=float, default=0, help="seconds after which the "
                         "members stop (default: 20 x the ideal, at least 60)")
+    parser.add_argument("--db-rtt", type=float, default=0.0, help="seconds each round trip to "
+                        "the team store costs the members (bench/netdelay.py between them and "
+                        "the server, as for a server on another machine; default 0: its socket)")
     parser.add_argument("--quick", action="store_true", help="3 members, 60 uploads, no "
                         "thresholds (the counts are still checked)")
     # a member's process (started by the coordinator)
@@ -275,13 +301,16 @@ def main() -> int:
     from pglib import TeamCluster
 
     with tempfile.TemporaryDirectory(prefix="bench-team-") as tmp_name, \
-            TeamCluster() as team, FakeProcess(Path(tmp_name)) as server:
+            TeamCluster() as team, FakeProcess(Path(tmp_name)) as server, \
+            contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
         started = time.perf_counter()
         ids = server.create(args.uploads)
         created = time.perf_counter() - started
         seeded = asyncio.run(seed(server.base_url, team.url, ids))
         urls = team.members(args.members)
+        if args.db_rtt > 0:
+            urls = [through_relay(url, relay(team, args.db_rtt, stack)) for url in urls]
         before = len(fake_get(server, "/_fake/requests")["requests"])
         server.latency(args.latency)
         load = os.getloadavg()
@@ -310,8 +339,10 @@ def main() -> int:
     per_upload = (cpu["members"] + cpu["postgres"] + cpu["fake"]) / args.uploads
     concurrency = args.members * args.concurrency
 
-    print(f"bench_team: {machine()}, PostgreSQL {version.split()[0]}; {args.members} members "
-          f"(processes, a database role each) x concurrency {args.concurrency}, "
+    network = (f", {args.db_rtt * 1000:g} ms per round trip to the team store (bench/netdelay.py)"
+               if args.db_rtt > 0 else "")
+    print(f"bench_team: {machine()}, PostgreSQL {version.split()[0]}{network}; {args.members} "
+          f"members (processes, a database role each) x concurrency {args.concurrency}, "
           f"{args.uploads:,} pending uploads, claims of {args.batch}, fake on loopback with "
           f"{args.latency * 1000:g} ms latency per request")
     print(f"  set-up: {args.uploads:,} created at the fake in {created:.1f} s; added and "

@@ -112,11 +112,12 @@ def take(c: sqlite3.Connection, wanted: builtins.list[str], actor: str, now: dat
 
 def give_back(c: sqlite3.Connection, wanted: builtins.list[str], actor: str, now: datetime,
               profile: str | None) -> int:
-    released: builtins.list[str] = []
+    gone: set[str] = set()
     for chunk in chunks(wanted):
-        released += [row[0] for row in c.execute(
+        gone.update(row[0] for row in c.execute(
             f"DELETE FROM claims WHERE holder = ? AND upload_id IN ({marks(chunk)})"
-            " RETURNING upload_id", (actor, *chunk))]
+            " RETURNING upload_id", (actor, *chunk)))
+    released = [i for i in wanted if i in gone]  # in the order asked, as the team store's
     if released:
         activity.append(c, to_iso(now), profile, None, "release", "ok", None,
                         f"{len(released)} released", released)

@@ -76,7 +76,7 @@ class LedgerVerbs:
         """Say the holder of ``intent`` is still at work; False if it is no longer open."""
         at = self._now()
         return self._run("save a heartbeat", lambda c: self._intents_sql.heartbeat(c, intent, at),
-                         write=True)
+                         write=True, one_statement=True)
 
     def latest_intent(self, upload_id: str) -> Intent | None:
         """The newest intent of ``upload_id`` (``stale`` when open and its holder is gone)."""

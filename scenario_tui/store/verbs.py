@@ -127,7 +127,7 @@ class UploadVerbs:
         next answer clears it). False when the ID is no longer in the store."""
         at = to_iso(checked_at or self._clock())
         return self._run("save an upload", lambda c: self._uploads_sql.mark_not_found(
-            c, upload_id, at), write=True)
+            c, upload_id, at), write=True, one_statement=True)
 
     def set_note(self, upload_id: str, note: str, *, log: bool = False,
                  profile: str | None = None, message: str | None = None) -> bool:
@@ -151,7 +151,7 @@ class UploadVerbs:
         at = self._now()
         return self._run("log activity", lambda c: self._activity_sql.append(
             c, at, profile, upload_id, action, outcome, http_status, message, upload_ids),
-            write=True)
+            write=True, one_statement=True)
 
     def events(self, *, limit: int = 200,
                upload_id: str | None = None) -> builtins.list[ActivityEvent]:

@@ -43,15 +43,19 @@ def take(c: psycopg.Connection, wanted: list[str], now: datetime, minutes: float
 
 def give_back(c: psycopg.Connection, wanted: list[str], now: datetime,
               profile: str | None) -> int:
-    """Release the session user's own claims on ``wanted``; how many."""
-    gone = {row[0] for row in c.execute(
-        "DELETE FROM claims WHERE holder = session_user AND upload_id = ANY(%s)"
-        " RETURNING upload_id", (wanted,))}
-    released = [i for i in wanted if i in gone]
-    if released:
-        ledger.append(c, to_iso(now), profile, None, "release", "ok", None,
-                      f"{len(released)} released", released)
-    return len(released)
+    """Release the session user's own claims on ``wanted`` (no duplicates) and log them, in
+    one statement; how many."""
+    row = c.execute(
+        "WITH d AS (DELETE FROM claims WHERE holder = session_user AND upload_id = ANY(%(w)s)"
+        " RETURNING upload_id),"
+        " r AS (SELECT array_agg(w.u ORDER BY w.n) AS ids FROM unnest(%(w)s::text[])"
+        " WITH ORDINALITY AS w(u, n) JOIN d ON d.upload_id = w.u),"
+        " a AS (INSERT INTO activity (at, profile, action, outcome, message, upload_ids)"
+        " SELECT %(at)s, %(p)s, 'release', 'ok', cardinality(ids) || ' released', ids FROM r"
+        " WHERE ids IS NOT NULL)"
+        " SELECT coalesce(cardinality(ids), 0) FROM r",
+        {"w": wanted, "at": to_iso(now), "p": profile}).fetchone()
+    return int(row[0]) if row else 0
 
 
 def active(c: psycopg.Connection, wanted: list[str] | None,

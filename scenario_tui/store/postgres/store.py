@@ -145,7 +145,7 @@ class PostgresStore(UploadVerbs, LedgerVerbs):
     def release(self, upload_ids: Sequence[str], *, profile: str | None = None) -> int:
         now, wanted = self._clock(), list(dict.fromkeys(upload_ids))
         return self._run("release uploads", lambda c: claims.give_back(c, wanted, now, profile),
-                         write=True)
+                         write=True, one_statement=True)
 
     def claims(self, upload_ids: Sequence[str] | None = None) -> dict[str, Claim]:
         now = self._clock()

@@ -65,8 +65,20 @@ def test_release_gives_back_only_ones_own(pair) -> None:
     ann, bob = pair
     ann.claim(["up_a", "up_b"])
     assert bob.release(["up_a"]) == 0
+    assert [e.action for e in bob.events(limit=1)] == ["claim"]  # nothing released: no entry
     assert ann.release(["up_a", "up_c"]) == 1
     assert set(bob.claims()) == {"up_b"}
+
+
+def test_a_release_is_one_entry_listing_the_ids_in_the_order_asked(any_store) -> None:
+    ann = any_store
+    ann.add(["up_a", "up_b", "up_c"])
+    ann.claim(["up_a", "up_b", "up_c"])
+    assert ann.release(["up_c", "up_x", "up_a"], profile="p") == 2
+    released = ann.events(limit=1)[0]
+    assert (released.action, released.outcome, released.message, released.upload_ids,
+            released.profile) == ("release", "ok", "2 released", ("up_c", "up_a"), "p")
+    assert set(ann.claims()) == {"up_b"}
 
 
 def test_claims_are_logged_with_their_ids_and_go_with_the_upload(pair) -> None:
