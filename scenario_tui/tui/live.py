@@ -93,12 +93,15 @@ class LiveUpdates:
         return True
 
     def close(self) -> None:
-        """Stop following (once; the feed's thread ends)."""
+        """Stop following (once): nothing is posted after this returns, and the feed is closed
+        on a thread of its own (a feed stuck connecting to a server that went away takes
+        seconds to notice, and the app's exit must not wait for it)."""
         with self._lock:
             self._closed = True
             feed, self._feed = self._feed, None
         if feed is not None:
-            feed.close()
+            threading.Thread(target=feed.close, name="scenario-tui feed close",
+                             daemon=True).start()
 
     # --- on the feed's thread ---------------------------------------------------------------
 

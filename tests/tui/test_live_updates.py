@@ -185,12 +185,28 @@ async def test_a_lost_connection_reads_in_the_header_and_refuses_changes(fake, t
     ann.close()
 
 
-async def test_the_feed_is_closed_on_exit(fake, tmp_path):
+async def test_the_feed_is_closed_on_exit_without_waiting_for_it(fake, tmp_path):
+    """A feed stuck connecting to a server that went away takes seconds to close: the app
+    exits at once, and the feed is closed on a thread of its own."""
     app = make_app(fake, tmp_path, ids=PENDING[:1], watch=False)
     feeds = with_feed(app)
+    release, closing = threading.Event(), threading.Event()
+
+    def slow_close() -> None:
+        closing.set()
+        release.wait(10)
+        feeds[0].closed = True
+
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
+        feeds[0].close = slow_close  # type: ignore[method-assign]
         assert not feeds[0].closed
+    assert closing.wait(5) and not feeds[0].closed  # the app is gone; its feed still closing
+    release.set()
+    for _ in range(100):
+        if feeds[0].closed:
+            break
+        threading.Event().wait(0.02)
     assert feeds[0].closed
 
 
