@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from scenario_tui.core import errors
+from scenario_tui.core.vocabulary import FINAL_UPLOAD_STATUSES
 
 if TYPE_CHECKING:
     from scenario_tui.core.config import Settings
@@ -36,6 +37,9 @@ class Teammate:
         self.stop = stop or threading.Event()
         #: the uploads she completed (the POST went out), in order
         self.completed: list[str] = []
+        #: those of them not final yet: read again at each round, as a TUI follows its
+        #: completes, so that everyone's list shows them move on
+        self.following: list[str] = []
         #: the last expected failure of a round (a refusal, the API down...), for the record
         self.last_problem: errors.ScenarioTuiError | None = None
 
@@ -54,7 +58,9 @@ class Teammate:
 
     async def step(self) -> str | None:
         """One round: the upload she claimed, noted, completed and released (None: nothing
-        was free, or she was stopped before the complete)."""
+        was free, or she was stopped before the complete). First, what she completed before is
+        read again until final."""
+        await self._follow_up()
         for row in self._candidates():
             if row.status is None:  # never read: read it before taking it
                 upload = await self.service.refresh(row.id)
@@ -99,8 +105,24 @@ class Teammate:
         result = await self.service.complete(upload_id)
         if result.sent:
             self.completed.append(upload_id)
+            self.following.append(upload_id)
         await self._pause(self.pace)  # she holds it while it starts validating
         return upload_id
+
+    async def _follow_up(self) -> None:
+        """Read again each upload she completed that is not final yet (saved: everyone's list
+        shows where it got to); one that cannot be read is tried at the next round."""
+        still = []
+        for upload_id in self.following:
+            try:
+                upload = await self.service.refresh(upload_id)
+            except errors.ScenarioTuiError as exc:
+                self.last_problem = exc
+                still.append(upload_id)
+                continue
+            if upload.status not in FINAL_UPLOAD_STATUSES:
+                still.append(upload_id)
+        self.following = still
 
     async def _pause(self, seconds: float) -> bool:
         """Wait ``seconds`` unless stopped meanwhile; whether she goes on."""

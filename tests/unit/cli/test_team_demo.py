@@ -58,6 +58,10 @@ async def test_ann_claims_notes_completes_and_releases_what_nobody_else_holds(
         # bottom of the list first: the seeds are added in reverse, so the last seeded first
         assert rounds == [*reversed(others), None, None, None]
         assert ann.completed == list(reversed(others))
+        # she followed each complete in the next rounds, as a TUI does: everyone's list shows
+        # where it got to, not the "validating" of the POST's answer
+        assert ann.following == []
+        assert {mine.get(i).status for i in others} <= {"imported", "failed"}
         assert {i: fake.complete_count(i) for i in seeded_pending_ids()} == {
             **{i: 1 for i in others}, kept: 0}
         assert fake.complete_count() == len(others)
