@@ -28,6 +28,8 @@ where a complete is 2 round trips (the re-read the ledger needs, then the POST).
 
     python bench/bench_team.py                 # 20 members, 10,000 uploads, 50 ms latency
     python bench/bench_team.py --quick         # 3 members, 60 uploads, no thresholds
+    python bench/bench_team.py --members 1 --uploads 200 --db-rtt 0.005
+                                               # the team store 5 ms away (bench/netdelay.py)
 """
 
 from __future__ import annotations
