@@ -140,9 +140,13 @@ class RefreshThread:
 
         async def shut() -> None:
             current = asyncio.current_task()
-            for task in asyncio.all_tasks():
-                if task is not current:
-                    task.cancel()
+            tasks = [task for task in asyncio.all_tasks() if task is not current]
+            for task in tasks:
+                task.cancel()
+            if tasks:  # each runs its cancellation to the end (stores what it read) before
+                # the loop stops: none is left suspended, to be collected unfinished later
+                await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True),
+                                       CLOSE_TIMEOUT / 2)
             await twin.client.aclose()
 
         try:

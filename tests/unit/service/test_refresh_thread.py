@@ -169,6 +169,34 @@ async def test_close_stops_the_thread_and_a_later_refresh_starts_another(threade
     assert set(results) == set(ids[4:8]) and refresher._thread is not thread
 
 
+async def test_close_during_a_refresh_lets_every_task_of_the_thread_end(threaded):
+    """Closed while a refresh is under way (the TUI quitting): every task of the thread's loop
+    has run its cancellation to the end before the loop stops (none is left suspended, to be
+    collected unfinished later), and what was read is stored."""
+    service, refresher, ids, recorder = threaded
+    task = asyncio.ensure_future(refresher.refresh_many(ids, concurrency=8))
+    while len(recorder.threads) < 10:
+        await asyncio.sleep(0.005)
+    twin, loop = refresher._twin, refresher._loop
+    real_read = twin.read
+
+    async def slow_to_stop(upload_id):  # a read whose clean-up takes a few turns of the loop
+        try:
+            return await real_read(upload_id)
+        finally:
+            await asyncio.sleep(0.05)
+
+    twin.read = slow_to_stop
+    while len(recorder.threads) < 30:
+        await asyncio.sleep(0.005)
+    refresher.close()
+    assert loop is not None and [t for t in asyncio.all_tasks(loop) if not t.done()] == []
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    stored = [i for i in ids if service.store.get(i).fetched_at is not None]
+    assert 0 < len(stored) < len(ids)
+
+
 async def test_over_a_real_loopback_socket(fake, server, tmp_path):
     ids = clone_pending(fake, 30, "up_served")
     service = build_service(make_settings(tmp_path, base_url=server.base_url))
