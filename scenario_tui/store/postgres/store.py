@@ -140,7 +140,8 @@ class PostgresStore(UploadVerbs, LedgerVerbs):
               profile: str | None = None) -> ClaimResult:
         now, wanted = self._clock(), list(dict.fromkeys(upload_ids))
         return self._run("claim uploads", lambda c: claims.take(c, wanted, now, minutes,
-                                                                profile), write=True)
+                                                                profile),
+                         write=True, one_statement=True)
 
     def release(self, upload_ids: Sequence[str], *, profile: str | None = None) -> int:
         now, wanted = self._clock(), list(dict.fromkeys(upload_ids))

@@ -197,7 +197,31 @@ def test_claims_between_two_members_and_a_renewal_logged_once(pg_url, member) ->
         assert other.release(["up_1"]) == 0 and set(other.claims()) == {"up_1", "up_2"}
 
 
-def test_an_intent_is_opened_and_settled_in_one_round_trip_each(pg_url) -> None:
+def test_two_members_claiming_at_the_same_moment_one_gets_it_the_other_is_told_who(
+        pg_url, member) -> None:
+    """Ann's claim is being committed while I claim the same upload: my claim waits for hers
+    on the row, then finds it held by her (not lost between the two), and logs nothing."""
+    ann, _ = member
+    with PostgresStore.open(pg_url) as mine:
+        mine.add(["up_1"])
+        with psycopg.connect(as_user(pg_url, ann)) as hers:  # a transaction left open
+            hers.execute("INSERT INTO claims (upload_id, claimed_at, expires_at) VALUES"
+                         " ('up_1', '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z')")
+            result: list = []
+            racer = threading.Thread(target=lambda: result.append(mine.claim(["up_1"])))
+            racer.start()
+            racer.join(0.5)
+            assert racer.is_alive()  # waiting for her transaction, on the row
+            hers.commit()
+            racer.join(10)
+        taken = result[0]
+        assert taken.mine == [] and [(c.upload_id, c.holder) for c in taken.held] == [
+            ("up_1", ann)]
+        assert [e for e in mine.events() if e.action == "claim"] == []
+
+
+def test_an_intent_is_opened_and_settled_and_a_claim_taken_in_one_round_trip_each(
+        pg_url) -> None:
     """On a team store each round trip to the server counts (a remote server is milliseconds
     away): opening an intent with its log entry and the read it rests on is one statement
     sent without BEGIN/COMMIT, and so is settling it with the answer; all of it lands."""
@@ -236,5 +260,11 @@ def test_an_intent_is_opened_and_settled_in_one_round_trip_each(pg_url) -> None:
         assert store.get("up_1").status == "validating"
         assert [(e.outcome, e.actor) for e in store.events()][:2] == [
             ("sent", store.actor), ("sending", store.actor)]
+        # so are a claim and a release, each with its log entry (a member's `t` and `T`)
+        sent.clear()
+        assert [c.upload_id for c in store.claim(["up_1"]).mine] == ["up_1"]
+        assert store.release(["up_1"]) == 1
+        assert sent == ["WITH", "WITH"]
+        assert [e.action for e in store.events(limit=2)] == ["release", "claim"]
     finally:
         store.close()
