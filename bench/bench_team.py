@@ -87,9 +87,12 @@ async def work(service, number: int, batch: int, concurrency: int, look: int,
                 tally.not_sent(upload_id)
                 return
         done["sent" if result.sent else "skipped (not pending at the re-read)"] += 1
+        if result.sent:  # its answer is saved: no longer listed as pending
+            tried.discard(upload_id)
         tally.result(result)
 
-    tried: set[str] = set()  # a person does not send the same upload again and again
+    # a person does not try the same upload again and again (those sent leave the pending list)
+    tried: set[str] = set()
     while time.monotonic() < deadline:
         pending = [i for i in store.ids(status="pending", sort="added", descending=False,
                                         limit=look + len(tried)) if i not in tried][:look]
