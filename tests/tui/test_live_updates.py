@@ -9,6 +9,7 @@ the end uses two real team stores."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from scenario_tui.cli.wiring import build_service, open_store
@@ -69,6 +70,22 @@ def teammate(tmp_path):
     return store
 
 
+@contextlib.asynccontextmanager
+async def live_app(fake, tmp_path, with_ann: bool = True):
+    """The TUI on three pending uploads (no watch mode) with a stand-in feed, and Ann on the same
+    store (closed afterwards): (app, pilot, feeds, ann), the first screen settled."""
+    app = make_app(fake, tmp_path, ids=PENDING[:3], watch=False)
+    feeds = with_feed(app)
+    ann = teammate(tmp_path) if with_ann else None
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            yield app, pilot, feeds, ann
+    finally:
+        if ann is not None:
+            ann.close()
+
+
 def header(app) -> str:
     return str(app.main_screen.query_one(AppHeader).render())
 
@@ -80,11 +97,7 @@ def count_line(app) -> str:
 async def test_a_teammates_note_shows_without_a_key(fake, tmp_path):
     """Ann notes the highlighted upload: the change comes from the feed's thread, the details
     show the note, no key pressed."""
-    app = make_app(fake, tmp_path, ids=PENDING[:3], watch=False)
-    feeds = with_feed(app)
-    ann = teammate(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with live_app(fake, tmp_path) as (app, pilot, feeds, ann):
         screen = app.main_screen
         assert len(feeds) == 1
         highlighted = screen.table.highlighted_id
@@ -93,17 +106,12 @@ async def test_a_teammates_note_shows_without_a_key(fake, tmp_path):
         feeds[0].change(highlighted)
         await settle_until(app, pilot, lambda: "customer re-sent" in screen.detail.text)
         assert screen.table.highlighted.note == "customer re-sent the file"
-    ann.close()
 
 
 async def test_an_upload_added_elsewhere_appears_and_the_cursor_keeps_its_id(fake, tmp_path):
     """Ann adds an upload (listed first: recently added): it appears, the count line counts it,
     and the cursor stays on the upload it was on, though its row moved down."""
-    app = make_app(fake, tmp_path, ids=PENDING[:3], watch=False)
-    feeds = with_feed(app)
-    ann = teammate(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with live_app(fake, tmp_path) as (app, pilot, feeds, ann):
         screen = app.main_screen
         await pilot.press("down")
         kept = screen.table.highlighted_id
@@ -115,15 +123,11 @@ async def test_an_upload_added_elsewhere_appears_and_the_cursor_keeps_its_id(fak
         assert screen.table.cursor == 2
         await settle_until(app, pilot, lambda: count_line(app) != before)
         assert count_line(app).endswith("1 other"), count_line(app)  # never fetched
-    ann.close()
 
 
 async def test_a_burst_of_changes_is_read_once(fake, tmp_path):
     """Many notifications before the screen gets to them: one re-read of the list."""
-    app = make_app(fake, tmp_path, ids=PENDING[:3], watch=False)
-    feeds = with_feed(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with live_app(fake, tmp_path, with_ann=False) as (app, pilot, feeds, _):
         screen = app.main_screen
         reloads: list[int] = []
         reload = screen.table.reload
@@ -141,11 +145,7 @@ async def test_a_lost_connection_reads_in_the_header_and_refuses_changes(fake, t
     toast each (no dialog opens, no request goes out), and a failing read keeps the rows the
     list had. on_state(True): the header clears and the list is read again (what Ann added
     meanwhile appears)."""
-    app = make_app(fake, tmp_path, ids=PENDING[:3], watch=False)
-    feeds = with_feed(app)
-    ann = teammate(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with live_app(fake, tmp_path) as (app, pilot, feeds, ann):
         screen = app.main_screen
         store = screen.service.store
         listed = screen.table.listing.ids()
@@ -182,7 +182,6 @@ async def test_a_lost_connection_reads_in_the_header_and_refuses_changes(fake, t
         await settle_until(app, pilot, lambda: NEW_ID in screen.table.listing.ids())
         assert OFFLINE_HEADER not in header(app)
         assert not screen.team_offline
-    ann.close()
 
 
 async def test_the_feed_is_closed_on_exit_without_waiting_for_it(fake, tmp_path):
