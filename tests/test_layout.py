@@ -165,3 +165,14 @@ def test_private_textual_names_live_only_in_the_internals_module():
                                   "scenario_tui.tui"])
 def test_each_layer_is_a_package(name):
     assert name in MODULES and MODULES[name].name == "__init__.py"
+
+
+def test_sniffio_is_a_dependency_of_ours_not_only_of_the_test_extras():
+    """httpcore (under httpx) imports sniffio on every request; missing, each import searches the
+    path and fails again, about 1 ms of CPU a request. The SDK (a test extra) brings it, so the
+    tests alone would never miss it: the package must ask for it itself."""
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    assert any(dep.split(">")[0].split("=")[0].strip() == "sniffio"
+               for dep in project["dependencies"])

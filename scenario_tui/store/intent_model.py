@@ -25,6 +25,8 @@ LOG_ACTION = {"complete": "complete", "transfer": "upload-parts"}
 #: deadline far shorter than this)
 STALE_AFTER = timedelta(minutes=10)
 HEARTBEAT_SECONDS = 30.0
+#: this process's host and start time, by pid (``Holder.this_process``)
+_THIS_PROCESS: dict[int, tuple[str, str | None]] = {}
 
 #: the columns of an intent row, in the order ``intent_from_row`` reads them
 COLUMNS = ("id, upload_id, action, state, holder_pid, holder_host, holder_started, "
@@ -43,9 +45,14 @@ class Holder:
 
     @classmethod
     def this_process(cls, label: str) -> Holder:
-        """This process, now (read at each call: a forked child is a holder of its own)."""
+        """This process (its host and start time read once per pid: a forked child is a holder
+        of its own; each complete asks, and reading /proc twice per complete showed in
+        bench/RESULTS.md)."""
         pid = os.getpid()
-        return cls(pid, socket.gethostname(), process_start(pid), label)
+        known = _THIS_PROCESS.get(pid)
+        if known is None:
+            known = _THIS_PROCESS[pid] = (socket.gethostname(), process_start(pid))
+        return cls(pid, known[0], known[1], label)
 
     def alive(self, heartbeat_at: str | None, now: datetime) -> bool:
         """Whether the holder may still be at work. On this host: its pid exists, is not a

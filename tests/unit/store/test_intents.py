@@ -274,3 +274,23 @@ def test_each_store_implements_every_verb_of_the_protocol(name):
               if [(p.name, p.kind, p.default) for p in sig.parameters.values()]
               != [(p.name, p.kind, p.default) for p in found[name].parameters.values()]}
     assert differ == {}
+
+
+def test_this_process_is_read_once_but_a_forked_child_is_a_holder_of_its_own():
+    import json
+
+    me = Holder.this_process("me")
+    assert Holder.this_process("me") == me and me.pid == os.getpid()
+    assert me.started == process_start(os.getpid()) and me.host == socket.gethostname()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its own pid and start time, not the parent's remembered ones
+        holder = Holder.this_process("child")
+        os.write(writer, json.dumps([holder.pid, holder.started,
+                                     process_start(os.getpid())]).encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        pid, started, own_start = json.loads(pipe.read())
+    os.waitpid(child, 0)
+    assert pid == child != me.pid and started == own_start
