@@ -8,7 +8,12 @@ polled with ``capture-pane`` every 5 ms until a known text is on screen:
   snapshot), polled until the newest upload's row (its ID as the table shows it) appears;
 - ``app-small``: the same with 10 known uploads;
 - ``pg-big`` and ``pg-small``: the same two stores copied into a team store (PostgreSQL 15,
-  a throwaway cluster started here: ``bench/pglib.py``), ``--store postgresql://...``.
+  a throwaway cluster started here: ``bench/pglib.py``), ``--store postgresql://...``, as it
+  starts every time but the first on a machine: on the front page its last session kept
+  (``store.front_page``; a launch ended with ``q`` keeps it before the timed runs), the store
+  opened after the first frame;
+- ``pg-big-cold`` and ``pg-small-cold``: the same at its first start (no front page kept: its
+  data directory is emptied before each launch), the store opened before the first frame.
 
 ``--backend`` says which stores run (``sqlite``, ``postgres`` or ``both``, the default; the
 bare app always does). With both, the team store's memory is also compared with the local
@@ -32,6 +37,7 @@ import argparse
 import contextlib
 import os
 import random
+import shutil
 import signal
 import sys
 import tempfile
@@ -51,6 +57,8 @@ from benchlib import (
 )
 from tmuxlib import TmuxLab, have_tmux
 
+from scenario_tui.store.front_page import FOLDER
+
 BARE_TEXT = "bare textual app ready"
 BARE_APP = f"""
 from textual.app import App
@@ -63,7 +71,8 @@ class Bare(App):
 Bare().run()
 """
 MIB = 1024 * 1024
-LIMITS = {"app-big": 1.3, "app-small": 1.2, "pg-big": 1.3, "pg-small": 1.2}
+LIMITS = {"app-big": 1.3, "app-small": 1.2, "pg-big": 1.3, "pg-small": 1.2,
+          "pg-big-cold": 1.3, "pg-small-cold": 1.2}
 MEMORY_LIMIT = 60 * MIB
 #: the team store's resident memory over the local store's, at 100,000 uploads (issue 18)
 TEAM_MEMORY_LIMIT = 30 * MIB
@@ -106,7 +115,7 @@ def main() -> int:
                              f"available here ({reason}); use --backend sqlite")
 
     names = ["bare"] + (["app-big", "app-small"] if sqlite else []) + (
-        ["pg-big", "pg-small"] if postgres else [])
+        ["pg-big", "pg-small", "pg-big-cold", "pg-small-cold"] if postgres else [])
     results: dict[str, list] = {name: [] for name in names}
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-startup-")))
@@ -125,27 +134,38 @@ def main() -> int:
             started = time.perf_counter()
             team = stack.enter_context(TeamCluster())
             stores["pg-big"], stores["pg-small"] = team.url, team.new_store("small")
+            stores["pg-big-cold"], stores["pg-small-cold"] = stores["pg-big"], stores["pg-small"]
             copy_store(files["big"], stores["pg-big"])
             copy_store(files["small"], stores["pg-small"])
             copied, pg_version = time.perf_counter() - started, team.version()
         env = bench_env(server.base_url, tmp)
-        variants = {"bare": ([sys.executable, "-c", BARE_APP], BARE_TEXT)}
+        cold_data = tmp / "data-cold"  # no front page kept there (emptied before each launch)
+        cold_env = {**env, "SCENARIO_TUI_DATA_DIR": str(cold_data)}
+        variants = {"bare": ([sys.executable, "-c", BARE_APP], BARE_TEXT, env)}
         for name in names[1:]:
             variants[name] = ([sys.executable, "-m", "scenario_tui", "--store", stores[name]],
-                              row_marker(fresh[-1]))
+                              row_marker(fresh[-1]), cold_env if name.endswith("-cold") else env)
         order = list(variants)
         rng = random.Random(7)
         with TmuxLab() as lab:
-            for argv, marker in [] if args.quick else variants.values():
-                # warm-up: page cache, .pyc files
-                launch = lab.launch(argv, env, marker, cwd=str(ROOT))
-                lab.stop()
+            for name, (argv, marker, run_env) in variants.items():
+                # warm-up: page cache, .pyc files; a team store's front page kept (quit with q)
+                keeps_page = name in ("pg-big", "pg-small")
+                if args.quick and not keeps_page:
+                    continue
+                launch = lab.launch(argv, run_env, marker, cwd=str(ROOT))
+                if keeps_page:
+                    time.sleep(args.settle)  # connected: the page is the store's own
+                    lab.quit()
+                else:
+                    lab.stop()
                 wait_gone(launch.pid)
             for _ in range(args.rounds):
                 rng.shuffle(order)
                 for name in order:
-                    argv, marker = variants[name]
-                    launch = lab.launch(argv, env, marker, cwd=str(ROOT))
+                    argv, marker, run_env = variants[name]
+                    shutil.rmtree(cold_data / FOLDER, ignore_errors=True)
+                    launch = lab.launch(argv, run_env, marker, cwd=str(ROOT))
                     first = proc_memory(launch.pid)
                     time.sleep(args.settle)
                     settled = proc_memory(launch.pid)
@@ -163,7 +183,9 @@ def main() -> int:
               "app-big": f"scenario-tui, {args.big:,} uploads",
               "app-small": f"scenario-tui, {args.small:,} uploads",
               "pg-big": f"team store, {args.big:,} uploads",
-              "pg-small": f"team store, {args.small:,} uploads"}
+              "pg-small": f"team store, {args.small:,} uploads",
+              "pg-big-cold": f"team store, {args.big:,}, first start",
+              "pg-small-cold": f"team store, {args.small:,}, first start"}
     summary = {}
     for name, runs in results.items():
         secs = [r[0].seconds for r in runs]

@@ -37,13 +37,13 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
     await sender
 
 
-async def main(rtt: float, target: str) -> None:
+async def main(rtt: float, target: str, port: int = 0) -> None:
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         server_r, server_w = await asyncio.open_unix_connection(target)
         await asyncio.gather(_pipe(client_r, server_w, rtt / 2), _pipe(server_r, client_w, rtt / 2),
                              return_exceptions=True)
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
     print(server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
@@ -53,5 +53,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rtt", type=float, required=True, help="seconds added per round trip")
     parser.add_argument("--to", required=True, help="the server's Unix socket")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any)")
     args = parser.parse_args()
-    asyncio.run(main(args.rtt, args.to))
+    asyncio.run(main(args.rtt, args.to, args.port))

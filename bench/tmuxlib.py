@@ -74,6 +74,17 @@ class TmuxLab:
         """End the program started by the last ``launch`` (its session is killed)."""
         self._tmux("kill-session", "-t", self.current, check=False)
 
+    def quit(self, keys: str = "q", timeout: float = 30.0) -> None:
+        """End the program started by the last ``launch`` as a person does (``keys``), and wait
+        until it has exited (its session then ends)."""
+        self._tmux("send-keys", "-t", self.current, keys)
+        deadline = time.perf_counter() + timeout
+        while self._tmux("has-session", "-t", self.current, check=False).returncode == 0:
+            if time.perf_counter() > deadline:
+                self.stop()
+                raise TimeoutError(f"{keys!r} did not end the program within {timeout:g} s")
+            time.sleep(0.02)
+
     def close(self) -> None:
         self._tmux("kill-server", check=False)
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scenario_tui.core.config import Settings
     from scenario_tui.service.uploads import UploadService
+    from scenario_tui.store.front_page import FrontPage
     from scenario_tui.store.protocol import StoreProtocol
 
 TEAM_EXTRA_HINT = "pip install 'scenario-tui[team]'"
@@ -61,6 +64,68 @@ def _team_module(name: str) -> Any:
         raise StoreError(f"A team store (postgresql://...) needs the 'team' extra: "
                          f"{TEAM_EXTRA_HINT}.", title="Team store support not installed") from None
     return importlib.import_module(f"scenario_tui.store.postgres.{name}")
+
+
+def connecting_store(settings: Settings) -> StoreProtocol | None:
+    """The team store of ``settings`` as the TUI starts on it: answering from the front page
+    of the last session until ``connect()`` opens it (``store.connecting``); None for a local
+    store, or when no front page is kept (the store is then opened before the TUI starts)."""
+    if not settings.store_url or settings.demo:
+        return None
+    from scenario_tui.store.front_page import load_page
+
+    page = load_page(front_page_file(settings), settings.store_url)
+    if page is None:
+        return None
+    from datetime import datetime, timezone
+
+    from scenario_tui.core.store_url import safe_url
+    from scenario_tui.store.connecting import ConnectingStore
+
+    url = settings.store_url
+    return ConnectingStore(page, lambda: open_team_store(url, read_only=settings.read_only),
+                           location=safe_url(url), read_only=settings.read_only,
+                           clock=lambda: datetime.now(timezone.utc))
+
+
+def front_page_file(settings: Settings) -> Path:
+    """Where the front page of ``settings``' team store is kept: in the data directory (with a
+    store URL, ``store_path`` is the profile's default local store there)."""
+    from scenario_tui.store.front_page import page_path
+
+    return page_path(settings.store_path.expanduser().parent, settings.store_url or "")
+
+
+def keep_front_page(settings: Settings, store: StoreProtocol, page: FrontPage | None = None, *,
+                    wait: float = 1.0) -> bool:
+    """Save the front page of ``settings``' team store for the next start (not a local store's,
+    nor the demo's): ``page`` (what the TUI last showed), else read now; whether it was saved.
+    The reads run in a thread waited for ``wait`` seconds at most: a server that went quiet
+    does not hold the exit."""
+    if not settings.store_url or settings.demo:
+        return False
+    import threading
+
+    from scenario_tui.core.errors import StoreError
+    from scenario_tui.store.front_page import read_page, save_page
+
+    url, saved = settings.store_url, []
+
+    def save() -> None:
+        try:
+            saved.append(save_page(front_page_file(settings), url, page or read_page(store)))
+        except StoreError:
+            pass  # unreachable now: the page of before stays
+
+    if page is not None:
+        save()
+        return bool(saved and saved[0])
+    if not store.connected:
+        return False
+    thread = threading.Thread(target=save, name="scenario-tui front page", daemon=True)
+    thread.start()
+    thread.join(wait)
+    return bool(saved and saved[0])
 
 
 def init_team_store(url: str) -> Any:
@@ -133,6 +198,20 @@ def build_service(settings: Settings, *, transport=None, store: StoreProtocol | 
         client, store, profile=settings.profile, read_only=settings.read_only,
         follow_timeout=settings.follow_timeout, claim_minutes=settings.claim_minutes, **kwargs
     )
+
+
+def deferred_service(settings: Settings, store: StoreProtocol, *, transport=None,
+                     holder_label: str | None = None) -> DeferredService:
+    """The TUI's service on ``store``: built at first use (``DeferredService``), after opening
+    the team store if it is still connecting (``store.connecting``)."""
+    def build() -> UploadService:
+        connect = getattr(store, "connect", None)
+        if connect is not None:
+            connect()
+        return build_service(settings, transport=transport, store=store,
+                             holder_label=holder_label)
+
+    return DeferredService(store, build)
 
 
 class DeferredService:

@@ -101,6 +101,12 @@ class TeamStoreConnectionLostError(StoreError):
     title = "Team store connection lost"
 
 
+class TeamStoreConnectingError(StoreError):
+    """Asked of a team store that is still connecting at start-up (``store.connecting``)."""
+
+    title = "Team store connecting"
+
+
 # --- the API -----------------------------------------------------------------------------------
 
 

@@ -186,6 +186,30 @@ class Listing:
                 kept = [row.id for _, page in sorted(self._pages.items()) for row in page if row]
             return self._fall_back(exc, kept)
 
+    def renewed(self, **options) -> "Listing":
+        """A listing of the same query with nothing read yet (``options``: as the constructor's;
+        ``on_failure`` is this one's unless given)."""
+        options.setdefault("on_failure", self.on_failure)
+        return self.hand_over(Listing(self.store, self.query, **options))
+
+    def hand_over(self, renewed: "Listing") -> "Listing":
+        """``renewed`` (of this query), keeping what this one read to show if its reads fail."""
+        with self._lock:
+            if self._pages and self._count is not None:
+                renewed._kept = (self._count, dict(self._pages))
+            else:
+                renewed._kept = self._kept
+        return renewed
+
+    def front(self) -> tuple[int, list[KnownUpload]] | None:
+        """The count and the first page as last read (before an ``invalidate`` not read again
+        yet: as they were shown); None when they were not read."""
+        with self._lock:
+            count, page = self._count, self._pages.get(0)
+            if count is None or page is None:
+                count, page = self._kept[0], self._kept[1].get(0)
+            return None if page is None else (count, [row for row in page if row is not None])
+
     def invalidate(self) -> None:
         with self._lock:
             if self._pages:

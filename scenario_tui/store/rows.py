@@ -82,7 +82,7 @@ class AddResult(NamedTuple):
     existing: list[str]
 
 
-_KNOWN_FIELDS = tuple(f.name for f in fields(KnownUpload))
+KNOWN_FIELDS = tuple(f.name for f in fields(KnownUpload))
 
 
 def known(row: tuple) -> KnownUpload:
@@ -90,7 +90,7 @@ def known(row: tuple) -> KnownUpload:
     # the frozen dataclass's __init__ sets each field through object.__setattr__: filling the
     # instance dict directly builds the same object much faster (a page of the list is many rows)
     upload = object.__new__(KnownUpload)
-    upload.__dict__.update(zip(_KNOWN_FIELDS, row, strict=True))
+    upload.__dict__.update(zip(KNOWN_FIELDS, row, strict=True))
     return upload
 
 

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import scrub
+from scenario_tui.store.front_page import FrontPage
 from scenario_tui.tui import internals
 from scenario_tui.tui.keymap import palette_commands
 from scenario_tui.tui.screens.main_screen import MainScreen
@@ -42,6 +43,12 @@ class ScenarioApp(App):
         self._resume_at_frame = False
         self._keys_handed_over = False  # internals.hand_over_keys is installed
         self._frames_watched = False  # internals.resume_at_frames is installed
+        #: why the app ended before its store could be opened (raised again by the launcher,
+        #: which reports it as a start without the TUI would)
+        self.startup_error: errors.ScenarioTuiError | None = None
+        #: what the list showed first when the app ended (a team store's: kept for the next
+        #: start by the launcher, ``store.front_page``)
+        self.front_page: FrontPage | None = None
 
     def get_default_screen(self) -> Screen:
         # the main screen is the app's first screen (not pushed on mount), so the first frame
@@ -54,6 +61,11 @@ class ScenarioApp(App):
                         markup=False)
         self._keys_handed_over = internals.hand_over_keys(self, self._key_arrived)
         self._frames_watched = internals.resume_at_frames(self, self._frame_drawn)
+
+    def end_at_start(self, error: errors.ScenarioTuiError) -> None:
+        """The store could not be opened at start-up: end, handing ``error`` to the launcher."""
+        self.startup_error = error
+        self.exit(return_code=1)
 
     # --- keys come first ----------------------------------------------------------------------
 

@@ -44,6 +44,10 @@ class KeptListing(Listing):
             self._extra = rows
         return rows
 
+    def renewed(self, **options) -> Listing:
+        options.setdefault("on_failure", self.on_failure)
+        return self.hand_over(KeptListing(self.store, self.query, self.kept, **options))
+
     @property
     def kept_ids(self) -> frozenset[str]:
         """The IDs shown only because they are kept."""

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from scenario_tui.cli.demo_seed import seed_demo_store
 from scenario_tui.cli.output import EXIT_OK, EXIT_USAGE, say
 from scenario_tui.cli.wiring import (
-    DeferredService,
     build_service,
+    connecting_store,
+    deferred_service,
+    keep_front_page,
     missing_store_error,
     open_store,
     read_only_store_warning,
@@ -87,6 +89,25 @@ def cmd_tui(args, settings) -> int:
 
 
 def _run_tui(settings) -> int:
+    # a team store with a front page kept from the last session connects after the first
+    # frame, which shows that page meanwhile (``store.connecting``)
+    store = connecting_store(settings)
+    if store is None:
+        store, settings = _open_before_start(settings)
+
+    from scenario_tui.tui.app import ScenarioApp
+
+    app = ScenarioApp(deferred_service(settings, store, holder_label=TUI_HOLDER), settings)
+    app.run()
+    if app.startup_error is not None:
+        raise app.startup_error
+    keep_front_page(settings, store, app.front_page)  # a team store's, for the next start
+    return _exit_code(app)
+
+
+def _open_before_start(settings):
+    """The store of ``settings``, opened and checked while Textual loads, and the settings
+    (read-only when the store's directory is not writable)."""
     import threading
 
     if not store_exists(settings):  # the first start, or --new-store: said before the TUI
@@ -107,17 +128,13 @@ def _run_tui(settings) -> int:
 
     checker = threading.Thread(target=verify, name="verify-store")
     checker.start()
-    from scenario_tui.tui.app import ScenarioApp
+    import scenario_tui.tui.app  # noqa: F401 - Textual loads while the store is checked
 
     checker.join()
     if problem:
         store.close()
         raise problem[0]
-    service = DeferredService(
-        store, lambda: build_service(settings, store=store, holder_label=TUI_HOLDER))
-    app = ScenarioApp(service, settings)
-    app.run()
-    return _exit_code(app)
+    return store, settings
 
 
 def _exit_code(app) -> int:

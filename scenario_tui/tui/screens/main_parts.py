@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from scenario_tui.core import errors
     from scenario_tui.core.config import Settings
     from scenario_tui.service.uploads import UploadService
+    from scenario_tui.store.front_page import FrontPage
     from scenario_tui.store.rows import KnownUpload
     from scenario_tui.tui.upload_state import UploadStates
     from scenario_tui.tui.widgets.upload_table import UploadTable
@@ -29,12 +30,16 @@ class HostApp(Protocol):
 
     #: the app's clock (now, aware): the tests and the screenshots set it
     clock: Callable[[], datetime]
+    #: what the list showed first when the app ended (``store.front_page``)
+    front_page: FrontPage | None
 
     def yield_to_keys(self, work: Any) -> None: ...
 
     def stop_yielding(self, work: Any) -> None: ...
 
     def report_worker_failure(self, event: Worker.StateChanged) -> None: ...
+
+    def end_at_start(self, error: errors.ScenarioTuiError) -> None: ...
 
 
 class ScreenParts(Protocol):

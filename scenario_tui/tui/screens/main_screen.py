@@ -25,7 +25,8 @@ from scenario_tui.core.present import row_status
 from scenario_tui.service.refresh_thread import RefreshThread
 from scenario_tui.service.status_counts import status_count_line
 from scenario_tui.store.listing import Listing, ListQuery
-from scenario_tui.tui.keymap import MAIN_KEYS, help_rows
+from scenario_tui.tui.keymap import MAIN_KEYS
+from scenario_tui.tui.screens.app_actions import AppActions
 from scenario_tui.tui.screens.complete_actions import CompleteActions
 from scenario_tui.tui.screens.list_actions import ListActions
 from scenario_tui.tui.screens.main_parts import HostApp
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 MUTATING_ACTIONS = {"complete", "add", "note", "remove", "undo", "upload", "import", "take",
                     "release"}
 WIDE = 110
+#: seconds between two tries to reach a team store that could not be reached at start-up
+CONNECT_EVERY = 5.0
 ACTIVITIES = {
     "completing": "Sending complete… (sent once, never repeated automatically)",
     "refreshing": "Fetching…",
@@ -60,7 +63,7 @@ ACTIVITIES = {
 """What the status widget says the app is doing for the highlighted upload."""
 
 
-class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
+class MainScreen(AppActions, Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
                  CompleteActions, TransferActions, MarkActions, ListActions, Screen):
     """Triage list on the left (or top), details on the right (or below), status at the foot.
 
@@ -98,7 +101,8 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
         # kept: the screen reads them on every key and every refresh result (a DOM query each
         # time cost more than the work itself)
         self._table = UploadTable(Listing(self.service.store, self.query_state,
-                                          on_failure=self.store_failed), id="upload-table")
+                                          on_failure=self.store_failed),
+                                  read_aside=bool(self.settings.store_url), id="upload-table")
         self._detail = DetailPane(id="detail-pane")
         self._status_panel = StatusPanel(id="status-panel")
         self._count_line = CountLine(id="count-line")
@@ -145,19 +149,24 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
         """After the first frame: the blocking part in a thread, then the start-up refresh (this
         worker ends with it, so waiting for it means waiting for start-up as a whole)."""
         try:
-            # looked up in the thread: a service built at first use
-            # (``cli.wiring.DeferredService``) is built there too
-            await asyncio.to_thread(lambda: self.service.warm_up())
+            try:
+                loaded = await self.load_service()
+            finally:
+                # Textual, pydantic, httpx and the screen stay loaded until the app quits: a
+                # full collection that walks them all is a visible stall while a bulk refresh
+                # makes garbage; frozen, only newer objects are walked (bench/RESULTS.md). The
+                # collector was off since launch (see cli.commands.app.cmd_tui): on from here.
+                gc.freeze()
+                gc.enable()
+            while loaded == "retry":  # a team store not reachable yet: its last list meanwhile
+                await asyncio.sleep(CONNECT_EVERY)
+                loaded = await self.load_service()
         except Exception:
             self._warmed_up()  # reported as a worker failure; the app loads on first use
             raise
-        finally:
-            # Textual, pydantic, httpx and the screen stay loaded until the app quits: a full
-            # collection that walks them all is a visible stall while a bulk refresh makes
-            # garbage; frozen, only newer objects are walked (bench/RESULTS.md). The collector
-            # was off since launch (see cli.commands.app.cmd_tui): on from here.
-            gc.freeze()
-            gc.enable()
+        if loaded == "ended":
+            return
+        self.store_connected()
         startup = self.start_startup_refresh()
         self._warmed_up()
         try:
@@ -190,6 +199,11 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
             self._show_status()
 
     @on(UploadTable.Reloaded)
+    def _reloaded(self, event: UploadTable.Reloaded) -> None:
+        self._count_due()
+        if event.aside:  # read after whoever reloaded showed the highlighted row
+            self._show_highlighted()
+
     def _count_due(self) -> None:
         """The rows changed: the count line is read again (once more at most, however many
         reloads arrive while it is read)."""
@@ -259,10 +273,8 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
         """``states`` changed for ``upload_id`` (None: the app-wide lines)."""
         failure = self.states.failure(upload_id) if upload_id is not None else None
         if upload_id and failure is not None and failure.title == errors.NotFoundError.title:
-            self.table.listing.invalidate()  # the store has the 404: the row reads "not found"
             self.table.fresh.add(upload_id)  # as of this answer
-            self.table.refresh()
-            self._count_due()
+            self.table.reload()  # the store has the 404: the row reads "not found"
             if upload_id == self.table.highlighted_id:
                 self._show_highlighted()
         if upload_id is None or upload_id == self.table.highlighted_id:
@@ -313,6 +325,8 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
         self.call_later(self._say_store_failed, exc)  # post_message: safe from any thread
 
     def _say_store_failed(self, exc: errors.StoreError) -> None:
+        if isinstance(exc, errors.TeamStoreConnectingError):
+            return  # the header says so; the list is read again once it answers
         line = f"{exc.title}: {exc.message} The list shows what was read before."
         if self.states.app_line != line:
             self.states.app_line = line
@@ -350,46 +364,3 @@ class MainScreen(Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self) -> None:
         self.table.focus()
-
-    # --- other screens ------------------------------------------------------------------------
-
-    def action_log(self) -> None:
-        from scenario_tui.tui.screens.log_screen import ActivityLogScreen
-
-        try:
-            events = self.service.store.events(limit=500)
-        except errors.StoreError as exc:
-            self._set_error(None, exc)
-            return
-        self.app.push_screen(ActivityLogScreen(events))
-
-    def action_help(self) -> None:
-        from scenario_tui.tui.screens.help_screen import HelpScreen
-
-        self.app.push_screen(HelpScreen(help_rows(UploadTable.BINDINGS)))
-
-    def action_error_details(self) -> None:
-        from scenario_tui.tui.screens.error_screen import ErrorScreen
-
-        unexpected = self.states.unexpected
-        if unexpected is None:
-            self._toast("No unexpected error", "Nothing has gone wrong unexpectedly so far.")
-            return
-        self.app.push_screen(ErrorScreen(*unexpected))
-
-    def action_quit_app(self) -> None:
-        from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
-
-        completing = self.states.completing()
-        transfers = self.states.transfers()
-        if not completing and not transfers:
-            self.app.exit()
-            return
-        lines = [f"{i}: complete in flight" for i in completing]
-        lines += [f"{name}: upload in progress" for name in transfers]
-        lines.append("Quitting now leaves the outcome unknown until you refresh; an interrupted "
-                     "upload can be resumed with: scenario-tui upload --resume ID FILE")
-        self.app.push_screen(
-            ConfirmScreen("Work is in flight. Quit anyway?", lines, "Quit", danger=True),
-            lambda yes: self.app.exit() if yes else None,
-        )

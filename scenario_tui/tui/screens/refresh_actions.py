@@ -94,7 +94,7 @@ class RefreshActions(_Screen):
         """Refresh the highlighted upload if its snapshot is old, then its job and asset."""
         await asyncio.sleep(DETAIL_DEBOUNCE)  # moving the cursor on cancels this worker
         await self.warmed.wait()
-        row = self.service.store.get(upload_id)
+        row = await asyncio.to_thread(self.service.store.get, upload_id)  # a team store: a trip
         if row is None or self.states.busy(upload_id):
             return
         upload = row.upload

@@ -21,6 +21,8 @@ from textual import work
 
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
+from scenario_tui.store.front_page import FrontPage
+from scenario_tui.store.listing import ListQuery
 from scenario_tui.tui.live import ChangesArrived, ConnectionChanged, LiveUpdates, PendingChanges
 from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
 from scenario_tui.tui.widgets.app_header import AppHeader
@@ -38,6 +40,10 @@ CLAIMS_EVERY = 30.0
 OFFLINE_HEADER = "team store offline: reconnecting, read-only"
 OFFLINE_LINE = ("Team store connection lost: reconnecting by itself. Read-only until it is "
                 "back; the list shows what was read before.")
+#: what the header says while the team store connects at start-up (the list is the front page
+#: of the last session: ``store.connecting``)
+CONNECTING_HEADER = "team store: connecting, last session's list"
+UNREACHABLE_HEADER = "team store unreachable: retrying, last session's list"
 #: held claims named one by one in the status line, at most
 NAMED_HELD = 2
 
@@ -84,6 +90,8 @@ class TeamActions(_Screen):
     _live: LiveUpdates | None = None
     #: the team store's connection is lost: writes are refused until it is back
     team_offline = False
+    #: the team store is connecting at start-up: the list is the last session's until it answers
+    team_connecting = False
     _claims_due = False
     _claims_reading = False
 
@@ -99,12 +107,75 @@ class TeamActions(_Screen):
 
     def on_mount(self) -> None:
         self.set_interval(CLAIMS_EVERY, self.claims_changed, name="claims")
+        store = self.service.store
+        if not store.connected:  # connecting at start-up: it answers from its front page
+            self.team_connecting = True
+            self.query_one(AppHeader).team_state = CONNECTING_HEADER
+            found = store.claims()
+            self._show_claims(found, store.actor, {})
         self._follow_store()
+
+    def store_unreachable(self, exc: errors.StoreError) -> None:
+        """The team store could not be reached at start-up (``team_connecting``): the list
+        stays the last session's, read-only, and it is tried again (said once)."""
+        header = self.query_one(AppHeader)
+        if header.team_state != UNREACHABLE_HEADER:
+            header.team_state = UNREACHABLE_HEADER
+            self._toast(exc.title, exc.message, "error")
+        self.states.app_line = (f"{exc.title}: {exc.message} Trying again every few seconds; "
+                                "the list is the last session's, read-only until then.")
+
+    def store_connected(self) -> None:
+        """The team store answers (after ``team_connecting``): the list is read from it."""
+        if not self.team_connecting:
+            return
+        self.team_connecting = False
+        header = self.query_one(AppHeader)
+        if header.team_state == UNREACHABLE_HEADER:
+            self.states.app_line = "Team store reached: the list was read again."
+        if not self.team_offline:
+            header.team_state = ""
+        self.table.reload()  # the claims and the count line follow (Reloaded)
 
     def on_unmount(self) -> None:
         live, self._live = self._live, None
         if live is not None:
             live.close()
+        self._keep_front_page()
+
+    # --- start-up: a team store still connecting, and its front page at the end --------------
+
+    async def load_service(self) -> str:
+        """Load the service in a thread: "ready"; "retry" when a team store still connecting
+        (``team_connecting``) cannot be reached yet; "ended" when it cannot be opened at all
+        (the app ends, and says why as a start without the TUI would)."""
+        try:
+            # looked up in the thread: a service built at first use
+            # (``cli.wiring.DeferredService``) is built there too, and a team store that is
+            # still connecting (``store.connecting``) is opened then
+            await asyncio.to_thread(lambda: self.service.warm_up())
+        except errors.StoreError as exc:
+            if not self.team_connecting:
+                raise
+            if isinstance(exc, errors.TeamStoreUnreachableError):
+                self.store_unreachable(exc)
+                return "retry"
+            self.host.end_at_start(exc)  # a wrong password, no rights, ...: no use waiting
+            return "ended"
+        return "ready"
+
+    def _keep_front_page(self) -> None:
+        """Hand the app what the unfiltered list showed first, as read from a team store (the
+        launcher keeps it for the next start: ``store.front_page``); nothing is read here."""
+        listing = self.table.listing
+        front = listing.front()
+        if (not self.settings.store_url or self.team_connecting or front is None
+                or listing.query != ListQuery()):
+            return
+        total, rows = front
+        self.host.front_page = FrontPage(total=total, rows=rows,
+                                         claims=list(self.claims_now.values()),
+                                         actor=self.service.store.actor)
 
     # --- claims -------------------------------------------------------------------------------
 
@@ -242,7 +313,13 @@ class TeamActions(_Screen):
         self.pending_changes.add(())  # what others did meanwhile: everything is read again
 
     def refuse_offline(self) -> bool:
-        """Refuse a change while the team store is away (said once per key, not per upload)."""
+        """Refuse a change while the team store is away or still connecting (said once per key,
+        not per upload)."""
+        if self.team_connecting:
+            self._toast("Team store connecting",
+                        "The team store is still connecting: changes can be made once it "
+                        "answers (the header says so).", "warning")
+            return True
         if self.team_offline:
             self._toast("Team store offline",
                         "The connection to the team store is lost: nothing can be changed "

@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.core.diagnosis import diagnose_row
+from scenario_tui.core.errors import StoreError
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.present import relative, row_status, status_label
 from scenario_tui.core.units import human_size
@@ -75,7 +76,13 @@ class UploadTable(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True)
 
     class Reloaded(Message):
-        """The rows were re-read: what the store holds may have changed (counts, statuses)."""
+        """The rows were re-read: what the store holds may have changed (counts, statuses).
+        ``aside``: they were read in a thread (``read_aside``), after the caller of ``reload``
+        had moved on: the highlighted row may read differently now."""
+
+        def __init__(self, aside: bool = False) -> None:
+            super().__init__()
+            self.aside = aside
 
     class Highlighted(Message):
         """The cursor moved onto another upload (``upload_id`` None when the list is empty)."""
@@ -85,10 +92,14 @@ class UploadTable(ScrollView, can_focus=True):
             self.upload_id = upload_id
             self.row = row
 
-    def __init__(self, listing: Listing, *, name: str | None = None,
+    def __init__(self, listing: Listing, *, read_aside: bool = False, name: str | None = None,
                  id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(name=name, id=id)
         self.listing = listing
+        #: ``reload`` reads in a thread and shows the rows read before meanwhile (a team store:
+        #: each read is a round trip to a server, which the UI thread must not wait for)
+        self.read_aside = read_aside
+        self._reread_due = self._rereading = False
         self.marked: set[str] = set()
         self.busy: Mapping[str, str] = {}  # the screen's read-only view of work in flight
         self.fresh: set[str] = set()
@@ -117,7 +128,14 @@ class UploadTable(ScrollView, can_focus=True):
         self.refresh()
 
     def reload(self) -> None:
-        """Re-read the rows (after a snapshot, add, remove ...), keeping the highlighted ID."""
+        """Re-read the rows (after a snapshot, add, remove ...), keeping the highlighted ID.
+        With ``read_aside``, in a thread: the rows shown stay until the new ones are read (once
+        more at most, however many calls come meanwhile)."""
+        if self.read_aside:
+            self._reread_due = True
+            if not self._rereading:
+                self._reread_aside()
+            return
         keep = self.highlighted_id
         self.listing.invalidate()
         self._resize_virtual()
@@ -129,6 +147,48 @@ class UploadTable(ScrollView, can_focus=True):
                 cursor = index
         self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
         self.post_message(self.Reloaded())
+
+    def _reread_aside(self) -> None:
+        self._reread_due, self._rereading = False, True
+        old = self.listing
+        first = round(self.scroll_y)
+        wanted = (self.cursor, first, first + max(self.size.height - 2, 0))
+        self.run_worker(lambda: self._read(old, wanted), thread=True, group="table-reread",
+                        exit_on_error=False)
+
+    def _read(self, old: Listing, wanted: tuple[int, ...]) -> None:
+        """In a thread: a listing like ``old``, its count and the rows at ``wanted`` read; on
+        the UI thread, shown instead of ``old`` (not when a read fails: it keeps ``old``,
+        whose owner hears the failure)."""
+        fresh = old.renewed(on_failure=None)
+        try:
+            fresh.count()
+            for index in wanted:
+                fresh.row(index)
+            read: Listing | None = fresh
+        except StoreError as exc:
+            if old.on_failure is not None:
+                old.on_failure(exc)
+            read = None
+        try:
+            self.app.call_from_thread(self._show_read, old, read)
+        except RuntimeError:
+            pass  # the app has ended meanwhile
+
+    def _show_read(self, old: Listing, fresh: Listing | None) -> None:
+        self._rereading = False
+        if fresh is not None and self.listing is old:  # not replaced meanwhile (a filter)
+            keep = self.highlighted_id
+            fresh.on_failure = old.on_failure
+            self.listing = fresh
+            index = fresh.cached_index_of(keep) if keep else None
+            self._resize_virtual()
+            cursor = index if index is not None else self.cursor
+            self.cursor = min(cursor, max(fresh.count() - 1, 0))
+            self.refresh()
+            self.post_message(self.Reloaded(aside=True))
+        if self._reread_due:
+            self._reread_aside()
 
     def show_claims(self, marks: Mapping[str, str]) -> None:
         """Who holds each claim (``claim_marks``); the Who column shows only while any does."""

@@ -77,3 +77,60 @@ def test_the_tui_names_itself_in_the_intents_it_holds(cli_env, tmp_path, monkeyp
     settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="k", api_secret="s",
                         store_path=tmp_path / "cli.db")
     assert build_service(settings).ledger.label == DEFAULT_LABEL != "the TUI"
+
+
+# --- a team store's front page: kept at the end, shown at the next start (store.front_page) ----
+
+
+def _team_launch(cli_env, monkeypatch, pg_url, run):
+    """``scenario-tui --store PG_URL`` with the app's ``run`` replaced by ``run(app)``."""
+    from scenario_tui.cli import main as cli
+    from scenario_tui.tui.app import ScenarioApp
+
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # pytest's stdin is not one
+    monkeypatch.setattr(ScenarioApp, "run", run)
+    return cli.main(["--store", pg_url])
+
+
+def test_a_team_store_starts_on_the_page_its_last_session_kept(cli_env, tmp_path,
+                                                                monkeypatch, pg_url):
+    """The first start opens the team store before the TUI and keeps its front page at the
+    end; the next starts on that page, the store not opened yet (the TUI's warm-up opens it)."""
+    from scenario_tui.cli.wiring import open_team_store
+    from scenario_tui.store.front_page import FOLDER
+
+    with open_team_store(pg_url) as team:
+        team.add(PENDING[:3])
+    seen: list[tuple[str, bool]] = []
+
+    def run(app):
+        store = app.service.store
+        seen.append((type(store).__name__, store.connected))
+
+    assert _team_launch(cli_env, monkeypatch, pg_url, run) == 0
+    pages = list((tmp_path / "data" / FOLDER).iterdir())
+    assert len(pages) == 1 and PENDING[2] in pages[0].read_text()  # read at the end
+    assert _team_launch(cli_env, monkeypatch, pg_url, run) == 0
+    assert seen == [("PostgresStore", True), ("ConnectingStore", False)]
+
+
+def test_a_team_store_that_cannot_be_opened_after_the_first_frame_is_said_as_before(
+        cli_env, tmp_path, monkeypatch, pg_url, capsys):
+    """The warm-up meets a wrong password: the app ends, and the launcher says it as a start
+    without a kept page does (the message, a failure's exit code, no traceback)."""
+    from scenario_tui.cli.output import EXIT_FAILED
+    from scenario_tui.core import errors
+
+    assert _team_launch(cli_env, monkeypatch, pg_url, lambda app: None) == 0  # keeps a page
+    capsys.readouterr()
+
+    def refused(app):
+        app.startup_error = errors.TeamStoreAuthError(
+            "Password authentication failed for user ann on the team store.")
+
+    assert _team_launch(cli_env, monkeypatch, pg_url, refused) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "Team store: wrong password" in err and "Password authentication failed" in err
+    assert "Traceback" not in err
