@@ -13,8 +13,6 @@ unreadable file reads as no page, and a disk that is full or read-only leaves th
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -44,6 +42,8 @@ class FrontPage(NamedTuple):
 
 def page_path(data_dir: Path, url: str) -> Path:
     """Where the front page of the team store at ``url`` is kept under ``data_dir``."""
+    import hashlib  # here, not at import: the local store's TUI never needs it
+
     digest = hashlib.sha256(safe_url(url).encode()).hexdigest()[:24]
     return data_dir / FOLDER / f"{digest}.json"
 
@@ -59,6 +59,8 @@ def save_page(path: Path, url: str, page: FrontPage) -> bool:
     """Write ``page`` of the store at ``url`` at ``path`` whole (a file of its own, then
     renamed over the old one; readable by this user only); False when it could not be written
     (the old one stays)."""
+    import json
+
     data = {"format": FORMAT, "store": safe_url(url), "count": page.total, "actor": page.actor,
             "rows": [_list_row(row) for row in page.rows[:ROWS]],
             "claims": [[c.upload_id, c.holder, c.claimed_at, c.expires_at] for c in page.claims]}
@@ -82,6 +84,8 @@ def save_page(path: Path, url: str, page: FrontPage) -> bool:
 def load_page(path: Path, url: str) -> FrontPage | None:
     """The front page kept at ``path`` for the store at ``url``; None when there is none, or it
     cannot be read, or it is of another store or another format."""
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if (not isinstance(data, dict) or data.get("format") != FORMAT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -14,10 +14,12 @@ from textual.worker import Worker, WorkerState
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import scrub
-from scenario_tui.store.front_page import FrontPage
 from scenario_tui.tui import internals
 from scenario_tui.tui.keymap import palette_commands
 from scenario_tui.tui.screens.main_screen import MainScreen
+
+if TYPE_CHECKING:
+    from scenario_tui.store.front_page import FrontPage
 
 KEY_ASIDE = 0.05  # seconds background work holds itself for a key, at most (no frame came)
 #: Textual's palette commands that the main screen's own replace: its help lists every key

@@ -21,7 +21,6 @@ from textual import work
 
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
-from scenario_tui.store.front_page import FrontPage
 from scenario_tui.store.listing import ListQuery
 from scenario_tui.tui.live import ChangesArrived, ConnectionChanged, LiveUpdates, PendingChanges
 from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
@@ -172,6 +171,8 @@ class TeamActions(_Screen):
         if (not self.settings.store_url or self.team_connecting or front is None
                 or listing.query != ListQuery()):
             return
+        from scenario_tui.store.front_page import FrontPage
+
         total, rows = front
         self.host.front_page = FrontPage(total=total, rows=rows,
                                          claims=list(self.claims_now.values()),
