@@ -79,7 +79,8 @@ def test_tui_builds_its_first_screen_without_pydantic_or_httpx():
 
 def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_path):
     """``scenario-tui`` starts the app with only the store: the API client's and the service's
-    code load after the first frame (``cli.wiring.DeferredService``), and work when they do."""
+    code load after the first frame (``cli.wiring.DeferredService``), and work when they do.
+    A local store loads nothing of a team store's (psycopg, the front page kept for it)."""
     code = (
         "import sys\n"
         "from scenario_tui.cli import main as cli\n"
@@ -88,7 +89,8 @@ def test_scenario_tui_starts_the_app_without_the_api_client_or_the_service(tmp_p
         "from scenario_tui.tui.app import ScenarioApp\n"
         "def run(app):\n"
         "    loaded = sorted(m for m in sys.modules if m in ('scenario_tui.api.client',"
-        " 'scenario_tui.service.uploads', 'httpx', 'pydantic'))\n"
+        " 'scenario_tui.service.uploads', 'httpx', 'pydantic', 'psycopg', 'hashlib',"
+        " 'scenario_tui.store.front_page', 'scenario_tui.store.connecting'))\n"
         "    assert not loaded and not app.service.built, loaded\n"
         "    assert app.service.store.count() == 0\n"
         "    assert app.service.profile == 'default' and app.service.built\n"
