@@ -46,7 +46,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchlib import KEY, SECRET, FakeProcess, bench_env, machine, proc_cpu, ratio_line
+from benchlib import (
+    HOOKS,
+    KEY,
+    SECRET,
+    FakeProcess,
+    bench_env,
+    machine,
+    proc_cpu,
+    ratio_line,
+    switch_off,
+)
 
 #: round trips per complete: the re-read (GET), then the POST
 ROUND_TRIPS = 2
@@ -201,7 +211,8 @@ def run_members(args, server: FakeProcess, team, urls: list[str],
     procs = [subprocess.Popen(
         [sys.executable, __file__, "--member", url, "--number", str(i), "--base-url",
          server.base_url, "--batch", str(args.batch), "--concurrency", str(args.concurrency),
-         "--look", str(args.look), "--deadline", str(args.deadline)],
+         "--look", str(args.look), "--deadline", str(args.deadline),
+         "--without", args.without],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         stderr=open(tmp / f"member-{i}.log", "w")) for i, url in enumerate(urls)]
     try:
@@ -290,13 +301,18 @@ def main() -> int:
                         "the server, as for a server on another machine; default 0: its socket)")
     parser.add_argument("--quick", action="store_true", help="3 members, 60 uploads, no "
                         "thresholds (the counts are still checked)")
+    parser.add_argument("--without", default="", metavar="HOOK,...",
+                        help="switch these performance hooks off in the members "
+                        f"(benchlib.HOOKS: {', '.join(HOOKS)})")
     # a member's process (started by the coordinator)
     parser.add_argument("--member", help=argparse.SUPPRESS)
     parser.add_argument("--number", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.member:
+        switch_off(args.without)
         return member(args)
+    switch_off(args.without)  # an unknown name stops here, before anything is started
     if args.quick:
         args.members, args.uploads, args.batch = 3, 60, 5
     args.look = args.look or args.batch * args.members * 2
@@ -346,7 +362,9 @@ def main() -> int:
 
     network = (f", {args.db_rtt * 1000:g} ms per round trip to the team store (bench/netdelay.py)"
                if args.db_rtt > 0 else "")
-    print(f"bench_team: {machine()}, PostgreSQL {version.split()[0]}{network}; {args.members} "
+    off = f"; hooks off in the members: {args.without}" if args.without else ""
+    print(f"bench_team: {machine()}, PostgreSQL {version.split()[0]}{network}{off}; "
+          f"{args.members} "
           f"members (processes, a database role each) x concurrency {args.concurrency}, "
           f"{args.uploads:,} pending uploads, claims of {args.batch}, fake on loopback with "
           f"{args.latency * 1000:g} ms latency per request")

@@ -272,6 +272,7 @@ HOOKS = {
     "key-handover": ("scenario_tui.tui.internals", "KEY_HANDOVER"),
     "frame-resume": ("scenario_tui.tui.internals", "FRAME_RESUME"),
     "quiet-input": ("scenario_tui.tui.internals", "QUIET_INPUT_SIZE"),
+    "transport": ("scenario_tui.api.httpx_client", "ASYNCIO_TRANSPORT"),
 }
 
 

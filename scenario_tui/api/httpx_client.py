@@ -1,19 +1,30 @@
-"""How the one ``httpx.AsyncClient`` of a ``ScenarioClient`` is made.
+"""How the one ``httpx.AsyncClient`` of a ``ScenarioClient`` is made, with its one performance
+hook, measured in bench/RESULTS.md and behind the switch below.
 
-httpx's own transport and cookie handling: the lean HTTP/1.1 transport and the cookie-less
-client of earlier versions were re-measured against them and no longer earned their place
-(bench/RESULTS.md, "Hooks re-measured"). This module imports httpx, so the client imports it at
-its first request, not when it is built.
+- ``ASYNCIO_TRANSPORT``: on the real network (no transport injected, no proxy in the
+  environment), requests go through the lean HTTP/1.1 transport of ``api/transport.py``
+  instead of httpx's own (httpcore over anyio), which spends about twice the CPU per request.
+  That CPU is what a team of members completing from one queue on shared cores runs out of
+  (bench/RESULTS.md, "The lean transport again"). False: httpx's default transport.
+
+A benchmark switches it off by setting it before the client's first request
+(``scenario_tui.api.httpx_client.ASYNCIO_TRANSPORT = False``; ``--without transport``). This
+module imports httpx, so the client imports it at its first request, not when it is built.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from urllib.request import getproxies
 
 import httpx
 
+from scenario_tui.api.transport import AsyncioTransport
 from scenario_tui.core.errors import ConfigError
+
+#: performance hook: the lean transport of ``api/transport.py`` on the real network
+ASYNCIO_TRANSPORT = True
 
 #: idle keep-alive connections kept per client
 MAX_KEEPALIVE = 20
@@ -36,7 +47,8 @@ def make_http_client(
         return httpx.AsyncClient(
             base_url=base_url + "/",
             headers=headers,
-            transport=transport,
+            transport=transport if transport is not None else _default_transport(
+                base_url, max_connections),
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=MAX_KEEPALIVE
@@ -45,6 +57,20 @@ def make_http_client(
         )
     except OSError as exc:  # ssl.SSLError is one too
         raise ConfigError(_ca_bundle_problem(exc)) from None
+
+
+def _default_transport(base_url: str, max_connections: int) -> httpx.AsyncBaseTransport | None:
+    """The lean transport, or None (httpx's own) when it is switched off or the environment
+    names a proxy: httpx reads the proxy variables only for its own transport."""
+    if not ASYNCIO_TRANSPORT or any(
+        scheme in getproxies() for scheme in ("http", "https", "all")
+    ):
+        return None
+    secure = base_url.lower().startswith("https:")
+    return AsyncioTransport(
+        ssl_context=httpx.create_ssl_context() if secure else None,
+        max_connections=max_connections, max_keepalive=MAX_KEEPALIVE,
+    )
 
 
 def _ca_bundle_problem(exc: OSError) -> str:

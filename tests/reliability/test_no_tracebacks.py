@@ -128,9 +128,10 @@ def test_an_environment_value_no_request_can_carry_is_a_config_error(monkeypatch
 
 @pytest.mark.parametrize("bundle", ["missing", "not-a-certificate", "a-directory"])
 def test_a_broken_ssl_cert_file_is_a_clear_error(tmp_path, monkeypatch, capsys, server, bundle):
-    """httpx loads SSL_CERT_FILE when the client is made: a missing file raised
-    FileNotFoundError, garbage ssl.SSLError, both as a traceback."""
-    cli_environment(monkeypatch, tmp_path, server.base_url)
+    """The certificate authorities are loaded when a client for an https:// API is made: a
+    missing SSL_CERT_FILE raised FileNotFoundError, garbage ssl.SSLError, both as a traceback.
+    An http:// API needs none, and is not refused for it."""
+    cli_environment(monkeypatch, tmp_path, "https://127.0.0.1:9/v1")
     path = tmp_path / "ca.pem"
     if bundle == "not-a-certificate":
         path.write_text("this is not a certificate\n")
@@ -141,6 +142,8 @@ def test_a_broken_ssl_cert_file_is_a_clear_error(tmp_path, monkeypatch, capsys, 
     assert run.code == 2, run.err
     assert "Configuration error: Cannot load the TLS certificate authorities" in run.err
     assert "SSL_CERT_FILE" in run.err and str(path) in run.err and "Traceback" not in run.err
+    cli_environment(monkeypatch, tmp_path, server.base_url)
+    assert run_cli(capsys, monkeypatch, "show", PENDING[0], "--refresh").code == 0
 
 
 # --- part URLs from the server -------------------------------------------------------------
