@@ -235,3 +235,31 @@ async def test_on_a_team_store_the_list_is_read_aside_and_keys_answered_meanwhil
             del store.count
     finally:
         store.close()
+
+
+async def test_an_open_store_whose_server_is_away_at_mount_is_not_taken_for_one_connecting(
+        fake, tmp_path, pg_url):
+    """The store was opened before the TUI, then its server went away: the screen mounts as
+    usual: no "connecting" header; the start-up refresh's read fails, and the claims and live
+    updates start all the same (they waited for a warm-up that never ended); the feed says the
+    connection is lost, then that it is back, and the list is read."""
+    from tests.conftest import make_app
+
+    app = make_app(fake, tmp_path, ids=PENDING[:3], store_url=pg_url, watch=False)
+    store = app.service.store
+    store._db._mark_down(errors.TeamStoreUnreachableError("The team store went away."))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.main_screen.team_connecting
+            assert "last session's list" not in header(app)
+            assert app.return_code is None
+            screen = app.main_screen
+            # the warm-up ends: the claims and live updates start
+            await until(pilot, lambda: screen.warmed.is_set() and screen._live is not None)
+            assert "Team store connection lost" in status_text(app), status_text(app)
+            # the server was there all along: the feed gets through, and the list is read
+            await settle_until(app, pilot, lambda: PENDING[0] in listed(app))
+            assert "offline" not in header(app)
+    finally:
+        store.close()

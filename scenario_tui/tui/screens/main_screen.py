@@ -167,8 +167,13 @@ class MainScreen(AppActions, Toasts, WatchActions, RefreshActions, ViewActions, 
         if loaded == "ended":
             return
         self.store_connected()
-        startup = self.start_startup_refresh()
-        self._warmed_up()
+        try:
+            startup = self.start_startup_refresh()
+        except errors.StoreError as exc:  # the list says so; no start-up refresh this time
+            self.store_failed(exc)
+            return
+        finally:
+            self._warmed_up()  # whatever happened: the claims and the live updates wait for it
         try:
             await startup.wait()
         except (WorkerCancelled, WorkerFailed):

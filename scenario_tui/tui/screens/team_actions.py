@@ -107,11 +107,12 @@ class TeamActions(_Screen):
     def on_mount(self) -> None:
         self.set_interval(CLAIMS_EVERY, self.claims_changed, name="claims")
         store = self.service.store
-        if not store.connected:  # connecting at start-up: it answers from its front page
+        # a team store still connecting at start-up (``store.connecting``), which answers from
+        # its front page without a round trip; not an open one whose server is away just now
+        if hasattr(store, "connect") and not store.connected:
             self.team_connecting = True
             self.query_one(AppHeader).team_state = CONNECTING_HEADER
-            found = store.claims()
-            self._show_claims(found, store.actor, {})
+            self._show_claims(store.claims(), store.actor, {})
         self._follow_store()
 
     def store_unreachable(self, exc: errors.StoreError) -> None:
