@@ -87,6 +87,8 @@ class ScenarioApp(App):
             work.step_aside(KEY_ASIDE)
 
     def on_key(self, event: events.Key) -> None:
+        if self._held_for_dialog(event):
+            return
         # the key bubbled up to the App after its bindings ran: the next frame shows it
         if not self._keys_handed_over:
             self._key_arrived()
@@ -96,6 +98,21 @@ class ScenarioApp(App):
             self._resume_at_frame = True
         else:
             self.call_after_refresh(self._resume_work)
+
+    def _held_for_dialog(self, event: events.Key) -> bool:
+        """A key typed in one go with one that opens a dialog after a read (``c`` then
+        ``y``) was on its way up through the list's screen when that key put ``HoldKeys`` on
+        top: it is kept for the dialog with the keys typed after it (which ``HoldKeys`` takes
+        itself)."""
+        from scenario_tui.tui.screens.hold_keys import HoldKeys
+
+        screen = self.screen
+        if not isinstance(screen, HoldKeys):
+            return False
+        event.stop()
+        event.prevent_default()
+        screen.hold(event)
+        return True
 
     def _frame_drawn(self) -> None:
         if self._resume_at_frame:

@@ -187,7 +187,7 @@ async def test_after_an_unexpected_error_in_complete_the_upload_is_not_left_comp
         service = app.main_screen.service
         real = service.complete
 
-        async def broken(upload_id):
+        async def broken(upload_id, batch=None):
             raise RuntimeError("kaboom")
 
         service.complete = broken

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from textual import work
 
 from scenario_tui.core import errors
 from scenario_tui.service.bulk_complete import ERROR, NOT_SENT, counted_word
-from scenario_tui.tui.screens.main_parts import ScreenParts, Severity
+from scenario_tui.tui.screens.main_parts import ScreenParts, Severity, Targets
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -22,9 +22,20 @@ if TYPE_CHECKING:
 
     from scenario_tui.core.models import Upload
     from scenario_tui.service.bulk_complete import BulkComplete
+    from scenario_tui.store.claims import Claim
+    from scenario_tui.store.rows import KnownUpload
     from scenario_tui.tui.screens.complete_screen import CompleteItem
 
 ERROR_KINDS = 4  # the kinds of errors a bulk complete's toast names (the log has them all)
+
+
+class CompleteRead(NamedTuple):
+    """What ``c`` reads before its dialog (in a thread): the uploads, their rows (None where
+    unknown), and the claims others hold on them (None: not known now)."""
+
+    ids: list[str]
+    rows: list[KnownUpload | None]
+    held: dict[str, Claim] | None
 
 
 class CompleteBatch:
@@ -88,7 +99,10 @@ class CompleteHost(ScreenParts, Protocol):
 
     def kept_note(self) -> str: ...
 
-    def claimed_items(self, items: list[CompleteItem]) -> list[CompleteItem]: ...
+    def held_claims(self, upload_ids: list[str]) -> dict[str, Claim] | None: ...
+
+    def claimed_items(self, items: list[CompleteItem],
+                      held: dict[str, Claim] | None) -> list[CompleteItem]: ...
 
 
 if TYPE_CHECKING:
@@ -200,23 +214,38 @@ class CompleteActions(_Screen):
             self.load_detail(upload_id)
 
     def action_complete(self) -> None:
-        from scenario_tui.tui.screens.complete_screen import CompleteConfirmScreen, CompleteItem
-
         if self._refuse_read_only():
             return
         targets = self._targets()
-        if not targets:
+        if targets.none:
             self._toast("Nothing to complete", "No upload is highlighted or marked.")
             return
+        # the rows and the claims are read in a thread (a team store: round trips); keys typed
+        # meanwhile (a second c, the y for the dialog) are kept for the dialog
+        self.in_thread("complete", lambda: self._read_for_complete(targets), self._ask_complete,
+                       hold="what to complete")
+
+    def _read_for_complete(self, targets: Targets) -> CompleteRead:
+        """In a thread: the uploads ``c`` acts on, their rows, and the claims others hold on
+        the pending ones (None: the store could not say)."""
+        ids = targets.ids()
+        rows = self.stored_rows(ids)
+        pending = [i for i, row in zip(ids, rows, strict=True)
+                   if row is not None and row.status == "pending"]
+        return CompleteRead(ids, rows, self.held_claims(pending))
+
+    def _ask_complete(self, read: CompleteRead) -> None:
+        """Ask first (``CompleteConfirmScreen``), with what ``_read_for_complete`` read; send
+        those ticked."""
+        from scenario_tui.tui.screens.complete_screen import CompleteConfirmScreen, CompleteItem
+
+        targets = read.ids
         if len(targets) == 1 and self.states.busy(targets[0]) == "completing":
             self._toast("Already completing",
                         f"{targets[0]}: the complete is in flight; wait for its answer.")
             return
-        rows = self._stored_rows(targets)
-        if rows is None:
-            return
         items = []
-        for upload_id, row in zip(targets, rows, strict=True):
+        for upload_id, row in zip(targets, read.rows, strict=True):
             status = row.status if row else None
             reason = None
             if self.states.busy(upload_id) == "completing":
@@ -226,7 +255,8 @@ class CompleteActions(_Screen):
             elif status != "pending":
                 reason = f"status is {status}"
             items.append(CompleteItem(upload_id, status, row.file_name if row else None, reason))
-        items = self.claimed_items(items)  # those another holds: unticked, with by whom
+        # those another holds: unticked, with by whom
+        items = self.claimed_items(items, read.held)
 
         def send(ids: list[str] | None) -> None:
             ids = ids or []

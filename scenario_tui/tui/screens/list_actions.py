@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.worker import Worker
 
+    from scenario_tui.service.uploads import AddReport
     from scenario_tui.store.rows import KnownUpload
 
 SHOWN_REMOVALS = 200  # the remove dialog lists this many IDs, then a count of the rest
@@ -57,11 +58,10 @@ class ListActions(_Screen):
         if not text:
             return
         ticket = harvest_ids(text, self.settings.id_pattern)  # as the dialog's preview did
-        try:
-            report = self.service.add(ticket.tokens)
-        except errors.ScenarioTuiError as exc:
-            self._set_error(None, exc)
-            return
+        self.in_thread("write", lambda: self.service.add(ticket.tokens),
+                       lambda report: self._say_added(report, len(ticket.ignored)), queue=True)
+
+    def _say_added(self, report: AddReport, ignored: int) -> None:
         parts = [f"{len(report.added)} added"]
         if report.existing:
             parts.append(f"{len(report.existing)} already known")
@@ -70,8 +70,8 @@ class ListActions(_Screen):
         if report.invalid:
             first = report.invalid[0][1]
             parts.append(f"{len(report.invalid)} invalid (e.g. {first})")
-        if ticket.ignored:
-            parts.append(f"{len(ticket.ignored)} other words ignored")
+        if ignored:
+            parts.append(f"{ignored} other words ignored")
         self._toast("Added", ", ".join(parts) + ".",
                     "warning" if report.invalid else "information")
         self.table.reload()
@@ -90,28 +90,31 @@ class ListActions(_Screen):
         upload_id = row.id
 
         def save(note: str | None) -> None:
-            if note is None:
-                return
-            try:
-                self.service.set_note(upload_id, note)
-            except errors.UploadGoneError as exc:  # removed meanwhile (another process)
+            if note is not None:  # written in a thread, after the writes asked before it
+                self.in_thread("write", lambda: self.service.set_note(upload_id, note),
+                               lambda _: self._row_changed(upload_id), failed=not_saved,
+                               queue=True)
+
+        def not_saved(exc: errors.ScenarioTuiError) -> None:
+            if isinstance(exc, errors.UploadGoneError):  # removed meanwhile (another process)
                 self.states.app_line = f"{exc.title}: {exc.message}"
                 self._set_error(None, exc)
-            except errors.ScenarioTuiError as exc:
+                self._row_changed(upload_id)
+            else:
                 self._set_error(upload_id, exc)
-                return
-            self._row_changed(upload_id)
 
         self.app.push_screen(NoteScreen(upload_id, row.note or ""), save)
 
     def action_remove(self) -> None:
-        from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
-
         if self._refuse_read_only():
             return
         targets = self._targets()
-        if not targets:
-            return
+        if not targets.none:  # the marked ones in list order: read in a thread
+            self.in_thread("remove", targets.ids, self._ask_remove, hold="what to remove")
+
+    def _ask_remove(self, targets: list[str]) -> None:
+        from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
+
         lines = [
             upload_id + ("  (work in flight: it will finish, but leave the list)"
                          if self.states.busy(upload_id) in ("completing", "polling") else "")
@@ -121,20 +124,18 @@ class ListActions(_Screen):
             lines.append(f"… and {len(targets) - SHOWN_REMOVALS} more")
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                removed = self.service.remove(targets)
-            except errors.ScenarioTuiError as exc:
-                self._set_error(None, exc)
-                return
-            self.last_removed = removed
+            if yes:
+                self.in_thread("write", lambda: self.service.remove(targets), removed,
+                               queue=True)
+
+        def removed(rows: list[KnownUpload]) -> None:
+            self.last_removed = rows
             self.table.marked.difference_update(targets)
             self._marks_changed()
             self.table.reload()
             self._show_highlighted()
             self._toast("Removed",
-                        f"{len(removed)} upload(s) removed from the list; press u to undo.")
+                        f"{len(rows)} upload(s) removed from the list; press u to undo.")
 
         self.app.push_screen(
             ConfirmScreen(f"Remove {len(targets)} upload(s) from the local list?", lines,
@@ -149,15 +150,18 @@ class ListActions(_Screen):
             self._toast("Nothing to undo", "No removal to undo.")
             return
         rows, self.last_removed = self.last_removed, []
-        try:
-            self.service.restore(rows)
-        except errors.ScenarioTuiError as exc:
+
+        def restored(_: None) -> None:
+            self.table.reload()
+            self._show_highlighted()
+            self._toast("Restored", f"{len(rows)} upload(s) back in the list.")
+
+        def not_restored(exc: errors.ScenarioTuiError) -> None:
             self.last_removed = rows
             self._set_error(None, exc)
-            return
-        self.table.reload()
-        self._show_highlighted()
-        self._toast("Restored", f"{len(rows)} upload(s) back in the list.")
+
+        self.in_thread("write", lambda: self.service.restore(rows), restored,
+                       failed=not_restored, queue=True)
 
     def action_copy_id(self) -> None:
         upload_id = self.table.highlighted_id
@@ -166,12 +170,13 @@ class ListActions(_Screen):
         self._copy(upload_id, upload_id)
 
     def action_copy_summary(self) -> None:
-        ids = self._targets()
-        if not ids:
+        targets = self._targets()
+        if targets.none:
             return
-        rows = self._stored_rows(ids)
-        if rows is None:
-            return
+        self.in_thread("copy-summary", lambda: self.stored_rows(targets.ids()),
+                       self._copy_summary)
+
+    def _copy_summary(self, rows: list[KnownUpload | None]) -> None:
         shown = [row for row in rows if row is not None]  # the CLI's `summary` writes the same
         self._copy(summary_text(shown, self.table.now), f"Summary of {len(shown)} upload(s)")
 

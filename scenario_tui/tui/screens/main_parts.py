@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -18,11 +18,34 @@ if TYPE_CHECKING:
     from scenario_tui.core.config import Settings
     from scenario_tui.service.uploads import UploadService
     from scenario_tui.store.front_page import FrontPage
+    from scenario_tui.store.listing import Listing
     from scenario_tui.store.rows import KnownUpload
     from scenario_tui.tui.upload_state import UploadStates
     from scenario_tui.tui.widgets.upload_table import UploadTable
 
 Severity = Literal["information", "warning", "error"]
+T = TypeVar("T")
+
+
+class Targets(NamedTuple):
+    """What a key acts on, as the list stood when it was pressed: the marked uploads, else the
+    highlighted one."""
+
+    marked: frozenset[str]
+    highlighted: str | None
+    listing: Listing
+
+    @property
+    def none(self) -> bool:
+        """Nothing is marked or highlighted: the key has nothing to act on."""
+        return not self.marked and self.highlighted is None
+
+    def ids(self) -> list[str]:
+        """The IDs, the marked ones in list order (blocking, with marks: the listing reads the
+        store; call in a thread). Marks the filter hides are left out, unless all are."""
+        if self.marked:
+            return [i for i in self.listing.ids() if i in self.marked] or sorted(self.marked)
+        return [self.highlighted] if self.highlighted else []
 
 
 class HostApp(Protocol):
@@ -66,8 +89,15 @@ class ScreenParts(Protocol):
 
     def refuse_offline(self) -> bool: ...
 
-    def _targets(self) -> list[str]: ...
+    # the store work of keys, in a thread (``store_calls``)
+    def _targets(self) -> Targets: ...
 
-    def _stored_rows(self, upload_ids: list[str]) -> list[KnownUpload | None] | None: ...
+    def stored_rows(self, upload_ids: list[str]) -> list[KnownUpload | None]: ...
+
+    def in_thread(self, lane: str, call: Callable[[], T], then: Callable[[T], object], *,
+                  failed: Callable[[errors.ScenarioTuiError], object] | None = None,
+                  queue: bool = False, hold: str | None = None) -> bool: ...
+
+    def in_flight(self, lane: str) -> bool: ...
 
     def _marks_changed(self, said: str | None = None) -> None: ...

@@ -32,6 +32,7 @@ from scenario_tui.tui.screens.list_actions import ListActions
 from scenario_tui.tui.screens.main_parts import HostApp
 from scenario_tui.tui.screens.mark_actions import MarkActions
 from scenario_tui.tui.screens.refresh_actions import RefreshActions
+from scenario_tui.tui.screens.store_calls import StoreCalls
 from scenario_tui.tui.screens.team_actions import TeamActions
 from scenario_tui.tui.screens.toasts import Toasts
 from scenario_tui.tui.screens.transfer_actions import TransferActions
@@ -63,8 +64,8 @@ ACTIVITIES = {
 """What the status widget says the app is doing for the highlighted upload."""
 
 
-class MainScreen(AppActions, Toasts, WatchActions, RefreshActions, ViewActions, TeamActions,
-                 CompleteActions, TransferActions, MarkActions, ListActions, Screen):
+class MainScreen(StoreCalls, AppActions, Toasts, WatchActions, RefreshActions, ViewActions,
+                 TeamActions, CompleteActions, TransferActions, MarkActions, ListActions, Screen):
     """Triage list on the left (or top), details on the right (or below), status at the foot.
 
     The keys' actions live in the ``*_actions`` mixins, each declaring what it needs from this
@@ -342,23 +343,6 @@ class MainScreen(AppActions, Toasts, WatchActions, RefreshActions, ViewActions, 
             self.states.fail(upload_id, exc.title, exc.message)
         self._toast(exc.title, f"{upload_id}: {exc.message}" if upload_id else exc.message,
                     "error")
-
-    def _targets(self) -> list[str]:
-        """The marked uploads in list order, else the highlighted one."""
-        marked = self.table.marked
-        if marked:
-            return [i for i in self.table.listing.ids() if i in marked] or sorted(marked)
-        upload_id = self.table.highlighted_id
-        return [upload_id] if upload_id else []
-
-    def _stored_rows(self, upload_ids: list[str]) -> list[KnownUpload | None] | None:
-        """The store's row of each upload (None where unknown); None when the store failed
-        while the TUI runs, which is then reported."""
-        try:
-            return [self.service.store.get(upload_id) for upload_id in upload_ids]
-        except errors.StoreError as exc:
-            self._set_error(None, exc)
-            return None
 
     # --- the filter input ---------------------------------------------------------------------
 

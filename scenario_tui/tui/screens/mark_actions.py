@@ -5,16 +5,17 @@ pending ones), ``!`` (the stuck ones) and ``~`` (invert). The marked uploads are
 Each helper works on the uploads the list shows (the filter applies); marks on uploads the
 filter hides are kept, except by ``*``, which clears every mark. The count line's "N marked" is
 the feedback; only ``p`` and ``!`` also say what they found (in a toast), as a count alone does
-not tell how many were new.
+not tell how many were new. The IDs a key needs are read in a thread (``store_calls``), and the
+keys land in the order they were pressed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from textual.css.query import NoMatches
 
-from scenario_tui.core import errors
 from scenario_tui.core.diagnosis import STUCK_STATUSES, diagnose_row
 from scenario_tui.store.listing import Listing
 from scenario_tui.tui.screens.main_parts import ScreenParts
@@ -47,43 +48,52 @@ class MarkActions(_Screen):
 
     def action_mark_all(self) -> None:
         """Any mark: clear them all (one press). None: mark every listed upload."""
+        if self.table.marked and not self.in_flight("marks"):
+            self.table.marked.clear()
+            self._marks_changed()
+            return
+        # as it stands when the listed IDs are read, after the mark keys pressed before it
+        self._with_marks(self.table.listing.ids, self._mark_all_or_clear)
+
+    def _mark_all_or_clear(self, listed: list[str]) -> None:
         marked = self.table.marked
         if marked:
             marked.clear()
         else:
-            marked.update(self._listed_ids())
+            marked.update(listed)
         self._marks_changed()
 
     def action_mark_pending(self) -> None:
         """Mark the listed uploads whose last-known status is pending (added to the marks)."""
-        listing = self.table.listing
-        try:
-            pending = Listing(self.service.store, listing.query._replace(status="pending")).ids()
-        except errors.StoreError as exc:
-            self._set_error(None, exc)
-            return
-        self._add_marks(pending, "pending")
+        pending = Listing(self.service.store, self.table.listing.query._replace(status="pending"))
+        self._with_marks(pending.ids, lambda ids: self._add_marks(ids, "pending"))
 
     def action_mark_stuck(self) -> None:
         """Mark the listed uploads the diagnosis calls stuck (as the count line counts them)."""
         now = self.table.now  # the clock the list's Why column was diagnosed with
-        try:
+        listing, store = self.table.listing, self.service.store
+
+        def read() -> list[str]:
             rows = [row for status in STUCK_STATUSES
-                    for row in self.service.store.list(status=status, snapshots=False)]
-        except errors.StoreError as exc:
-            self._set_error(None, exc)
-            return
-        stuck = {row.id for row in rows if diagnose_row(row, now).stuck}
-        self._add_marks([i for i in self._listed_ids() if i in stuck], "stuck")
+                    for row in store.list(status=status, snapshots=False)]
+            stuck = {row.id for row in rows if diagnose_row(row, now).stuck}
+            return [i for i in listing.ids() if i in stuck]
+
+        self._with_marks(read, lambda ids: self._add_marks(ids, "stuck"))
 
     def action_mark_invert(self) -> None:
         """Marked listed uploads become unmarked and the others marked."""
-        listed = self._listed_ids()
+        self._with_marks(self.table.listing.ids, self._invert_marks)
+
+    def _invert_marks(self, listed: list[str]) -> None:
         self.table.marked.symmetric_difference_update(listed)
         self._marks_changed()
 
-    def _listed_ids(self) -> list[str]:
-        return self.table.listing.ids()
+    def _with_marks(self, read: Callable[[], list[str]], then: Callable[[list[str]], None],
+                    ) -> None:
+        """``read`` the IDs a mark key needs in a thread, then ``then`` with them: the mark
+        keys land one after the other, in the order they were pressed."""
+        self.in_thread("marks", read, then, queue=True)
 
     def _add_marks(self, ids: list[str], what: str) -> None:
         before = len(self.table.marked)

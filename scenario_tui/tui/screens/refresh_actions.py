@@ -291,9 +291,12 @@ class RefreshActions(_Screen):
         self.refresh_one(upload_id)
 
     def action_refresh_all(self) -> None:
+        # the listed IDs are read in a thread; a second R meanwhile is refused
+        self.in_thread("refresh-all", self.table.listing.ids, self._refresh_listed)
+
+    def _refresh_listed(self, ids: list[str]) -> None:
         from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
 
-        ids = self.table.listing.ids()
         if not ids or self.refuse_offline():
             return
         if len(ids) <= BULK_REFRESH_CONFIRM:

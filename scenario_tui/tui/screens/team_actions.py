@@ -23,7 +23,7 @@ from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.store.listing import ListQuery
 from scenario_tui.tui.live import ChangesArrived, ConnectionChanged, LiveUpdates, PendingChanges
-from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
+from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts, Targets
 from scenario_tui.tui.widgets.app_header import AppHeader
 
 if TYPE_CHECKING:
@@ -229,16 +229,18 @@ class TeamActions(_Screen):
         if self._refuse_read_only():
             return
         targets = self._targets()
-        if not targets:
+        if targets.none:
             what = "take" if take else "release"
             self._toast(f"Nothing to {what}", "No upload is highlighted or marked.")
             return
         self._take_or_release(targets, take)
 
-    @work(group="claims-take", exit_on_error=False)
-    async def _take_or_release(self, upload_ids: list[str], take: bool) -> None:
+    def _take_or_release(self, targets: Targets, take: bool) -> None:
+        """``t`` or ``T`` on ``targets``, in a thread; then what it did, in the status widget
+        (one after the other: ``t T`` ends released)."""
         def run() -> tuple[str, bool]:
             desk = self.service.claims
+            upload_ids = targets.ids()  # with marks, the listing reads the store
             if take:
                 result = desk.take(upload_ids)
                 return take_line(result, desk.describe), bool(result.held)
@@ -247,30 +249,41 @@ class TeamActions(_Screen):
                 return f"{released} released", False
             return "None of these is claimed by you: nothing released", False
 
-        try:
-            line, held = await asyncio.to_thread(run)
-        except errors.ScenarioTuiError as exc:
-            self._set_error(None, exc)
-            return
-        self.states.app_line = line
-        if held:
-            self._toast("Claimed by others", line, "warning")
-        self.claims_changed()
+        def done(said: tuple[str, bool]) -> None:
+            line, held = said
+            self.states.app_line = line
+            if held:
+                self._toast("Claimed by others", line, "warning")
+            self.claims_changed()
 
-    def claimed_items(self, items: list[CompleteItem]) -> list[CompleteItem]:
-        """``items`` of the complete dialog, those another holds saying by whom (the dialog
-        leaves them unticked). Read now, not from the markers: the dialog is what asks first."""
-        wanted = [item.upload_id for item in items if item.reason is None]
+        self.in_thread("claim", run, done, queue=True)
+
+    def held_claims(self, upload_ids: list[str]) -> dict[str, Claim] | None:
+        """The claims others hold on ``upload_ids``, read now, not from the markers: the
+        complete dialog is what asks first (blocking: call in a thread). None when the store
+        could not say (``claimed_items`` goes by the markers then)."""
+        if not upload_ids:
+            return {}
+        try:
+            return self.service.claims.held_by_others(upload_ids)
+        except errors.StoreError:
+            return None
+
+    def claimed_items(self, items: list[CompleteItem],
+                      held: dict[str, Claim] | None) -> list[CompleteItem]:
+        """``items`` of the complete dialog, those another holds (``held``, as
+        ``held_claims`` read them; None: as last read) saying by whom (the dialog leaves
+        them unticked)."""
+        wanted = {item.upload_id for item in items if item.reason is None}
         if not wanted:
             return items
         desk = self.service.claims
-        try:
-            held = desk.held_by_others(wanted)
-        except errors.StoreError:  # as last read, then
-            held = {i: c for i, c in self.claims_now.items() if i in wanted and c.holder != desk.me}
+        if held is None:  # as last read, then
+            held = {i: c for i, c in self.claims_now.items() if c.holder != desk.me}
         now = self.host.clock()
         return [replace(item, claim=desk.describe(held[item.upload_id], now))
-                if item.upload_id in held else item for item in items]
+                if item.upload_id in wanted and item.upload_id in held else item
+                for item in items]
 
     # --- live updates and the connection ------------------------------------------------------
 
