@@ -20,11 +20,12 @@ from __future__ import annotations
 import psycopg
 
 MIGRATIONS_TABLE = "scenario_tui_migrations"
-#: the one-row table whose counter every committed change bumps (read by a follower that
-#: cannot LISTEN)
+#: the one-row table whose counter every committed transaction with news bumps (read by a
+#: follower that cannot LISTEN)
 COUNTER_TABLE = "scenario_tui_changes"
 
-# The change feed (``store.changes``): after each statement that changes uploads, claims,
+# The change feed (``store.changes``) as 0005 made it (0006 below keeps what is announced, but
+# for an intent's opening, and changes how): after each statement that changes uploads, claims,
 # intents or the log, a NOTIFY on the channel with the IDs of the uploads it touched (a JSON
 # list; "*" when longer than a notification should be, or when an entry names no upload), and
 # nothing else: no note, no status. Sent at commit (never for a rollback), once per distinct
@@ -101,6 +102,99 @@ CREATE TRIGGER {table}_notify_delete AFTER DELETE ON {table}
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scenario_tui_notify();
 """) for table in ("uploads", "activity", "claims", "intents"))
+
+# 0006: the same feed, with fewer notifying commits and less server work per write. Each
+# changed row adds its upload's ID to a list kept in the transaction (a transaction-local
+# setting; a row trigger whose WHEN leaves out what is no news), and the deferred trigger sends
+# one NOTIFY with the whole list while the transaction commits, and bumps the counter, only when
+# the list is not empty. The list keeps first-seen order, each ID once; past what a
+# notification should carry, or for a log entry that names no upload, it becomes "*".
+# An intent being opened (and its "sending" log entry) is no news: its settlement follows within
+# one API round trip and is announced with both entries. Every notifying commit takes the
+# server's one notification lock until it ends (and the counter row's lock), so that a team
+# completing from one queue queued there twice per complete (bench/RESULTS.md, "One
+# announcement per transaction"). The database still refuses a second open intent whether or
+# not anyone heard of the first.
+#
+# It also gives the pending uploads, the team's queue, an index of their own, in list order:
+# with statistics from when most uploads were pending (autovacuum analyses late), the planner
+# read "pending, oldest first" along the whole list by ``seq``, passing every completed upload
+# before the first pending one (thousands of rows per read once a team is through most of its
+# queue); the partial index holds only what is asked for.
+_ANNOUNCED = "scenario_tui.announced"
+_ONE_ANNOUNCEMENT = f"""
+CREATE INDEX uploads_pending ON uploads (seq) WHERE status = 'pending';
+DROP FUNCTION scenario_tui_notify() CASCADE;
+DROP FUNCTION scenario_tui_count_change() CASCADE;
+CREATE FUNCTION scenario_tui_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    seen text := coalesce(current_setting('{_ANNOUNCED}', true), '');
+    ids text[];
+    one text;
+BEGIN
+    IF seen = '*' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'uploads' THEN
+        ids := ARRAY[CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END];
+    ELSIF TG_TABLE_NAME = 'activity' THEN
+        ids := array_remove(NEW.upload_id || coalesce(NEW.upload_ids, '{{}}'), NULL);
+        IF cardinality(ids) = 0 THEN
+            ids := ARRAY['*'];
+        END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        ids := ARRAY[OLD.upload_id];
+    ELSE
+        ids := ARRAY[NEW.upload_id];
+    END IF;
+    FOREACH one IN ARRAY ids LOOP
+        IF one = '*' OR octet_length(seen) > 7000 THEN
+            seen := '*';
+            EXIT;
+        ELSIF strpos(chr(30) || seen || chr(30), chr(30) || one || chr(30)) = 0 THEN
+            seen := CASE WHEN seen = '' THEN one ELSE seen || chr(30) || one END;
+        END IF;
+    END LOOP;
+    PERFORM set_config('{_ANNOUNCED}', seen, true);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION scenario_tui_announce() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    seen text := coalesce(current_setting('{_ANNOUNCED}', true), '');
+    payload text := seen;
+BEGIN
+    IF seen = '' THEN
+        RETURN NULL;
+    ELSIF seen <> '*' THEN
+        payload := array_to_json(string_to_array(seen, chr(30)))::text;
+        IF octet_length(payload) > 7000 THEN
+            payload := '*';
+        END IF;
+    END IF;
+    PERFORM pg_notify('scenario_tui_changes', payload);
+    UPDATE {COUNTER_TABLE} SET counter = counter + 1;
+    RETURN NULL;
+END $$;
+""" + "".join(f"""
+CREATE TRIGGER {table}_note_insert AFTER INSERT ON {table} FOR EACH ROW
+    WHEN ({new}) EXECUTE FUNCTION scenario_tui_note_change();
+CREATE CONSTRAINT TRIGGER {table}_announce AFTER INSERT OR UPDATE OR DELETE ON {table}
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (current_setting('scenario_tui.counted', true) IS DISTINCT FROM 'yes'
+          AND set_config('scenario_tui.counted', 'yes', true) = 'yes')
+    EXECUTE FUNCTION scenario_tui_announce();
+""" + ("" if table == "activity" else f"""
+CREATE TRIGGER {table}_note_update AFTER UPDATE ON {table} FOR EACH ROW
+    WHEN ({news}) EXECUTE FUNCTION scenario_tui_note_change();
+CREATE TRIGGER {table}_note_delete AFTER DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION scenario_tui_note_change();
+""") for table, new, news in (
+    ("uploads", "true", "(OLD.snapshot, OLD.note, OLD.not_found_at) IS DISTINCT FROM"
+                        " (NEW.snapshot, NEW.note, NEW.not_found_at)"),
+    ("activity", "NEW.outcome IS DISTINCT FROM 'sending'", ""),
+    ("claims", "true", "true"),
+    ("intents", "NEW.state <> 'open'", "OLD.state IS DISTINCT FROM NEW.state")))
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_tables", """
@@ -234,6 +328,7 @@ CREATE TRIGGER claims_holder BEFORE INSERT OR UPDATE ON claims
     FOR EACH ROW EXECUTE FUNCTION scenario_tui_claim_holder();
 """),
     ("0005_changes", _CHANGES),
+    ("0006_one_announcement", _ONE_ANNOUNCEMENT),
 )
 
 

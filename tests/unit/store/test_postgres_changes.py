@@ -80,9 +80,10 @@ def test_a_teammates_add_note_claim_and_intent_reach_the_feed_with_their_ids(pai
     assert follower.next_change() == Change(("up_2",))
     b.claim(["up_1"])
     assert follower.next_change() == Change(("up_1",))
-    intent = b.begin_intent("up_2", "complete", Holder.this_process("B's TUI"))
-    assert follower.next_change() == Change(("up_2",))
-    assert b.heartbeat_intent(intent)  # a heartbeat is no news
+    # an intent being opened (with its "sending" entry) is no news: its end is, with both
+    intent = b.begin_intent("up_2", "complete", Holder.this_process("B's TUI"),
+                            log_message="complete being sent")
+    assert b.heartbeat_intent(intent)  # nor is a heartbeat
     assert follower.quiet() == []
     b.settle_intent(intent, "sent", http_status=200)
     assert follower.next_change() == Change(("up_2",))
@@ -162,9 +163,9 @@ class RefusesListen(psycopg.Connection):
 
 
 def test_where_listen_is_refused_the_feed_reads_the_change_counter(pg_url) -> None:
-    """The counter moves once per committed transaction (however many rows, and written by a
-    member too, whose role may only read it), and the feed that cannot LISTEN, a member's,
-    says "everything" when it moved."""
+    """The counter moves once per committed transaction with news (however many rows, and
+    written by a member too, whose role may only read it), and the feed that cannot LISTEN,
+    a member's, says "everything" when it moved."""
     backend = PostgresBackend(pg_url)
     backend.execute(grants_sql())
     backend.execute("DROP ROLE IF EXISTS feed_member")
@@ -174,6 +175,9 @@ def test_where_listen_is_refused_the_feed_reads_the_change_counter(pg_url) -> No
         with PostgresStore.open(member_url) as b:
             before = backend.rows(f"SELECT counter FROM {COUNTER_TABLE}")[0][0]
             b.add(["up_1", "up_2", "up_3"], log=True)
+            assert backend.rows(f"SELECT counter FROM {COUNTER_TABLE}") == [(before + 1,)]
+            # an intent opened is no news (its settlement is): the counter stays
+            b.begin_intent("up_3", "complete", Holder.this_process("B"), log_message="sending")
             assert backend.rows(f"SELECT counter FROM {COUNTER_TABLE}") == [(before + 1,)]
             follower = Follower()
             feed = PostgresFeed.start(

@@ -89,23 +89,35 @@ def test_a_newer_schema_is_refused_by_open_and_by_init(pg_url) -> None:
         init_schema(pg_url)
 
 
-def test_an_older_schema_is_refused_until_team_init_upgrades_it(pg_empty_url) -> None:
-    """A database left at an older version (as if set up by an older scenario-tui): open says
-    to upgrade it; init applies what is missing, and then it opens."""
+def test_an_older_schema_is_refused_until_team_init_upgrades_it(pg_empty_url,
+                                                               monkeypatch) -> None:
+    """A database set up by the version before (its migrations only, used for a while): open
+    says to upgrade it; init applies what is missing, and then it opens, with what was written
+    before kept and changes announced as the new version announces them (one notification per
+    transaction, with every ID it touched, and the counter bumped once)."""
+    from scenario_tui.store.postgres import team
+
+    older = MIGRATIONS[:-1]
+    assert [name for name, _ in older][-1] == "0005_changes"
+    monkeypatch.setattr(team, "MIGRATIONS", older)
     init_schema(pg_empty_url)
     backend = PostgresBackend(pg_empty_url)
-    assert NAMES[-1] == "0005_changes"  # undone here as an older version never had it
-    backend.execute("DROP FUNCTION scenario_tui_notify() CASCADE")  # and its triggers
-    backend.execute("DROP FUNCTION scenario_tui_count_change() CASCADE")
-    backend.execute(f"DROP TABLE {COUNTER_TABLE}")
-    backend.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = '{NAMES[-1]}'")
+    backend.execute("INSERT INTO uploads (id, seq, added_at) VALUES"
+                    " ('up_old', nextval('upload_seq'), 'x')")  # announced the 0005 way
+    monkeypatch.setattr(team, "MIGRATIONS", MIGRATIONS)
     with pytest.raises(StoreVersionError) as caught:
         PostgresStore.open(pg_empty_url)
     assert caught.value.title == "Team store needs an upgrade"
     assert init_schema(pg_empty_url).applied == (NAMES[-1],)
-    with PostgresStore.open(pg_empty_url) as store:
-        store.add(["up_1"])
-    assert backend.rows(f"SELECT counter FROM {COUNTER_TABLE}") == [(1,)]
+    counter = backend.rows(f"SELECT counter FROM {COUNTER_TABLE}")[0][0]
+    with psycopg.connect(pg_empty_url, autocommit=True) as listener, \
+            PostgresStore.open(pg_empty_url) as store:
+        listener.execute("LISTEN scenario_tui_changes")
+        assert [row.id for row in store.list()] == ["up_old"]
+        store.add(["up_1", "up_2"], log=True)  # two tables written in one transaction
+        heard = [n.payload for n in listener.notifies(timeout=1, stop_after=2)]
+    assert heard == ['["up_1","up_2"]']
+    assert backend.rows(f"SELECT counter FROM {COUNTER_TABLE}") == [(counter + 1,)]
 
 
 @pytest.fixture
@@ -268,3 +280,27 @@ def test_an_intent_is_opened_and_settled_and_a_claim_taken_in_one_round_trip_eac
         assert [e.action for e in store.events(limit=2)] == ["release", "claim"]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_pending_queue_is_read_by_its_own_index_whatever_the_statistics_say(
+        pg_url, descending) -> None:
+    """Statistics taken while every upload was pending, then most completed (a team through
+    most of its queue before autovacuum analyses again): the store's "pending, in list order"
+    read still goes straight to the pending rows, never along the whole list by ``seq``."""
+    from scenario_tui.store.postgres import uploads
+
+    backend = PostgresBackend(pg_url)
+    with PostgresStore.open(pg_url) as store:
+        store.add([f"up_{n:05d}" for n in range(5000)])
+    backend.execute("UPDATE uploads SET status = 'pending'")
+    backend.execute("ANALYZE uploads")
+    backend.execute("UPDATE uploads SET status = 'complete' WHERE seq % 50 <> 0")
+    clause, params = uploads.where(None, "pending")
+    order = uploads.order_by("added", descending)
+    with psycopg.connect(pg_url) as conn:
+        plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) SELECT seq FROM uploads{clause}"
+                            f" ORDER BY {order} LIMIT 100", params).fetchone()[0][0]["Plan"]
+    scan = plan["Plans"][0]
+    assert scan["Index Name"] == "uploads_pending", scan
+    assert scan.get("Rows Removed by Filter", 0) == 0 and scan["Actual Rows"] == 100
