@@ -273,6 +273,7 @@ HOOKS = {
     "frame-resume": ("scenario_tui.tui.internals", "FRAME_RESUME"),
     "quiet-input": ("scenario_tui.tui.internals", "QUIET_INPUT_SIZE"),
     "transport": ("scenario_tui.api.httpx_client", "ASYNCIO_TRANSPORT"),
+    "cookies": ("scenario_tui.api.httpx_client", "NO_COOKIES"),
 }
 
 

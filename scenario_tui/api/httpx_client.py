@@ -1,21 +1,27 @@
-"""How the one ``httpx.AsyncClient`` of a ``ScenarioClient`` is made, with its one performance
-hook, measured in bench/RESULTS.md and behind the switch below.
+"""How the one ``httpx.AsyncClient`` of a ``ScenarioClient`` is made, with its two performance
+hooks, measured in bench/RESULTS.md and each behind a switch below.
 
 - ``ASYNCIO_TRANSPORT``: on the real network (no transport injected, no proxy in the
   environment), requests go through the lean HTTP/1.1 transport of ``api/transport.py``
   instead of httpx's own (httpcore over anyio), which spends about twice the CPU per request.
   That CPU is what a team of members completing from one queue on shared cores runs out of
   (bench/RESULTS.md, "The lean transport again"). False: httpx's default transport.
+- ``NO_COOKIES``: the client keeps no cookies. The Scenario API authenticates each request by
+  its Authorization header and needs none; httpx would copy every answer's headers into a
+  standard-library cookie jar (an ``email`` message and a ``urllib`` request built per answer)
+  only to find no cookie there: about a tenth of a member's CPU per complete
+  (bench/RESULTS.md, "One announcement per transaction, and no cookies"). False: httpx's jar.
 
-A benchmark switches it off by setting it before the client's first request
-(``scenario_tui.api.httpx_client.ASYNCIO_TRANSPORT = False``; ``--without transport``). This
-module imports httpx, so the client imports it at its first request, not when it is built.
+A benchmark switches them off by setting them before the client is built
+(``scenario_tui.api.httpx_client.ASYNCIO_TRANSPORT = False``; ``--without transport,cookies``).
+This module imports httpx, so the client imports it at its first request, not when it is built.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from typing import Any
 from urllib.request import getproxies
 
 import httpx
@@ -25,6 +31,8 @@ from scenario_tui.core.errors import ConfigError
 
 #: performance hook: the lean transport of ``api/transport.py`` on the real network
 ASYNCIO_TRANSPORT = True
+#: performance hook: no cookie jar (``_CookielessClient``)
+NO_COOKIES = True
 
 #: idle keep-alive connections kept per client
 MAX_KEEPALIVE = 20
@@ -44,7 +52,7 @@ def make_http_client(
     A CA bundle that cannot be loaded (``SSL_CERT_FILE`` missing, or not certificates) is a
     ConfigError that says which file."""
     try:
-        return httpx.AsyncClient(
+        return (_CookielessClient if NO_COOKIES else httpx.AsyncClient)(
             base_url=base_url + "/",
             headers=headers,
             transport=transport if transport is not None else _default_transport(
@@ -57,6 +65,30 @@ def make_http_client(
         )
     except OSError as exc:  # ssl.SSLError is one too
         raise ConfigError(_ca_bundle_problem(exc)) from None
+
+
+class _NoCookies(httpx.Cookies):
+    """A jar that takes nothing from an answer (and so never sends anything)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CookielessClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` whose ``cookies`` are an empty ``_NoCookies`` of its own: what
+    an answer sets is dropped unread, and no request carries a cookie."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._jar = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("this client keeps no cookies")
 
 
 def _default_transport(base_url: str, max_connections: int) -> httpx.AsyncBaseTransport | None:

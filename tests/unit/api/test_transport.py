@@ -32,6 +32,7 @@ class CannedServer:
     def __init__(self, answer: bytes) -> None:
         self.answer = answer
         self.connections = 0
+        self.heads: list[bytes] = []  # each request's head, as it arrived
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -57,7 +58,8 @@ class CannedServer:
                     return
                 buffer += chunk
                 while b"\r\n\r\n" in buffer:
-                    _, _, buffer = buffer.partition(b"\r\n\r\n")
+                    head, _, buffer = buffer.partition(b"\r\n\r\n")
+                    self.heads.append(head)
                     if not self.answer:
                         return  # hang up without a byte of answer
                     conn.sendall(self.answer)
@@ -198,5 +200,30 @@ def test_the_performance_hook_switches_off_at_one_constant(monkeypatch):
     assert isinstance(default._transport, AsyncioTransport)
     monkeypatch.setattr(httpx_client, "ASYNCIO_TRANSPORT", False)
     plain = client_for("http://api.example.test/v1")._http
-    assert type(plain) is httpx.AsyncClient
+    assert isinstance(plain, httpx.AsyncClient)
     assert isinstance(plain._transport, httpx.AsyncHTTPTransport)
+
+@pytest.mark.parametrize("hook", [True, False])
+def test_a_cookie_an_answer_sets_is_never_sent_back(canned, monkeypatch, hook):
+    """The API needs no cookie, so the client keeps none (``NO_COOKIES``): one that an answer
+    sets (a load balancer's, say) goes nowhere. With the hook off, httpx's own jar sends it
+    back, which shows the server here does set one the client could keep."""
+    monkeypatch.setattr(httpx_client, "NO_COOKIES", hook)
+    body = b'{"upload": {"id": "%s", "status": "pending"}}' % PENDING[0].encode()
+    server = canned(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Set-Cookie: AWSALB=sticky-value; Path=/\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    client = client_for(server.url)
+
+    async def twice() -> None:
+        async with client:
+            for _ in range(2):
+                assert (await client.get_upload(PENDING[0])).status == "pending"
+
+    asyncio.run(twice())
+    assert len(server.heads) == 2
+    sent_back = [b"sticky-value" in head for head in server.heads]
+    assert sent_back == ([False, False] if hook else [False, True])
+    if hook:
+        with pytest.raises(TypeError):
+            client._http.cookies = {"a": "b"}
