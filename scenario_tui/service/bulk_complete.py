@@ -18,6 +18,7 @@ from scenario_tui.store.protocol import StoreProtocol
 
 if TYPE_CHECKING:
     from scenario_tui.service.completion import CompleteResult
+    from scenario_tui.store.intents import Intent
 
 
 class _Logs(Protocol):
@@ -76,6 +77,22 @@ class BulkComplete:
         self.reached: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.text: str | None = None  # the summary, once written
+        #: the latest intent of each upload not yet asked for (``latest_intent``)
+        self._ahead: dict[str, Intent | None] | None = None
+
+    def latest_intent(self, upload_id: str) -> Intent | None:
+        """The latest intent of ``upload_id``, as the complete's first read (``completion``)
+        needs it: the first call reads those of every upload of the batch at once (one read of
+        the store, where one each would be a round trip each to a team store), and each is
+        handed out once. A read made before any request for the upload is as good as one made
+        just before it: an intent opened since is found when the complete opens its own, and
+        the complete reads again (``UploadChangedError``, ``IntentHeldError``)."""
+        if self._ahead is None:
+            found = self.service.store.latest_intents(self.ids)
+            self._ahead = {i: found.get(i) for i in self.ids}
+        if upload_id not in self._ahead:  # not of the batch, or handed out already
+            return self.service.store.latest_intent(upload_id)
+        return self._ahead.pop(upload_id)
 
     @property
     def done(self) -> bool:

@@ -30,6 +30,7 @@ from scenario_tui.store.protocol import StoreProtocol
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Upload
+    from scenario_tui.service.bulk_complete import BulkComplete
 
 #: reads of the upload at most, when other processes keep acting on it meanwhile
 _READS = 3
@@ -78,12 +79,15 @@ class CompleteHost(Protocol):
                    http_status: int | None = None, note: str = "") -> None: ...
 
 
-async def complete_once(host: CompleteHost, upload_id: str) -> CompleteResult:
+async def complete_once(host: CompleteHost, upload_id: str,
+                        batch: BulkComplete | None = None) -> CompleteResult:
     """Steps 1 to 4 of the module's docstring. The re-read is saved in the transaction that
     opens the intent (or on its own when nothing is sent), and the answer in the one that
-    settles it: three transactions a complete, besides the two requests."""
-    for _ in range(_READS):
-        latest = host.store.latest_intent(upload_id)
+    settles it: three transactions a complete, besides the two requests; two when part of a
+    ``batch``, whose first read of the intents was made for all its uploads at once."""
+    for attempt in range(_READS):
+        latest = (batch.latest_intent(upload_id) if batch is not None and attempt == 0
+                  else host.store.latest_intent(upload_id))
         if latest is not None and latest.is_open and not latest.stale:
             raise _refused(host, upload_id, errors.IntentHeldError(
                 f"{latest.refusal(datetime.now(timezone.utc))} Nothing was sent.",

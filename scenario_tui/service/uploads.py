@@ -232,9 +232,11 @@ class UploadService:
             raise batch.failure
         return results
 
-    async def complete(self, upload_id: str) -> CompleteResult:
+    async def complete(self, upload_id: str,
+                       batch: BulkComplete | None = None) -> CompleteResult:
         """Complete one upload safely: re-read it, POST only if pending, exactly once across
-        processes (``service.completion``), never twice at once in this one."""
+        processes (``service.completion``), never twice at once in this one. Part of a
+        ``batch`` (``bulk_complete``): the intents of all its uploads are read at once."""
         self.refuse_if_read_only("complete uploads")
         if upload_id in self._completing:
             raise errors.ConflictError(
@@ -245,7 +247,7 @@ class UploadService:
         try:
             self.ledger.retry_unsettled()
             self.claims.renew_mine([upload_id])
-            return await complete_once(self, upload_id)
+            return await complete_once(self, upload_id, batch)
         finally:
             self._completing.discard(upload_id)
 

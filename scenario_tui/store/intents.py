@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from scenario_tui.core.errors import IntentHeldError, UploadChangedError
-from scenario_tui.store import activity, uploads
+from scenario_tui.store import activity, sql, uploads
 from scenario_tui.store.intent_model import (  # noqa: F401 - re-exported: the ledger's values
     ACTIONS,
     HEARTBEAT_SECONDS,
@@ -46,6 +46,19 @@ def latest(c: sqlite3.Connection, upload_id: str, now: datetime) -> Intent | Non
     row = c.execute(f"SELECT {_COLUMNS} FROM intents WHERE upload_id = ? ORDER BY id DESC"
                     " LIMIT 1", (upload_id,)).fetchone()
     return None if row is None else _intent(row, now)
+
+
+def latest_each(c: sqlite3.Connection, upload_ids: list[str],
+                now: datetime) -> dict[str, Intent]:
+    """The newest intent of each of ``upload_ids`` that has one, by upload ID."""
+    found: dict[str, Intent] = {}
+    for chunk in sql.chunks(upload_ids):
+        for row in c.execute(
+                f"SELECT {_COLUMNS} FROM intents WHERE id IN (SELECT max(id) FROM intents"
+                f" WHERE upload_id IN ({sql.marks(chunk)}) GROUP BY upload_id)", tuple(chunk)):
+            intent = _intent(row, now)
+            found[intent.upload_id] = intent
+    return found
 
 
 def history(c: sqlite3.Connection, upload_id: str | None, limit: int,

@@ -83,6 +83,11 @@ class LedgerVerbs:
         now = self._clock()
         return self._run("read intents", lambda c: self._intents_sql.latest(c, upload_id, now))
 
+    def latest_intents(self, upload_ids: builtins.list[str]) -> dict[str, Intent]:
+        """``latest_intent`` of each of ``upload_ids`` that has one, by upload ID: one read."""
+        now, wanted = self._clock(), builtins.list(dict.fromkeys(upload_ids))
+        return self._run("read intents", lambda c: self._intents_sql.latest_each(c, wanted, now))
+
     def intents(self, *, upload_id: str | None = None,
                 limit: int = 200) -> builtins.list[Intent]:
         """The newest ``limit`` intents, newest first, optionally for one upload."""

@@ -225,7 +225,7 @@ def cmd_complete(args, settings) -> int:
             for upload_id in wanted:
                 entry: dict[str, Any] = {"id": upload_id}
                 try:
-                    result = await service.complete(upload_id)
+                    result = await service.complete(upload_id, tally)
                 except errors.ScenarioTuiError as exc:
                     report_error(exc, f"{upload_id}: ")
                     known = service.store.get(upload_id)  # the last status known, if any

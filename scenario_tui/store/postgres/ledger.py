@@ -90,6 +90,14 @@ def latest(c: psycopg.Connection, upload_id: str, now: datetime) -> Intent | Non
     return None if row is None else _intent(row, now)
 
 
+def latest_each(c: psycopg.Connection, upload_ids: list[str],
+                now: datetime) -> dict[str, Intent]:
+    """The newest intent of each of ``upload_ids`` that has one, by upload ID."""
+    rows = c.execute(f"SELECT DISTINCT ON (upload_id) {_INTENT} FROM intents"
+                     " WHERE upload_id = ANY(%s) ORDER BY upload_id, id DESC", (upload_ids,))
+    return {intent.upload_id: intent for intent in (_intent(row, now) for row in rows)}
+
+
 def history(c: psycopg.Connection, upload_id: str | None, limit: int,
             now: datetime) -> list[Intent]:
     where, params = (" WHERE upload_id = %s", [upload_id]) if upload_id is not None else ("", [])

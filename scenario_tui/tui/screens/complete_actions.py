@@ -133,7 +133,7 @@ class CompleteActions(_Screen):
         states.set_outcome(upload_id, "")
         self._row_changed(upload_id)
         try:
-            result = await self.service.complete(upload_id)
+            result = await self.service.complete(upload_id, batch.tally if batch else None)
         except errors.ScenarioTuiError as exc:
             if batch is None:
                 self._set_error(upload_id, exc)

@@ -187,6 +187,64 @@ async def test_a_complete_is_one_read_and_two_writes_of_the_store(service, fake,
         ("complete", "sent"), ("complete", "sending")]
 
 
+async def test_a_batch_reads_the_intents_of_all_its_uploads_at_once(service, fake, monkeypatch):
+    """Three uploads completed as one batch (``bulk_complete``, as ``c`` on marked uploads and
+    ``complete`` with several IDs do): one read of the intents for all three, then the two
+    writes of each; each sent once."""
+    ids = PENDING[:3]
+    service.add(ids)
+    calls: list[str] = []
+    real_run = service.store._run
+
+    def counted(action, body, *, write=False, one_statement=False):
+        calls.append(action)
+        return real_run(action, body, write=write, one_statement=one_statement)
+
+    monkeypatch.setattr(service.store, "_run", counted)
+    tally = service.bulk_complete(ids)
+    for upload_id in ids:
+        tally.result(await service.complete(upload_id, tally))
+    assert calls.count("read intents") == 1
+    assert calls.count("record the intent") == calls.count("settle the intent") == 3
+    assert all(fake.complete_count(i) == 1 for i in ids)
+    assert tally.text is not None and tally.text.startswith("3 sent")
+
+
+async def test_a_batchs_early_read_of_the_intents_never_sends_twice(fake, settings):
+    """A batch read the intents before its first complete; then, while A reads its second
+    upload, B completes it. A's intent finds B's newer one, A reads again and skips: one
+    POST. And an upload B holds when A gets to it: refused, nothing sent by A."""
+    first, second, third = PENDING[:3]
+    a = build_service(settings, transport=fake.transport(), sleep=no_sleep)
+    b = build_service(settings, transport=fake.transport(), sleep=no_sleep)
+    a.add([first, second, third])
+    tally = a.bulk_complete([first, second, third])
+    try:
+        assert (await a.complete(first, tally)).sent  # the batch's intents are read here
+        real_read = a.read
+        calls = 0
+
+        async def read_while_b_completes(upload_id: str):
+            nonlocal calls
+            calls += 1
+            upload = await real_read(upload_id)
+            if calls == 1:
+                assert (await b.complete(upload_id)).sent  # after A read "pending"
+            return upload
+
+        a.read = read_while_b_completes  # type: ignore[method-assign]
+        result = await a.complete(second, tally)
+        assert result.skipped and fake.complete_count(second) == 1 and calls == 2
+        a.read = real_read  # type: ignore[method-assign]
+        b.store.begin_intent(third, "complete", live_holder())
+        with pytest.raises(errors.IntentHeldError):
+            await a.complete(third, tally)
+        assert fake.complete_count(third) == 0
+    finally:
+        a.store.close()
+        b.store.close()
+
+
 # --- the store failing after the POST ------------------------------------------------------------
 
 

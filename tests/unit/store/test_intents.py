@@ -116,6 +116,23 @@ def test_begin_commits_the_intent_and_its_sending_entry_before_it_returns(store,
     assert store.begin_intent("up_1", "complete", Holder.this_process("me")).is_open
 
 
+def test_the_latest_intents_of_many_uploads_are_one_read(store):
+    """``latest_intents``: for each upload that has intents, its newest (open or settled,
+    as ``latest_intent`` gives it); none for one without, nor for an ID asked twice."""
+    first = store.begin_intent("up_1", "complete", Holder.this_process("me"))
+    store.settle_intent(first, "sent", http_status=200)
+    newest = store.begin_intent("up_1", "complete", Holder.this_process("me"))
+    held = store.begin_intent("up_2", "transfer", other_live_holder())
+    found = store.latest_intents(["up_2", "up_1", "up_3", "up_1"])
+    assert sorted(found) == ["up_1", "up_2"]
+    assert found["up_1"] == store.latest_intent("up_1") and found["up_1"].id == newest.id
+    assert found["up_2"] == store.latest_intent("up_2") and found["up_2"].id == held.id
+    assert found["up_1"].is_open and not found["up_2"].stale
+    assert store.latest_intents([]) == {}
+    many = [f"up_{n}" for n in range(1200)]  # more than one statement's worth of IDs
+    assert sorted(store.latest_intents(many)) == ["up_1", "up_2"]
+
+
 def test_settle_can_name_its_own_log_action_and_outcome(store):
     intent = store.begin_intent("up_1", "transfer", Holder.this_process("me"))
     assert store.events() == []  # a transfer logs when it ends
