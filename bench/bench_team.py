@@ -14,7 +14,8 @@ rest (``service.claims.take``: the database decides who gets what; ``--batch`` u
 near the end of the queue so that one member's last batch does not keep the others idle: at
 most the free uploads divided by the members holding claims), complete the batch with the
 service's own complete (the intent ledger, the re-read, one POST: ``service.complete``, at most
-``--concurrency`` at a time, one ``bulk_complete`` summary per batch), release the claims, and
+``--concurrency`` at a time, as part of one ``bulk_complete`` per batch, which reads the batch's
+intents at once and writes its summary, as ``c`` on marked uploads does), release the claims, and
 start again until nothing is pending. An upload completed by someone between a member's read
 and its claim is skipped by the re-read, never sent twice.
 
@@ -28,6 +29,7 @@ where a complete is 2 round trips (the re-read the ledger needs, then the POST).
 
     python bench/bench_team.py                 # 20 members, 10,000 uploads, 50 ms latency
     python bench/bench_team.py --quick         # 3 members, 60 uploads, no thresholds
+    python bench/bench_team.py --phases        # and where a member's wall time goes
     python bench/bench_team.py --members 1 --uploads 200 --db-rtt 0.005
                                                # the team store 5 ms away (bench/netdelay.py)
 """
@@ -91,7 +93,7 @@ async def work(service, number: int, batch: int, concurrency: int, look: int,
     async def complete(upload_id: str, tally) -> None:
         async with gate:
             try:
-                result = await service.complete(upload_id)
+                result = await service.complete(upload_id, tally)
             except errors.ScenarioTuiError as exc:
                 done[f"refused: {type(exc).__name__}"] += 1
                 tally.not_sent(upload_id)
@@ -138,6 +140,9 @@ def member(args) -> int:
     settings = settings_for(args.base_url, args.member, profile=f"member {args.number}")
     service = build_service(settings, holder_label=f"bench member {args.number}")
     service.warm_up()
+    phases: dict[str, float] = {}
+    if args.phases:
+        time_phases(service, phases)
 
     async def run() -> dict:
         async with service.client:
@@ -148,13 +153,52 @@ def member(args) -> int:
                                 args.deadline)
             return {"member": args.number, "actor": service.store.actor,
                     "seconds": time.perf_counter() - started, "ended": time.time(),
-                    "cpu": used_cpu() - cpu, **counts}
+                    "cpu": used_cpu() - cpu, "phases": phases, **counts}
 
     result = asyncio.run(run())
     print(json.dumps(result), flush=True)
     sys.stdin.readline()  # connected until the coordinator has read the server's CPU time
     service.store.close()
     return 0
+
+
+#: what ``--phases`` times in each member: the store's verbs a complete and a batch use, and
+#: the two requests
+_TIMED = {"store": ("latest_intent", "latest_intents", "ids", "claims", "claim", "release",
+                    "begin_intent", "settle_intent"),
+          "client": ("get_upload", "complete_upload")}
+
+
+def time_phases(service, phases: dict[str, float]) -> None:
+    """Add to ``phases`` the wall-clock seconds spent in each verb of ``_TIMED`` (by name)."""
+    import functools
+
+    def timed(owner, name: str) -> None:
+        call = getattr(owner, name)
+        label = name
+        if asyncio.iscoroutinefunction(call):
+            @functools.wraps(call)
+            async def waited(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return await call(*args, **kwargs)
+                finally:
+                    phases[label] = phases.get(label, 0.0) + time.perf_counter() - started
+            setattr(owner, name, waited)
+        else:
+            @functools.wraps(call)
+            def ran(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    phases[label] = phases.get(label, 0.0) + time.perf_counter() - started
+            setattr(owner, name, ran)
+
+    for name in _TIMED["store"]:
+        timed(service.store, name)
+    for name in _TIMED["client"]:
+        timed(service.client, name)
 
 
 def used_cpu() -> float:
@@ -212,7 +256,7 @@ def run_members(args, server: FakeProcess, team, urls: list[str],
         [sys.executable, __file__, "--member", url, "--number", str(i), "--base-url",
          server.base_url, "--batch", str(args.batch), "--concurrency", str(args.concurrency),
          "--look", str(args.look), "--deadline", str(args.deadline),
-         "--without", args.without],
+         "--without", args.without] + (["--phases"] if args.phases else []),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         stderr=open(tmp / f"member-{i}.log", "w")) for i, url in enumerate(urls)]
     try:
@@ -301,6 +345,8 @@ def main() -> int:
                         "the server, as for a server on another machine; default 0: its socket)")
     parser.add_argument("--quick", action="store_true", help="3 members, 60 uploads, no "
                         "thresholds (the counts are still checked)")
+    parser.add_argument("--phases", action="store_true", help="time the store's verbs and the "
+                        "requests in each member (wall clock, per upload)")
     parser.add_argument("--without", default="", metavar="HOOK,...",
                         help="switch these performance hooks off in the members "
                         f"(benchlib.HOOKS: {', '.join(HOOKS)})")
@@ -383,6 +429,14 @@ def main() -> int:
     print(f"  at the fake: {sum(posts.values()):,} complete POSTs for {len(posts):,} uploads, "
           f"{gets:,} GETs ({(gets + sum(posts.values())) / max(len(posts), 1):.2f} round trips "
           f"per completed upload)")
+    if args.phases:
+        timed: Counter[str] = Counter()
+        for report in reports:
+            timed.update(report["phases"])
+        print(f"  phases: a member's wall time per upload "
+              f"{sum(r['seconds'] for r in reports) * 1000 / args.uploads:.1f} ms, of which (ms) "
+              + "; ".join(f"{k} {v * 1000 / args.uploads:.2f}" for k, v in
+                          sorted(timed.items(), key=lambda kv: -kv[1])))
     print("  members: " + "; ".join(f"{k} {v:,}" for k, v in sorted(totals.items())))
     print(f"  team store: {cpu['transactions'] / args.uploads:.1f} transactions per upload"
           f" (members' claims and reads included); intents {dict(sorted(intents.items()))}, "
