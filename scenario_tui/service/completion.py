@@ -30,7 +30,6 @@ from scenario_tui.store.protocol import StoreProtocol
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Upload
-    from scenario_tui.service.bulk_complete import BulkComplete
 
 #: reads of the upload at most, when other processes keep acting on it meanwhile
 _READS = 3
@@ -63,6 +62,12 @@ class CompleteResult:
         return f"{text} {self.warning}" if self.warning else text
 
 
+class ReadAhead(Protocol):
+    """The first read of the intents for a batch of completes (``BulkComplete`` is one)."""
+
+    def latest_intent(self, upload_id: str) -> Intent | None: ...
+
+
 class CompleteHost(Protocol):
     """What completing needs of the service (``UploadService`` is one)."""
 
@@ -80,7 +85,7 @@ class CompleteHost(Protocol):
 
 
 async def complete_once(host: CompleteHost, upload_id: str,
-                        batch: BulkComplete | None = None) -> CompleteResult:
+                        batch: ReadAhead | None = None) -> CompleteResult:
     """Steps 1 to 4 of the module's docstring. The re-read is saved in the transaction that
     opens the intent (or on its own when nothing is sent), and the answer in the one that
     settles it: three transactions a complete, besides the two requests; two when part of a

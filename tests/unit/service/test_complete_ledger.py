@@ -49,6 +49,23 @@ def gets(fake, upload_id: str) -> int:
     return sum(1 for r in fake.requests if r.method == "GET" and r.path.endswith(upload_id))
 
 
+def b_completes_after_as_first_read(a, b) -> list[str]:
+    """From now on, the first time service A reads an upload, service B completes it right
+    after (A saw it pending); the list that comes back grows with each of A's reads."""
+    real_read = a.read
+    reads: list[str] = []
+
+    async def read_while_b_completes(upload_id: str):
+        reads.append(upload_id)
+        upload = await real_read(upload_id)
+        if len(reads) == 1:
+            assert (await b.complete(upload_id)).sent  # after A read "pending"
+        return upload
+
+    a.read = read_while_b_completes
+    return reads
+
+
 # --- refused while held --------------------------------------------------------------------------
 
 
@@ -141,25 +158,14 @@ async def test_a_complete_between_our_read_and_our_post_makes_us_read_again(
     a = build_service(settings, transport=fake.transport(), sleep=no_sleep)
     b = build_service(settings, transport=fake.transport(), sleep=no_sleep)
     a.add([upload_id])
-    real_read = a.read
-    calls = 0
-
-    async def read_while_b_completes(upload_id: str):
-        nonlocal calls
-        calls += 1
-        upload = await real_read(upload_id)
-        if calls == 1:
-            assert (await b.complete(upload_id)).sent  # after A read "pending"
-        return upload
-
-    a.read = read_while_b_completes  # type: ignore[method-assign]
+    reads = b_completes_after_as_first_read(a, b)
     try:
         result = await a.complete(upload_id)
     finally:
         a.store.close()
         b.store.close()
     assert result.skipped and result.upload.status != "pending"
-    assert fake.complete_count(upload_id) == 1 and calls == 2
+    assert fake.complete_count(upload_id) == 1 and len(reads) == 2
 
 
 async def test_a_complete_is_one_read_and_two_writes_of_the_store(service, fake, monkeypatch):
@@ -221,21 +227,10 @@ async def test_a_batchs_early_read_of_the_intents_never_sends_twice(fake, settin
     tally = a.bulk_complete([first, second, third])
     try:
         assert (await a.complete(first, tally)).sent  # the batch's intents are read here
-        real_read = a.read
-        calls = 0
-
-        async def read_while_b_completes(upload_id: str):
-            nonlocal calls
-            calls += 1
-            upload = await real_read(upload_id)
-            if calls == 1:
-                assert (await b.complete(upload_id)).sent  # after A read "pending"
-            return upload
-
-        a.read = read_while_b_completes  # type: ignore[method-assign]
+        reads = b_completes_after_as_first_read(a, b)
         result = await a.complete(second, tally)
-        assert result.skipped and fake.complete_count(second) == 1 and calls == 2
-        a.read = real_read  # type: ignore[method-assign]
+        assert result.skipped and fake.complete_count(second) == 1 and len(reads) == 2
+        del a.read  # reads as usual again
         b.store.begin_intent(third, "complete", live_holder())
         with pytest.raises(errors.IntentHeldError):
             await a.complete(third, tally)
