@@ -11,6 +11,7 @@ Headless (no Textual).
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Iterable, Protocol
 
 from scenario_tui.core import errors
@@ -28,6 +29,7 @@ class _Logs(Protocol):
     store: StoreProtocol
     profile: str
 
+_UNREAD = object()  # an upload whose intent the batch has not read (or handed out)
 #: the statuses a sent upload is summed up by, in this order (any other follows, as it came)
 _ORDER = ("imported", "failed", "validated", "validating", "complete", "pending", "uncertain")
 #: how an upload that was not sent is counted: "not sent" (skipped: not pending, as the
@@ -79,6 +81,7 @@ class BulkComplete:
         self.text: str | None = None  # the summary, once written
         #: the latest intent of each upload not yet asked for (``latest_intent``)
         self._ahead: dict[str, Intent | None] | None = None
+        self._reading = threading.Lock()
 
     def latest_intent(self, upload_id: str) -> Intent | None:
         """The latest intent of ``upload_id``, as the complete's first read (``completion``)
@@ -87,12 +90,14 @@ class BulkComplete:
         handed out once. A read made before any request for the upload is as good as one made
         just before it: an intent opened since is found when the complete opens its own, and
         the complete reads again (``UploadChangedError``, ``IntentHeldError``)."""
-        if self._ahead is None:
-            found = self.service.store.latest_intents(self.ids)
-            self._ahead = {i: found.get(i) for i in self.ids}
-        if upload_id not in self._ahead:  # not of the batch, or handed out already
+        with self._reading:  # the batch's completes may ask from several threads at once
+            if self._ahead is None:
+                found = self.service.store.latest_intents(self.ids)
+                self._ahead = {i: found.get(i) for i in self.ids}
+            ahead = self._ahead.pop(upload_id, _UNREAD)
+        if ahead is _UNREAD:  # not of the batch, or handed out already
             return self.service.store.latest_intent(upload_id)
-        return self._ahead.pop(upload_id)
+        return ahead  # type: ignore[return-value]
 
     @property
     def done(self) -> bool:

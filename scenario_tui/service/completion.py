@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 
 from scenario_tui.api.client import CompleteOutcome, ScenarioClient
 from scenario_tui.core import errors
@@ -30,6 +31,8 @@ from scenario_tui.store.protocol import StoreProtocol
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Upload
+
+T = TypeVar("T")
 
 #: reads of the upload at most, when other processes keep acting on it meanwhile
 _READS = 3
@@ -79,6 +82,8 @@ class CompleteHost(Protocol):
 
     async def refresh(self, upload_id: str) -> Upload: ...
 
+    async def io(self, call: Callable[[], T]) -> T: ...
+
     def log_action(self, action: str, outcome: str, upload_id: str | None,
                    exc: errors.ScenarioTuiError | None = None, *, message: str | None = None,
                    http_status: int | None = None, note: str = "") -> None: ...
@@ -91,10 +96,11 @@ async def complete_once(host: CompleteHost, upload_id: str,
     settles it: three transactions a complete, besides the two requests; two when part of a
     ``batch``, whose first read of the intents was made for all its uploads at once."""
     for attempt in range(_READS):
-        latest = (batch.latest_intent(upload_id) if batch is not None and attempt == 0
-                  else host.store.latest_intent(upload_id))
+        latest = await host.io(
+            partial(batch.latest_intent, upload_id) if batch is not None and attempt == 0
+            else partial(host.store.latest_intent, upload_id))
         if latest is not None and latest.is_open and not latest.stale:
-            raise _refused(host, upload_id, errors.IntentHeldError(
+            raise await _refused(host, upload_id, errors.IntentHeldError(
                 f"{latest.refusal(datetime.now(timezone.utc))} Nothing was sent.",
                 title=latest.refusal_title))
         interrupted = latest is not None and latest.is_open  # its holder is gone
@@ -102,32 +108,40 @@ async def complete_once(host: CompleteHost, upload_id: str,
             # a read saved at once reconciles the intent of a holder that is gone
             upload = await (host.refresh(upload_id) if interrupted else host.read(upload_id))
         except errors.ApiError as exc:
-            host.log_action("complete", "failed", upload_id, exc, note="before sending: ")
+            await host.io(partial(host.log_action, "complete", "failed", upload_id, exc,
+                                  note="before sending: "))
             raise
         if not upload.can_complete:
-            if not interrupted:
-                host.store.record_snapshot(upload_id, upload.to_wire())
             reason = f"its status is {upload.status}; only pending uploads can be completed"
-            host.log_action("complete", "skipped", upload_id, message=reason)
+            await host.io(partial(_skipped, host, upload_id, None if interrupted else upload,
+                                  reason))
             return CompleteResult(upload_id, upload, sent=False, skipped=reason)
         if latest is not None and interrupted:  # reconciled just now
-            raise _refused(host, upload_id, errors.EarlierCompleteInterruptedError(
+            raise await _refused(host, upload_id, errors.EarlierCompleteInterruptedError(
                 f"{_interrupted(latest)} A read shows {upload_id} still pending. Nothing was "
                 "sent; complete it again to send it."))
         try:
-            intent = host.ledger.begin(
-                upload_id, "complete", after=latest.id if latest else 0,
+            intent = await host.io(partial(
+                host.ledger.begin, upload_id, "complete", after=latest.id if latest else 0,
                 log_message=f"complete being sent by {host.ledger.holder().describe()}; if no "
-                "later entry says how it ended, it may have arrived", snapshot=upload.to_wire())
+                "later entry says how it ended, it may have arrived", snapshot=upload.to_wire()))
         except errors.UploadChangedError:
             continue  # another actor acted since our read: read it again
         except errors.IntentHeldError as exc:
-            _remember(host, upload_id, upload)
-            raise _refused(host, upload_id, exc) from None
+            await host.io(partial(_remember, host, upload_id, upload))
+            raise await _refused(host, upload_id, exc) from None
         return await _send(host, upload_id, intent)
-    raise _refused(host, upload_id, errors.ConflictError(
+    raise await _refused(host, upload_id, errors.ConflictError(
         f"{upload_id} kept being acted on by other processes; nothing was sent. Refresh it and "
         "try again.", title="Changed meanwhile"))
+
+
+def _skipped(host: CompleteHost, upload_id: str, read: Upload | None, reason: str) -> None:
+    """Log that nothing was sent (not pending), saving ``read`` first when given (a read that
+    reconciled an intent is saved already)."""
+    if read is not None:
+        host.store.record_snapshot(upload_id, read.to_wire())
+    host.log_action("complete", "skipped", upload_id, message=reason)
 
 
 def _remember(host: CompleteHost, upload_id: str, upload: Upload) -> None:
@@ -144,12 +158,14 @@ async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteR
     try:
         outcome = await host.client.complete_upload(upload_id)
     except errors.ApiError as exc:
-        warning = ledger.settle(intent, "rejected", message=f"{exc.title}: {exc.message}",
-                                http_status=getattr(exc, "status", None), log_outcome="failed")
+        warning = await host.io(partial(
+            ledger.settle, intent, "rejected", message=f"{exc.title}: {exc.message}",
+            http_status=getattr(exc, "status", None), log_outcome="failed"))
         if warning:
             exc.message = f"{exc.message} {warning}"
         raise
     except BaseException:  # q, Ctrl+C, a cancelled worker, or a bug: it may have arrived
+        # here, not in a thread: the task may be cancelled (quitting), and this must be written
         ledger.settle(intent, "interrupted", message=(
             f"Interrupted while the complete was in flight: it may have arrived. Refresh "
             f"{upload_id} to see; it is not sent again by itself."))
@@ -157,8 +173,9 @@ async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteR
     cause = outcome.uncertain_cause
     state = "uncertain" if outcome.uncertain else "sent"
     status = (cause.status if cause else None) if outcome.uncertain else 200
-    warning = ledger.settle(intent, state, message=outcome.summary(), http_status=status,
-                            snapshot=outcome.upload.to_wire() if outcome.upload else None)
+    warning = await host.io(partial(
+        ledger.settle, intent, state, message=outcome.summary(), http_status=status,
+        snapshot=outcome.upload.to_wire() if outcome.upload else None))
     return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome,
                           warning=warning)
 
@@ -169,12 +186,12 @@ def _interrupted(intent: Intent) -> str:
             "before its outcome was known.")
 
 
-def _refused(host: CompleteHost, upload_id: str,
-             exc: errors.ScenarioTuiError) -> errors.ScenarioTuiError:
+async def _refused(host: CompleteHost, upload_id: str,
+                   exc: errors.ScenarioTuiError) -> errors.ScenarioTuiError:
     """``exc``, logged as a refused complete when the store allows it (the refusal must reach
     the user even when the store is locked)."""
     try:
-        host.log_action("complete", "refused", upload_id, exc)
+        await host.io(partial(host.log_action, "complete", "refused", upload_id, exc))
     except errors.StoreError:
         pass
     return exc

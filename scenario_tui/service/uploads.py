@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterable, TypeVar
 
 from scenario_tui.api.client import ScenarioClient
 from scenario_tui.core import errors
@@ -28,6 +28,8 @@ from scenario_tui.store.rows import AddResult, KnownUpload
 
 if TYPE_CHECKING:  # pydantic loads at the first API answer
     from scenario_tui.core.models import Asset, Job, Upload
+
+T = TypeVar("T")
 
 
 NOTE_SHOWN = 120  # characters of each note a "note" log entry keeps
@@ -69,7 +71,9 @@ class FollowThrough:
 
 
 class UploadService:
-    """The app's verbs. The store is synchronous (fast, local); the API calls are async."""
+    """The app's verbs. The store is synchronous; the API calls are async. The async verbs
+    call the store through ``io``: on the caller's loop, or (``keep_loop_free``: the TUI's
+    service, whose loop is the UI's, with a team store a round trip away) in a thread."""
 
     def __init__(
         self,
@@ -101,6 +105,15 @@ class UploadService:
         #: the window of the bulk refreshes under way, or of the latest (``RefreshWindow``)
         self.refresh_window: RefreshWindow | None = None
         self._bulk_refreshes = 0
+        #: the async verbs' store calls run in a thread (``io``), not on the caller's loop
+        self.keep_loop_free = False
+
+    async def io(self, call: Callable[[], T]) -> T:
+        """``call()`` (the store's blocking work), on this loop, or in a thread when
+        ``keep_loop_free``."""
+        if not self.keep_loop_free:
+            return call()
+        return await asyncio.to_thread(call)
 
     def sibling(self) -> "UploadService":
         """A service on the same store with a ``sibling()`` of the client, for another event
@@ -160,7 +173,7 @@ class UploadService:
             return await self.client.get_upload(upload_id)
         except errors.NotFoundError:
             try:
-                self.store.record_not_found(upload_id)
+                await self.io(lambda: self.store.record_not_found(upload_id))
             except errors.StoreError:
                 pass  # the 404 itself is what the caller reports; a locked store loses the mark
             raise
@@ -168,7 +181,7 @@ class UploadService:
     async def refresh(self, upload_id: str) -> Upload:
         """GET the upload and remember the snapshot (or that it answered 404)."""
         upload = await self.read(upload_id)
-        self.store.record_snapshot(upload_id, upload.to_wire())
+        await self.io(lambda: self.store.record_snapshot(upload_id, upload.to_wire()))
         return upload
 
     async def refresh_many(
@@ -245,8 +258,8 @@ class UploadService:
             )
         self._completing.add(upload_id)
         try:
-            self.ledger.retry_unsettled()
-            self.claims.renew_mine([upload_id])
+            await self.io(self.ledger.retry_unsettled)
+            await self.io(lambda: self.claims.renew_mine([upload_id]))
             return await complete_once(self, upload_id, batch)
         finally:
             self._completing.discard(upload_id)

@@ -37,6 +37,9 @@ class ScenarioApp(App):
     def __init__(self, service, settings, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.service = service
+        # the service's async verbs run on this loop, the UI's: their store calls (a team
+        # store is a round trip away) go to a thread, and a key is answered meanwhile
+        service.keep_loop_free = True
         self.settings = settings
         #: what "now" is for ages and expiries (fixed in snapshot tests)
         self.clock = clock or (lambda: datetime.now(timezone.utc))

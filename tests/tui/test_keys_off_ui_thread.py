@@ -215,6 +215,37 @@ async def test_escape_while_held_gives_up_and_the_read_opens_nothing(fake, tmp_p
         assert fake.complete_count() == 0
 
 
+async def test_a_completes_own_store_work_runs_in_a_thread(fake, tmp_path, monkeypatch):
+    """Once ``y`` sends: the complete's ledger read, its intent and its settlement (a team
+    store: a round trip each) are written in a thread, and keys are answered meanwhile; then
+    the upload is completed once."""
+    ui = threading.get_ident()
+    app = start(fake, tmp_path, ids=PENDING[:3])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        store = screen.service.store
+        upload_id = screen.table.highlighted_id
+        reads = Gate(monkeypatch, store, "latest_intent")
+        reads.open()
+        opens = Gate(monkeypatch, store, "begin_intent")
+        settles = Gate(monkeypatch, store, "settle_intent")
+        settles.open()
+        await pilot.press("c")
+        await settle_until(app, pilot, lambda: isinstance(app.screen, CompleteConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, opens.entered.is_set)
+        await answered_meanwhile(app, pilot)
+        assert fake.complete_count(upload_id) == 0
+        opens.open()
+        await settle_until(app, pilot, lambda: settles.entered.is_set())
+        await settle(app, pilot)
+        assert fake.complete_count(upload_id) == 1
+        for gate in (reads, opens, settles):
+            assert gate.threads and ui not in gate.threads
+        assert store.latest_intent(upload_id).state == "sent"
+
+
 async def test_a_store_error_in_the_thread_is_said_and_opens_no_dialog(
         fake, tmp_path, monkeypatch):
     """The rows cannot be read (in the thread): the error's toast, as before; no dialog, no

@@ -240,6 +240,33 @@ async def test_a_batchs_early_read_of_the_intents_never_sends_twice(fake, settin
         b.store.close()
 
 
+@pytest.mark.parametrize("keep_loop_free", [False, True])
+async def test_a_completes_store_calls_run_where_the_service_says(service, fake, monkeypatch,
+                                                                  keep_loop_free):
+    """``keep_loop_free`` (the TUI's service): every store call of a complete runs in a
+    thread, none on the loop's; without it (the CLI's), all on the loop's, no thread hop."""
+    import threading
+
+    service.add(PENDING[:2])
+    service.keep_loop_free = keep_loop_free
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    real_run = service.store._run
+
+    def recorded(action, body, *, write=False, one_statement=False):
+        threads.append(threading.get_ident())
+        return real_run(action, body, write=write, one_statement=one_statement)
+
+    monkeypatch.setattr(service.store, "_run", recorded)
+    assert (await service.complete(PENDING[0])).sent
+    fake.faults.add(status=404, method="GET", path=f"/uploads/{PENDING[1]}")
+    with pytest.raises(errors.NotFoundError):  # a read that fails is logged, then said
+        await service.complete(PENDING[1])
+    assert len(threads) >= 5
+    on_loop = [t == loop_thread for t in threads]
+    assert on_loop == [not keep_loop_free] * len(threads)
+
+
 # --- the store failing after the POST ------------------------------------------------------------
 
 
