@@ -19,7 +19,7 @@ from scenario_tui.api.retry import capped_wait, finite_seconds, retry_after
 from scenario_tui.core import errors
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.part_plan import MAX_PARTS
-from scenario_tui.core.redact import scrub, scrub_json
+from scenario_tui.core.redact import scrub, scrub_json_read
 from scenario_tui.core.units import KIB, MIB
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def json_or_error(response: httpx.Response, raw: bytes) -> Any:
             )
         # a server may echo a credential back in any field (an errorMessage quoting the
         # Authorization header, say): it goes here, before anything is stored or shown
-        return scrub_json(parsed)
+        return scrub_json_read(raw.decode("utf-8", "replace"), parsed)
     message, trace_id = _error_fields(parsed) if is_json else (None, None)
     if not message:
         message = _default_message(status, response, raw)

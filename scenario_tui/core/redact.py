@@ -87,6 +87,22 @@ def scrub_json(value: Any) -> Any:
     return value
 
 
+def scrub_json_read(raw: str, parsed: Any) -> Any:
+    """``scrub_json(parsed)``, where ``parsed`` is the JSON read from ``raw``: ``parsed``
+    itself when ``raw`` shows that nothing in it would change, at the cost of a few scans of
+    the text instead of a call for each of its strings (about 30 in an upload).
+
+    Without a backslash, every string of ``parsed`` (keys too) is a piece of ``raw`` as it
+    stands, so none holds a registered secret that ``raw`` does not, none holds a URL where
+    ``raw`` has no "://", and none has a character that is not printable where ``raw`` has
+    none (a secret cut in two by one)."""
+    pattern = _secrets_pattern()
+    if ("\\" in raw or "://" in raw or not raw.isprintable()
+            or (pattern is not None and pattern.search(raw))):
+        return scrub_json(parsed)
+    return parsed
+
+
 def _scrub_answer(text: str) -> str:
     text = redact_secrets(text)
     if "://" not in text:  # no URL in it (most strings of an answer): no search needed

@@ -116,3 +116,46 @@ def test_answers_lose_registered_secrets_but_keep_words_after_basic():
     assert scrubbed["fileName"] == "Basic Shapes.zip"
     assert token not in scrubbed["errorMessage"] and "[redacted]" in scrubbed["errorMessage"]
     assert scrubbed["parts"][0]["url"] == "https://s.test/p?X-Amz-Signature=abc"  # sent there
+
+
+_FAST_SECRET = "fast-path-secret-9"
+_JSON_TEXT = st.lists(st.sampled_from(
+    list("abc /:?=-_.") + [_FAST_SECRET[:4], _FAST_SECRET[4:], _FAST_SECRET, "://",
+                           "https://h.test/p?sig=1", "\u200b", "\x1b", "\n", "é", "\\"]),
+    max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_JSON_TEXT, st.one_of(_JSON_TEXT, st.lists(_JSON_TEXT, max_size=3)),
+                       max_size=4),
+       st.sampled_from([{}, {"ensure_ascii": False}, {"indent": 1}, {"separators": (",", ":")}]))
+def test_reading_an_answer_scrubs_exactly_as_each_string_would_be(value, dump):
+    """``scrub_json_read`` (the whole text looked at first) gives what ``scrub_json`` (string by
+    string) gives, for answers with secrets, halves of secrets, URLs, invisible and control
+    characters, and escapes; and for one with none of them, it gives the answer itself."""
+    import json
+
+    from scenario_tui.core.redact import scrub_json_read
+
+    register_secret(_FAST_SECRET)
+    raw = json.dumps(value, **dump)
+    parsed = json.loads(raw)
+    assert scrub_json_read(raw, parsed) == scrub_json(json.loads(raw))
+    plain = json.dumps({"id": "up_1", "status": "pending", "fileName": "a b.png", "n": 3},
+                       separators=(",", ":"))
+    read = json.loads(plain)
+    assert scrub_json_read(plain, read) is read
+
+
+def test_a_secret_behind_a_json_escape_or_cut_by_an_invisible_character_is_still_scrubbed():
+    """A server that writes a registered secret with escapes (``\\u0066`` for its first
+    letter, ``\\/``), or cut in two by a zero-width space a terminal would not show, does not
+    get it through: those answers are scrubbed string by string."""
+    import json
+
+    from scenario_tui.core.redact import scrub_json_read
+
+    register_secret(_FAST_SECRET)
+    for raw in ('{"m": "\\u0066ast-path-secret-9"}', '{"m": "x \\/ fast-path-secret-9"}',
+                '{"m": "fast\u200b-path-secret-9"}'):
+        assert scrub_json_read(raw, json.loads(raw))["m"].endswith("[redacted]"), raw
