@@ -105,9 +105,9 @@ CREATE TRIGGER {table}_notify_delete AFTER DELETE ON {table}
 
 # 0006: the same feed, with fewer notifying commits and less server work per write. Each
 # changed row adds its upload's ID to a list kept in the transaction (a transaction-local
-# setting; a row trigger whose WHEN leaves out what is no news), and the deferred trigger sends
-# one NOTIFY with the whole list while the transaction commits, and bumps the counter, only when
-# the list is not empty. The list keeps first-seen order, each ID once; past what a
+# setting; a row trigger whose WHEN leaves out what is no news), and the first row of news
+# queues the deferred trigger that sends one NOTIFY with the whole list while the transaction
+# commits, and bumps the counter. The list keeps first-seen order, each ID once; past what a
 # notification should carry, or for a log entry that names no upload, it becomes "*".
 # An intent being opened (and its "sending" log entry) is no news: its settlement follows within
 # one API round trip and is announced with both entries. Every notifying commit takes the
@@ -122,6 +122,21 @@ CREATE TRIGGER {table}_notify_delete AFTER DELETE ON {table}
 # before the first pending one (thousands of rows per read once a team is through most of its
 # queue); the partial index holds only what is asked for.
 _ANNOUNCED = "scenario_tui.announced"
+#: which rows are news, by table and statement: their IDs are announced, and the first of a
+#: transaction queues the deferred trigger that announces them (a transaction with none, an
+#: intent opened, say, runs no trigger function at all); a CASE, since only it fixes the order
+#: in which the tests run (the last one marks the transaction)
+_NEWS = (
+    ("uploads", "INSERT", "true"),
+    ("uploads", "UPDATE", "(OLD.snapshot, OLD.note, OLD.not_found_at) IS DISTINCT FROM"
+                          " (NEW.snapshot, NEW.note, NEW.not_found_at)"),
+    ("uploads", "DELETE", "true"),
+    ("activity", "INSERT", "NEW.outcome IS DISTINCT FROM 'sending'"),
+    ("claims", "INSERT", "true"), ("claims", "UPDATE", "true"), ("claims", "DELETE", "true"),
+    ("intents", "INSERT", "NEW.state <> 'open'"),
+    ("intents", "UPDATE", "OLD.state IS DISTINCT FROM NEW.state"),
+    ("intents", "DELETE", "true"),
+)
 _ONE_ANNOUNCEMENT = f"""
 CREATE INDEX uploads_pending ON uploads (seq) WHERE status = 'pending';
 DROP FUNCTION scenario_tui_notify() CASCADE;
@@ -177,24 +192,15 @@ BEGIN
     RETURN NULL;
 END $$;
 """ + "".join(f"""
-CREATE TRIGGER {table}_note_insert AFTER INSERT ON {table} FOR EACH ROW
-    WHEN ({new}) EXECUTE FUNCTION scenario_tui_note_change();
-CREATE CONSTRAINT TRIGGER {table}_announce AFTER INSERT OR UPDATE OR DELETE ON {table}
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN (current_setting('scenario_tui.counted', true) IS DISTINCT FROM 'yes'
-          AND set_config('scenario_tui.counted', 'yes', true) = 'yes')
-    EXECUTE FUNCTION scenario_tui_announce();
-""" + ("" if table == "activity" else f"""
-CREATE TRIGGER {table}_note_update AFTER UPDATE ON {table} FOR EACH ROW
+CREATE TRIGGER {table}_note_{op.lower()} AFTER {op} ON {table} FOR EACH ROW
     WHEN ({news}) EXECUTE FUNCTION scenario_tui_note_change();
-CREATE TRIGGER {table}_note_delete AFTER DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION scenario_tui_note_change();
-""") for table, new, news in (
-    ("uploads", "true", "(OLD.snapshot, OLD.note, OLD.not_found_at) IS DISTINCT FROM"
-                        " (NEW.snapshot, NEW.note, NEW.not_found_at)"),
-    ("activity", "NEW.outcome IS DISTINCT FROM 'sending'", ""),
-    ("claims", "true", "true"),
-    ("intents", "NEW.state <> 'open'", "OLD.state IS DISTINCT FROM NEW.state")))
+CREATE CONSTRAINT TRIGGER {table}_announce_{op.lower()} AFTER {op} ON {table}
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (CASE WHEN NOT ({news}) THEN false
+               WHEN current_setting('scenario_tui.counted', true) = 'yes' THEN false
+               ELSE set_config('scenario_tui.counted', 'yes', true) = 'yes' END)
+    EXECUTE FUNCTION scenario_tui_announce();
+""" for table, op, news in _NEWS)
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_tables", """
