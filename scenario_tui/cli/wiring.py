@@ -227,15 +227,30 @@ class DeferredService:
         self._build = build
         self._service = None
         self._lock = threading.Lock()
+        self._keep_loop_free = False
 
     @property
     def built(self) -> bool:
         return self._service is not None
 
+    @property
+    def keep_loop_free(self) -> bool:
+        """``UploadService.keep_loop_free``, set on the service when it is built."""
+        return self._keep_loop_free
+
+    @keep_loop_free.setter
+    def keep_loop_free(self, value: bool) -> None:
+        with self._lock:
+            self._keep_loop_free = value
+            if self._service is not None:
+                self._service.keep_loop_free = value
+
     def _real(self):
         with self._lock:  # the warm-up thread and a key on the UI thread may come together
             if self._service is None:
-                self._service = self._build()
+                service = self._build()
+                service.keep_loop_free = self._keep_loop_free
+                self._service = service
             return self._service
 
     def __getattr__(self, name: str) -> Any:  # only for what is not set above

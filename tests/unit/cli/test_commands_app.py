@@ -69,11 +69,12 @@ def test_the_tui_names_itself_in_the_intents_it_holds(cli_env, tmp_path, monkeyp
     for name, value in cli_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(app_command, "has_terminal", lambda: True)  # pytest's stdin is not one
-    labels: list[str] = []
+    labels: list[tuple[str, bool]] = []
+    # the service (built at first use) also calls the store off the UI's loop
     monkeypatch.setattr(ScenarioApp, "run", lambda app: labels.append(
-        app.service.ledger.label))
+        (app.service.ledger.label, app.service.complete.__self__.keep_loop_free)))
     assert cli.main(["--store", str(tmp_path / "label.db"), "--new-store"]) == 0
-    assert labels == ["the TUI"]
+    assert labels == [("the TUI", True)]
     settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="k", api_secret="s",
                         store_path=tmp_path / "cli.db")
     assert build_service(settings).ledger.label == DEFAULT_LABEL != "the TUI"
@@ -108,6 +109,8 @@ def test_a_team_store_starts_on_the_page_its_last_session_kept(cli_env, tmp_path
     def run(app):
         store = app.service.store
         seen.append((type(store).__name__, store.connected))
+        # the service, built later, calls the store off the UI's loop (a team store is far)
+        assert app.service.keep_loop_free and not app.service.built
 
     assert _team_launch(cli_env, monkeypatch, pg_url, run) == 0
     pages = list((tmp_path / "data" / FOLDER).iterdir())
