@@ -80,6 +80,12 @@ def contains(c: sqlite3.Connection, upload_id: str) -> bool:
     return c.execute("SELECT 1 FROM uploads WHERE id = ?", (upload_id,)).fetchone() is not None
 
 
+def known_of(c: sqlite3.Connection, wanted: list[str]) -> set[str]:
+    """Those of ``wanted`` in the store."""
+    return {r[0] for chunk in chunks(wanted) for r in c.execute(
+        f"SELECT id FROM uploads WHERE id IN ({marks(chunk)})", tuple(chunk))}
+
+
 def page(c: sqlite3.Connection, columns: str, where: tuple[str, list[str]], order: str,
          limit: int | None, offset: int) -> list[tuple]:
     """``columns`` of the rows matching ``where`` (clause, parameters), in ``order``."""

@@ -84,6 +84,11 @@ class UploadVerbs:
         """Whether ``upload_id`` is in the store."""
         return self._run("read an upload", lambda c: self._uploads_sql.contains(c, upload_id))
 
+    def known_of(self, upload_ids: Iterable[str]) -> set[str]:
+        """Those of ``upload_ids`` in the store: one read (``contains`` for many)."""
+        wanted = builtins.list(dict.fromkeys(upload_ids))
+        return self._run("read uploads", lambda c: self._uploads_sql.known_of(c, wanted))
+
     def list(self, *, search: str | None = None, status: str | None = None, sort: str = "added",
              descending: bool = True, limit: int | None = None, offset: int = 0,
              snapshots: bool = True) -> builtins.list[KnownUpload]:

@@ -1,5 +1,7 @@
 """``a`` with a pasted ticket: the dialog previews what will be added, what is already known and
-what was ignored and why; enter adds, escape cancels. Driven with Pilot on the in-process fake."""
+what was ignored and why; enter adds, escape cancels. Which IDs are known is read in one read,
+in a thread (a team store may be a round trip away): keys are answered meanwhile. Driven with
+Pilot on the in-process fake."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from scenario_tui.fake.seeds import seeded_pending_ids
 from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.screens.add_screen import AddIdsScreen
 from tests.conftest import make_app, settle
+from tests.kit import settle_until
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 
@@ -35,7 +38,7 @@ async def paste_ticket(app, pilot) -> None:
     await pilot.pause()
     assert isinstance(app.screen, AddIdsScreen)
     app.screen.query_one("#add-text", TextArea).post_message(events.Paste(TICKET))
-    await pilot.pause()
+    await settle_until(app, pilot, lambda: "checking" not in preview(app))
 
 
 async def test_a_pasted_ticket_is_previewed_then_enter_adds_only_its_ids(fake, tmp_path):
@@ -94,3 +97,37 @@ async def test_a_paste_without_ids_keeps_the_text_focused_and_says_why(fake, tmp
         await pilot.pause()
         assert isinstance(app.screen, AddIdsScreen)
         assert app.main_screen.service.store.ids() == []
+
+
+async def test_which_ids_are_known_is_read_in_one_read_in_a_thread(fake, tmp_path, monkeypatch):
+    """While the store is slow to say which pasted IDs it has, the preview says it is
+    checking (counting every ID as new, at most), the text can still be edited, and the
+    store is asked once, off the UI thread; then the preview says which are known."""
+    import threading
+
+    app = make_app(fake, tmp_path, ids=[PENDING[0]])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        store = app.main_screen.service.store
+        real, opened, calls = store.known_of, threading.Event(), []
+
+        def slow(upload_ids):
+            calls.append((threading.get_ident(), list(upload_ids)))
+            opened.wait(5)
+            return real(upload_ids)
+
+        monkeypatch.setattr(store, "known_of", slow)
+        await pilot.press("a")
+        await pilot.pause()
+        area = app.screen.query_one("#add-text", TextArea)
+        area.post_message(events.Paste(TICKET))
+        await pilot.pause()
+        assert "Will add up to 3 (checking which are already known…)" in preview(app)
+        area.focus()
+        await pilot.press("x")  # typed while the store is read
+        assert area.text.endswith("x")
+        opened.set()
+        await settle_until(app, pilot, lambda: "checking" not in preview(app))
+        assert f"Already known 1: {PENDING[0]}" in preview(app)
+        assert [ids for _, ids in calls] == [[PENDING[0], PENDING[1], PENDING[2]]]
+        assert threading.get_ident() not in {thread for thread, _ in calls}

@@ -193,14 +193,25 @@ async def test_complete_nothing_sendable():
 MIX = "up_1 up_2\nup_1, known_1; bad/id\n../etc up_3"
 
 
+async def until_checked(pilot, report, timeout: float = 5.0) -> None:
+    """Let the dialog read which IDs are known (in a thread) and show the preview again."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while "checking which are already known" in one_line(report):
+        assert time.monotonic() < deadline, one_line(report)
+        await pilot.pause(0.02)
+
+
 async def test_add_live_report_counts():
     """The preview names what will be added, what is known, repeated and ignored (issue 17:
     words not shaped like an ID are ignored, no longer refused)."""
-    asked: list[str] = []
+    asked: list[list[str]] = []
 
-    def known(upload_id: str) -> bool:
-        asked.append(upload_id)
-        return upload_id == "known_1"
+    def known(upload_ids: list[str]) -> set[str]:
+        asked.append(upload_ids)
+        return {i for i in upload_ids if i == "known_1"}
 
     app = Host(lambda: AddIdsScreen(known=known))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -210,7 +221,7 @@ async def test_add_live_report_counts():
         assert "Nothing pasted yet." in one_line(report)
         assert screen.query_one("#add-submit", Button).disabled
         screen.query_one("#add-text", TextArea).load_text(MIX)
-        await pilot.pause()
+        await until_checked(pilot, report)
         text = one_line(report)
         assert "Will add 3: up_1, up_2, up_3 Already known 1: known_1" in text
         assert "Repeated 1 (taken once): up_1" in text
@@ -220,20 +231,22 @@ async def test_add_live_report_counts():
         # Typing more re-reports without asking about the same IDs again.
         area = screen.query_one("#add-text", TextArea)
         area.insert(" up_4", area.document.end)
-        await pilot.pause()
+        await until_checked(pilot, report)
         assert "Will add 4: up_1, up_2, up_3 and 1 more" in one_line(report)
-        assert sorted(asked) == sorted(set(asked))
+        # one read for the paste, one for the ID typed after it
+        assert asked == [["up_1", "up_2", "known_1", "up_3"], ["up_4"]]
 
 
 async def test_add_thousand_ids():
     """A paste of 1,000 IDs is reported in full."""
     ids = [f"asset_{i:04d}" for i in range(1000)]
-    app = Host(lambda: AddIdsScreen(known=lambda upload_id: upload_id.endswith("7")))
+    app = Host(lambda: AddIdsScreen(known=lambda wanted: {i for i in wanted if i.endswith("7")}))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         area = app.screen.query_one("#add-text", TextArea)
         area.post_message(events.Paste("\n".join(ids)))
         await pilot.pause()
+        await until_checked(pilot, app.screen.query_one("#add-report"))
         text = one_line(app.screen.query_one("#add-report"))
         assert "Will add 900: asset_0000, asset_0001, asset_0002 and 897 more" in text
         assert "Already known 100: asset_0007, asset_0017, asset_0027 and 97 more" in text
@@ -431,7 +444,7 @@ def all_screens(text: str = "x") -> dict[str, Callable[[], Screen]]:
         "complete": lambda: CompleteConfirmScreen(
             [CompleteItem(text, text, text), CompleteItem("up_2", "pending", text, text)]
         ),
-        "add": lambda: AddIdsScreen(known=lambda upload_id: False),
+        "add": lambda: AddIdsScreen(known=lambda upload_ids: set()),
         "note": lambda: NoteScreen(text, text),
         "help": lambda: HelpScreen([(text, text)] * 30, data_location=text),
         "log": lambda: ActivityLogScreen(

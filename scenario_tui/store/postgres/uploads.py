@@ -111,6 +111,11 @@ def contains(c: psycopg.Connection, upload_id: str) -> bool:
     return c.execute("SELECT 1 FROM uploads WHERE id = %s", (upload_id,)).fetchone() is not None
 
 
+def known_of(c: psycopg.Connection, wanted: list[str]) -> set[str]:
+    """Those of ``wanted`` in the store."""
+    return {r[0] for r in c.execute("SELECT id FROM uploads WHERE id = ANY(%s)", (wanted,))}
+
+
 def page(c: psycopg.Connection, columns: str, filters: Where, order: str, limit: int | None,
          offset: int) -> list[tuple]:
     """``columns`` of the rows matching ``filters``, in ``order``."""

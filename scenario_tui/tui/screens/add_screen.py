@@ -7,6 +7,7 @@ refused, and why. After a paste the Add button takes the focus, so enter adds an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Callable
 
@@ -114,13 +115,16 @@ class AddIdsScreen(Dialog[str | None]):
         Binding("escape", "cancel", "Cancel", key_display="esc", id="add.cancel"),
     ]
 
-    def __init__(self, known: Callable[[str], bool] | None = None,
+    def __init__(self, known: Callable[[list[str]], set[str]] | None = None,
                  pattern: str = DEFAULT_ID_PATTERN) -> None:
         super().__init__()
+        #: which of some IDs the store already has (one read, in a thread: a team store may be
+        #: a round trip away, and the preview follows every key typed)
         self.known = known
         #: the ``id_pattern`` setting: which words of a paste are IDs
         self.pattern = pattern
         self._known_cache: dict[str, bool] = {}
+        self._checking: set[str] = set()  # IDs whose read is under way
         self._known_failed = False
         self._valid_count = 0
 
@@ -147,7 +151,11 @@ class AddIdsScreen(Dialog[str | None]):
 
     @on(TextArea.Changed, "#add-text")
     def _text_changed(self, event: TextArea.Changed) -> None:
-        self.query_one("#add-report", Static).update(self.report(event.text_area.text))
+        self._show_report()
+
+    def _show_report(self) -> None:
+        self.query_one("#add-report", Static).update(
+            self.report(self.query_one("#add-text", TextArea).text))
         self.query_one("#add-submit", Button).disabled = self._valid_count == 0
 
     @on(IdsTextArea.Pasted)
@@ -157,16 +165,25 @@ class AddIdsScreen(Dialog[str | None]):
         if not button.disabled:
             button.focus()
 
-    def _is_known(self, upload_id: str) -> bool:
-        if self.known is None or self._known_failed:
-            return False
-        if upload_id not in self._known_cache:
+    def _check_known(self, upload_ids: list[str]) -> None:
+        """Read which of ``upload_ids`` the store has, in a thread, then show the preview
+        again; text typed meanwhile asks only about the IDs it adds."""
+        known = self.known
+        assert known is not None
+        self._checking.update(upload_ids)
+
+        async def check() -> None:
             try:
-                self._known_cache[upload_id] = bool(self.known(upload_id))
+                found = await asyncio.to_thread(known, upload_ids)
             except Exception:  # the list could not be read: report without the known count
                 self._known_failed = True
-                return False
-        return self._known_cache[upload_id]
+            else:
+                self._known_cache.update({i: i in found for i in upload_ids})
+            finally:
+                self._checking.difference_update(upload_ids)
+            self._show_report()
+
+        self.run_worker(check(), group="add-known", exit_on_error=False)
 
     def report(self, text: str) -> Text:
         """The preview: what adding ``text`` would do, as plain text."""
@@ -175,11 +192,20 @@ class AddIdsScreen(Dialog[str | None]):
         self._valid_count = len(parsed.valid)
         if not text.strip():
             return Text("Nothing pasted yet.")
-        new = [upload_id for upload_id in parsed.valid if not self._is_known(upload_id)]
+        unchecked = ([] if self.known is None or self._known_failed else
+                     [i for i in parsed.valid if i not in self._known_cache])
+        ask = [i for i in unchecked if i not in self._checking]
+        if ask:
+            self._check_known(ask)
+        new = [upload_id for upload_id in parsed.valid
+               if not self._known_cache.get(upload_id, False)]
         fresh = set(new)
         known = [upload_id for upload_id in parsed.valid if upload_id not in fresh]
         if self._known_failed:
             lines = [f"Will add {len(new)} (could not check which are already known): "
+                     f"{_named(new)}"]
+        elif unchecked:
+            lines = [f"Will add up to {len(new)} (checking which are already known…): "
                      f"{_named(new)}"]
         elif new:
             lines = [f"Will add {len(new)}: {_named(new)}"]

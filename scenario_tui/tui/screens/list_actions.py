@@ -49,7 +49,7 @@ class ListActions(_Screen):
 
         if self._refuse_read_only():
             return
-        self.app.push_screen(AddIdsScreen(known=self.service.store.contains,
+        self.app.push_screen(AddIdsScreen(known=self.service.store.known_of,
                                           pattern=self.settings.id_pattern), self._ids_added)
 
     def _ids_added(self, text: str | None) -> None:

@@ -43,6 +43,17 @@ def test_add_is_idempotent_and_keeps_note_and_snapshot(any_store: StoreProtocol)
     assert any_store.get("up_z") is None
 
 
+def test_which_of_many_ids_are_known_is_one_read(any_store: StoreProtocol) -> None:
+    """``known_of``: those of the IDs asked the store has (asked twice or not at all: once,
+    or not), also past one statement's worth of IDs."""
+    any_store.add(["up_a", "up_b", "up_c"])
+    asked = ["up_b", "up_z", "up_b", "up_a"] + [f"up_{n}" for n in range(1200)]
+    assert any_store.known_of(asked) == {"up_a", "up_b"}
+    assert any_store.known_of([]) == set()
+    any_store.remove(["up_b"])
+    assert any_store.known_of(["up_b", "up_c"]) == {"up_c"}
+
+
 def test_remove_then_restore_round_trips_exactly(any_store: StoreProtocol) -> None:
     any_store.add(["up_1", "up_2", "up_3"], note="n")
     any_store.record_snapshot("up_2", snapshot("up_2", "failed", errorMessage="bad file"))
