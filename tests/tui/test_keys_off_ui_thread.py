@@ -13,6 +13,7 @@ not hang."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -43,6 +44,7 @@ class Gate:
     def __init__(self, monkeypatch, owner, name: str, *,
                  error: Exception | None = None) -> None:
         real = getattr(owner, name)
+        self.ui = threading.get_ident()  # made by the test, on the app's (the UI's) thread
         self.entered = threading.Event()
         self.opened = threading.Event()
         self.threads: list[int] = []
@@ -56,6 +58,11 @@ class Gate:
             return real(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, held)
+
+    @property
+    def ran_off_ui(self) -> bool:
+        """It was called, and never on the UI's thread."""
+        return bool(self.threads) and self.ui not in self.threads
 
     def open(self) -> None:
         self.opened.set()
@@ -100,12 +107,20 @@ def start(fake, tmp_path, ids=None):
     return make_app(fake, tmp_path, ids=ids, watch=False)
 
 
+@contextlib.asynccontextmanager
+async def running(fake, tmp_path, ids=None):
+    """The TUI on ``ids`` (without watch mode), started and settled: (app, pilot)."""
+    app = start(fake, tmp_path, ids=ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        yield app, pilot
+
+
 async def test_c_reads_rows_and_claims_in_a_thread_then_asks(fake, tmp_path, monkeypatch):
     """``c`` on two marked uploads, one claimed by Ann: while the claims are read, the keys
     are held for the dialog, and it says so; then the dialog lists what was read: Ann's
     claim, unticked, and the other upload to send (the marks as they were when ``c`` was
     pressed)."""
-    ui = threading.get_ident()
     app = start(fake, tmp_path, ids=PENDING[:3])
     ann = open_store(make_settings(tmp_path), warn=False)
     ann.actor = "ann"
@@ -129,8 +144,8 @@ async def test_c_reads_rows_and_claims_in_a_thread_then_asks(fake, tmp_path, mon
         assert [(i.upload_id, i.status, i.reason) for i in dialog.items] == [
             (PENDING[1], "pending", None)]
         assert dialog.answer_ids == [PENDING[1]]
-        assert claims.threads and ui not in claims.threads
-        assert rows.threads and ui not in rows.threads
+        assert claims.ran_off_ui
+        assert rows.ran_off_ui
         await pilot.press("y")
         await settle(app, pilot)
         assert fake.complete_count(PENDING[1]) == 1
@@ -141,10 +156,7 @@ async def test_c_reads_rows_and_claims_in_a_thread_then_asks(fake, tmp_path, mon
 async def test_c_twice_while_its_read_is_held_opens_one_dialog(fake, tmp_path, monkeypatch):
     """The second ``c`` comes while the first one's read is held: kept for the dialog (where it
     does nothing), so one read, one dialog, one complete sent."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:2])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:2]) as (app, pilot):
         gate = Gate(monkeypatch, app.main_screen.service.claims, "held_by_others")
         await pilot.press("c")
         await until(pilot, gate.entered.is_set)
@@ -154,7 +166,7 @@ async def test_c_twice_while_its_read_is_held_opens_one_dialog(fake, tmp_path, m
         await settle_until(app, pilot, lambda: isinstance(app.screen, CompleteConfirmScreen))
         await settle(app, pilot)
         assert dialogs(app, CompleteConfirmScreen) == 1
-        assert len(gate.threads) == 1 and ui not in gate.threads
+        assert len(gate.threads) == 1 and gate.ran_off_ui
         await pilot.press("y")
         await settle(app, pilot)
         assert app.screen is app.main_screen
@@ -168,9 +180,7 @@ async def test_keys_typed_ahead_of_the_dialog_reach_it(fake, tmp_path, monkeypat
     the key typed next (``j``) reaches the list after it. ``burst``: the three keys arrive
     together (one read of the terminal, as over SSH), so ``y`` and ``j`` are on their way
     through the list's screen before ``c`` has put anything on top."""
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         upload_id = screen.table.highlighted_id
         cursor = screen.table.cursor
@@ -195,9 +205,7 @@ async def test_escape_while_held_gives_up_and_the_read_opens_nothing(fake, tmp_p
                                                                      monkeypatch):
     """Escape while ``c`` reads: back to the list at once (keys answered), and when the read
     comes back, no dialog opens and nothing is sent; ``c`` again asks as usual."""
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         gate = Gate(monkeypatch, screen.service.claims, "held_by_others")
         await pilot.press("c")
@@ -219,10 +227,7 @@ async def test_a_completes_own_store_work_runs_in_a_thread(fake, tmp_path, monke
     """Once ``y`` sends: the complete's ledger read, its intent and its settlement (a team
     store: a round trip each) are written in a thread, and keys are answered meanwhile; then
     the upload is completed once."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         store = screen.service.store
         upload_id = screen.table.highlighted_id
@@ -242,7 +247,7 @@ async def test_a_completes_own_store_work_runs_in_a_thread(fake, tmp_path, monke
         await settle(app, pilot)
         assert fake.complete_count(upload_id) == 1
         for gate in (reads, opens, settles):
-            assert gate.threads and ui not in gate.threads
+            assert gate.ran_off_ui
         assert store.latest_intent(upload_id).state == "sent"
 
 
@@ -250,10 +255,7 @@ async def test_a_store_error_in_the_thread_is_said_and_opens_no_dialog(
         fake, tmp_path, monkeypatch):
     """The rows cannot be read (in the thread): the error's toast, as before; no dialog, no
     unexpected error (no traceback), the app still running."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:2])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:2]) as (app, pilot):
         screen = app.main_screen
         gate = Gate(monkeypatch, screen.service.store, "get",
                     error=errors.StoreError("disk I/O error (test)"))
@@ -267,17 +269,14 @@ async def test_a_store_error_in_the_thread_is_said_and_opens_no_dialog(
         assert "disk I/O error" not in screen.states.app_line
         assert screen.states.unexpected is None
         assert app.is_running
-        assert gate.threads and ui not in gate.threads
+        assert gate.ran_off_ui
         assert fake.complete_count() == 0
 
 
 async def test_a_note_is_written_in_a_thread(fake, tmp_path, monkeypatch):
     """Enter in the note dialog: the dialog closes and ``j`` is answered while the note is
     written; then the store and the row have it."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         upload_id = screen.table.highlighted_id
         gate = Gate(monkeypatch, screen.service, "set_note")
@@ -294,16 +293,13 @@ async def test_a_note_is_written_in_a_thread(fake, tmp_path, monkeypatch):
         shown = next(row for row in map(listing.row, range(listing.count()))
                      if row.id == upload_id)
         assert shown.note == "ticket-7"
-        assert gate.threads and ui not in gate.threads
+        assert gate.ran_off_ui
 
 
 async def test_remove_and_undo_write_in_a_thread(fake, tmp_path, monkeypatch):
     """``d`` on marked uploads (their order read in a thread, the keys held for its dialog),
     ``y``: removed while ``j`` is answered; ``u``: put back, the same way."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         store = screen.service.store
         screen.table.marked.update(PENDING[:2])
@@ -333,7 +329,7 @@ async def test_remove_and_undo_write_in_a_thread(fake, tmp_path, monkeypatch):
         assert store.contains(PENDING[1])
         assert any(t.startswith("Restored: 2 upload(s)") for t in toasts(app))
         for gate in (ids, removal, restore):
-            assert gate.threads and ui not in gate.threads
+            assert gate.ran_off_ui
 
 
 async def test_mark_keys_read_in_a_thread_and_land_in_the_order_pressed(
@@ -341,10 +337,7 @@ async def test_mark_keys_read_in_a_thread_and_land_in_the_order_pressed(
     """``*`` (none marked: all), ``*`` again (then: clear), ``p`` (the pending ones), pressed
     while the first read is held: ``j`` is answered meanwhile, and once the reads go through,
     the marks are what the three keys make one after the other."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path) as (app, pilot):
         screen = app.main_screen
         pending = {row.id for row in screen.service.store.list(status="pending")}
         gate = Gate(monkeypatch, screen.service.store, "ids")
@@ -359,7 +352,7 @@ async def test_mark_keys_read_in_a_thread_and_land_in_the_order_pressed(
         said = [n.message for n in notifications(app) if n.title == "Marks"]
         assert said == [f"{len(pending)} pending marked ({len(pending)} new); "
                         f"{len(pending)} marked in all."]
-        assert len(gate.threads) == 3 and ui not in gate.threads
+        assert len(gate.threads) == 3 and gate.ran_off_ui
 
 
 @pytest.mark.parametrize("key", ["Y", "R", "t", "exclamation_mark"])
@@ -367,10 +360,7 @@ async def test_other_keys_read_the_store_in_a_thread(fake, tmp_path, monkeypatch
     """``Y`` (the rows of the summary), ``R`` (the listed IDs), ``t`` and ``!`` on marked
     uploads (their IDs in list order): ``?`` opens help while the read is held; then each
     does what it always did."""
-    ui = threading.get_ident()
-    app = start(fake, tmp_path, ids=PENDING[:3])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+    async with running(fake, tmp_path, ids=PENDING[:3]) as (app, pilot):
         screen = app.main_screen
         store = screen.service.store
         if key == "Y":
@@ -396,5 +386,5 @@ async def test_other_keys_read_the_store_in_a_thread(fake, tmp_path, monkeypatch
             stuck = {i for i in PENDING[:3]
                      if diagnose_row(store.get(i), screen.table.now).stuck}
             assert screen.table.marked == set(PENDING[:2]) | stuck
-        assert gate.threads and ui not in gate.threads
+        assert gate.ran_off_ui
         assert screen.states.unexpected is None
