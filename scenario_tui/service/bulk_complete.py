@@ -12,7 +12,7 @@ Headless (no Textual).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scenario_tui.core import errors
 from scenario_tui.store.protocol import StoreProtocol
@@ -70,8 +70,11 @@ class BulkComplete:
     reads a ``CompleteResult``. Once every upload has ended, ``finish()`` (called by the last
     of them, or by the caller) writes the summary entry and returns its text; later calls
     return the same text and write nothing. A complete of one upload writes no summary (its
-    own entries say it all).
+    own entries say it all). With ``write=False`` the last one only sums up (``summed_up``),
+    and the caller writes the entry where it likes (``summary_entry``: the TUI, in a thread).
     """
+
+    _entry_taken = False  # the summary entry was written, or handed out to be written
 
     def __init__(self, service: _Logs, upload_ids: Iterable[str]) -> None:
         self.service = service
@@ -103,48 +106,69 @@ class BulkComplete:
     def done(self) -> bool:
         return all(i in self.reached or i in self.skipped for i in self.ids)
 
-    def sent(self, upload_id: str, status: str | None) -> str | None:
+    def sent(self, upload_id: str, status: str | None, *, write: bool = True) -> str | None:
         """``upload_id`` was sent and reached ``status`` (None: unknown, "uncertain")."""
         self.skipped.pop(upload_id, None)
         self.reached[upload_id] = status or "uncertain"
-        return self._maybe_finish()
+        return self._maybe_finish(write)
 
-    def not_sent(self, upload_id: str, why: str) -> str | None:
+    def not_sent(self, upload_id: str, why: str, *, write: bool = True) -> str | None:
         """``upload_id`` was not sent: ``NOT_SENT`` (skipped: not pending) or ``ERROR``."""
         self.reached.pop(upload_id, None)
         self.skipped[upload_id] = why
-        return self._maybe_finish()
+        return self._maybe_finish(write)
 
-    def result(self, result: CompleteResult) -> str | None:
+    def result(self, result: CompleteResult, *, write: bool = True) -> str | None:
         """Count a ``CompleteResult`` (the status it read or caused, if sent)."""
         if not result.sent:
-            return self.not_sent(result.upload_id, NOT_SENT)
+            return self.not_sent(result.upload_id, NOT_SENT, write=write)
         status = "uncertain" if result.uncertain and result.upload is None else (
             result.upload.status if result.upload else None)
-        return self.sent(result.upload_id, status)
+        return self.sent(result.upload_id, status, write=write)
 
     def summary(self) -> str:
         return tally_text(self.reached, self.skipped)
 
-    def _maybe_finish(self) -> str | None:
-        return self.finish() if self.done else None
+    def _maybe_finish(self, write: bool) -> str | None:
+        """Once every upload has ended: ``finish()``, or without ``write`` its text only."""
+        if not self.done:
+            return None
+        return self.finish() if write else self.summed_up()
+
+    def summed_up(self) -> str:
+        """The summary's text, as it stands at the first call (later calls: the same text)."""
+        if self.text is None:
+            self.text = self.summary()
+        return self.text
+
+    def summary_entry(self) -> Callable[[], None] | None:
+        """The write of the summary entry, its words fixed now (``summed_up``'s text, the
+        outcome, the IDs), for the caller to call where it likes (blocking: a team store is a
+        round trip away); None once handed out, and for one upload. A store that cannot take
+        it does not hide the outcome: each upload's own entries are there, the text is shown."""
+        text = self.summed_up()
+        if self._entry_taken or len(self.ids) < 2:
+            return None
+        self._entry_taken = True
+        bad = ("failed", "uncertain", ERROR)
+        failed = sum(1 for s in self.reached.values() if s in bad) + sum(
+            1 for why in self.skipped.values() if why == ERROR)
+        outcome = "ok" if not failed else "failed" if failed == len(self.ids) else "partial"
+        ids = [i for i in self.ids if i in self.reached or i in self.skipped]
+        store, profile = self.service.store, self.service.profile
+
+        def write() -> None:
+            try:
+                store.log_event(action="complete", outcome=outcome, profile=profile,
+                                message=text, upload_ids=ids)
+            except errors.StoreError:
+                pass
+
+        return write
 
     def finish(self) -> str:
-        """Write the summary entry (once; only for more than one upload) and return its text.
-        A store that cannot take it does not hide the outcome: the text is returned anyway."""
-        if self.text is not None:
-            return self.text
-        self.text = self.summary()
-        if len(self.ids) > 1:
-            bad = ("failed", "uncertain", ERROR)
-            failed = sum(1 for s in self.reached.values() if s in bad) + sum(
-                1 for why in self.skipped.values() if why == ERROR)
-            outcome = "ok" if not failed else "failed" if failed == len(self.ids) else "partial"
-            try:
-                self.service.store.log_event(
-                    action="complete", outcome=outcome, profile=self.service.profile,
-                    message=self.text,
-                    upload_ids=[i for i in self.ids if i in self.reached or i in self.skipped])
-            except errors.StoreError:
-                pass  # each upload's own entries are there; the summary is still shown
-        return self.text
+        """Write the summary entry (``summary_entry``, at once) and return its text."""
+        write = self.summary_entry()
+        if write is not None:
+            write()
+        return self.summed_up()

@@ -1,6 +1,7 @@
 """Imports by reference: the API fetches the file itself, from a URL, a Hugging Face model or a
 Civitai model page. A reference is checked here before anything is sent; the new upload goes
-into the local store as soon as it exists.
+into the local store as soon as it exists (through the service's ``io``: in a thread for the
+TUI).
 
 Headless (no Textual).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,10 +64,11 @@ async def create_import(service: UploadService, reference: Reference,
         assert isinstance(upload, Upload)
         check_server_id(upload.id, "new import")  # refused: logged below, never stored
     except errors.ApiError as exc:
-        service.log_action("import-create", "failed", None, exc, note=f"{reference.label}: ")
+        await service.io(partial(service.log_action, "import-create", "failed", None, exc,
+                                 note=f"{reference.label}: "))
         raise
-    service.remember_created(upload, note, "import-create",
-                             f"{upload.source or 'import'}: {reference.label}")
+    await service.io(partial(service.remember_created, upload, note, "import-create",
+                             f"{upload.source or 'import'}: {reference.label}"))
     return upload
 
 

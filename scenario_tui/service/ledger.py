@@ -93,10 +93,19 @@ class IntentLedger:
             del self._unsettled[intent_id]
 
     def beater(self, intent: Intent, clock: Callable[[], float],
-               every: float = HEARTBEAT_SECONDS) -> Callable[[], None]:
+               every: float = HEARTBEAT_SECONDS, *,
+               start: Callable[[Callable[[], None]], object] | None = None,
+               ) -> Callable[[], None]:
         """A function to call often while working: at most every ``every`` seconds (by
-        ``clock``) it tells the store the holder of ``intent`` is still at work."""
+        ``clock``) it tells the store the holder of ``intent`` is still at work; in place, or
+        handed to ``start`` (the TUI's: to a thread, not waited for)."""
         last = clock()
+
+        def heartbeat() -> None:
+            try:
+                self.store.heartbeat_intent(intent)
+            except errors.StoreError:
+                pass  # a missed beat only matters after many: the next one may pass
 
         def beat() -> None:
             nonlocal last
@@ -104,9 +113,9 @@ class IntentLedger:
             if now - last < every:
                 return
             last = now
-            try:
-                self.store.heartbeat_intent(intent)
-            except errors.StoreError:
-                pass  # a missed beat only matters after many: the next one may pass
+            if start is None:
+                heartbeat()
+            else:
+                start(heartbeat)
 
         return beat

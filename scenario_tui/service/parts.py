@@ -8,7 +8,8 @@ is re-read); a 403 from storage re-reads once and retries; 408, 429, 5xx and net
 retried with the one backoff of ``api.retry`` (``PART_ATTEMPTS`` in all: a PUT of the same bytes
 is safe to repeat). Each PUT has a deadline (``api.deadline``): the time to send its bytes at
 ``MIN_SEND_RATE``, and the whole answer within ``timeout`` of its last byte, however the storage
-server drips it. Each sent part is recorded in the store, so that a resume skips it.
+server drips it. Each sent part is recorded in the store, so that a resume skips it (through
+``io``: in place, or in a thread for the TUI, whose loop is the UI's).
 Presigned URLs never reach a message or the log.
 
 Headless (no Textual).
@@ -22,7 +23,8 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Awaitable, BinaryIO, Callable
+from functools import partial
+from typing import Any, AsyncIterator, Awaitable, BinaryIO, Callable
 
 import httpx
 
@@ -79,6 +81,13 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+#: how a store call is made (``UploadService.io``): awaited, in place or in a thread
+StoreIo = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+async def in_place(call: Callable[[], Any]) -> Any:
+    """``StoreIo`` on the caller's loop (the CLI's)."""
+    return call()
 
 
 def resume_plan(size: int, count: int, sent: dict[int, int], part_size: int | None) -> list[Part]:
@@ -131,7 +140,8 @@ class PartSender:
     """Sends the parts of multipart uploads (see the module). ``transport`` is the transport of
     the part PUT client (tests pass the fake's); ``timeout`` bounds each socket operation and
     the answer to each PUT (the client's setting when None); ``sleep`` waits between retries;
-    ``clock`` measures rates and ``wall_clock`` judges URL expiry (epoch seconds)."""
+    ``clock`` measures rates and ``wall_clock`` judges URL expiry (epoch seconds); ``io``
+    makes the store calls."""
 
     def __init__(
         self,
@@ -145,9 +155,11 @@ class PartSender:
         sleep: Callable[[float], Awaitable[None]],
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        io: StoreIo = in_place,
     ) -> None:
         self.client, self.store = client, store
         self.concurrency, self.chunk_size = concurrency, chunk_size
+        self._io = io
         self._transport = transport
         self._timeout = client.timeout if timeout is None else timeout
         self._connect_timeout = client.connect_timeout
@@ -188,8 +200,9 @@ class PartSender:
             part = queue.popleft()
             await self._send_part(http, run, part)
             digest = run.digests.pop(part.number, None)
-            self.store.record_part(run.upload_id, part.number, part.size,
-                                   digest.hexdigest() if digest is not None else None)
+            sha256 = digest.hexdigest() if digest is not None else None
+            await self._io(partial(self.store.record_part, run.upload_id, part.number,
+                                   part.size, sha256))
             run.done_bytes += part.size
             run.parts_done += 1
             self._emit(run)
@@ -310,7 +323,7 @@ class PartSender:
             if run.version != seen_version:
                 return  # another worker refreshed them meanwhile
             upload = await self.client.get_upload(run.upload_id)
-            self.store.record_snapshot(run.upload_id, upload.to_wire())
+            await self._io(partial(self.store.record_snapshot, run.upload_id, upload.to_wire()))
             if upload.status != "pending":
                 raise PartUploadError(f"{run.upload_id} is now {upload.status}; parts can only "
                                       "be sent while an upload is pending.")

@@ -10,7 +10,8 @@ Headless (no Textual): shared by the CLI and the TUI. The flow follows Scenario'
    outcome is re-read), unless told not to; optionally follow it to ``imported`` or ``failed``.
 
 An interrupted upload (cancelled task, Ctrl+C) stays in the store with the parts sent so far;
-``resume`` sends only the missing ones.
+``resume`` sends only the missing ones. The store and the ledger are called through the
+service's ``io`` (in place; in a thread for the TUI), but for what an interruption writes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 import httpx
@@ -95,7 +97,7 @@ class Uploader:
             transport=part_transport if part_transport is not None else getattr(
                 client, "transport", None),
             concurrency=concurrency, chunk_size=chunk_size, timeout=part_timeout,
-            sleep=sleep, clock=clock, wall_clock=wall_clock,
+            sleep=sleep, clock=clock, wall_clock=wall_clock, io=self.service.io,
         )
         self.poll_min, self.poll_max = poll_min, poll_max
         self._clock = clock
@@ -149,12 +151,12 @@ class Uploader:
                 "it is not in the local store. Nothing needs resuming: upload the file again.")
             raise
         except errors.ApiError as exc:
-            self.service.log_action("upload-create", "failed", None, exc,
-                                    note=f"{local.name}: ")
+            await self.service.io(partial(self.service.log_action, "upload-create", "failed",
+                                          None, exc, note=f"{local.name}: "))
             raise
-        self.service.remember_created(
-            upload, note, "upload-create",
-            f"{local.name}: {local.size} bytes in {len(plan)} part(s), kind {kind}")
+        await self.service.io(partial(
+            self.service.remember_created, upload, note, "upload-create",
+            f"{local.name}: {local.size} bytes in {len(plan)} part(s), kind {kind}"))
         result.upload_id, result.upload, result.status = upload.id, upload, upload.status
         await self._finish(upload, local, plan, set(), result, no_complete=no_complete,
                            wait=wait, on_progress=on_progress, on_update=on_update)
@@ -180,9 +182,13 @@ class Uploader:
         local = inspect_file(path)
         started = self._clock()
         upload = await self.client.get_upload(upload_id)
-        if not self.store.contains(upload_id):
-            self.store.add([upload_id], note=note)
-        self.store.record_snapshot(upload_id, upload.to_wire())
+
+        def keep() -> None:
+            if not self.store.contains(upload_id):
+                self.store.add([upload_id], note=note)
+            self.store.record_snapshot(upload_id, upload.to_wire())
+
+        await self.service.io(keep)
         result = UploadResult(file=str(path), upload_id=upload_id, status=upload.status,
                               upload=upload, kind=upload.kind, content_type=upload.content_type,
                               file_size=local.size)
@@ -191,8 +197,9 @@ class Uploader:
                                      "no parts to send.")
         if upload.status != "pending":
             result.parts_total = int(upload.parts_count or 0)
-            self.service.log_action("upload-resume", "skipped", upload_id,
-                                    message=f"nothing to send: it is already {upload.status}")
+            await self.service.io(partial(
+                self.service.log_action, "upload-resume", "skipped", upload_id,
+                message=f"nothing to send: it is already {upload.status}"))
             if upload.status == "failed":
                 result.problem = upload.error_message or "The upload failed."
             elif wait:
@@ -203,18 +210,19 @@ class Uploader:
                 f"{local.path} is {local.size} bytes but upload {upload_id} was created for "
                 f"{int(upload.file_size)} bytes: it is not the same file.")
         count = int(upload.parts_count or len(upload.parts or ()) or 1)
-        sent = self.store.parts_sent(upload_id)
+        sent, source, digests = await self.service.io(lambda: (
+            self.store.parts_sent(upload_id), self.store.source_file(upload_id),
+            self.store.part_digests(upload_id)))
         plan = resume_plan(local.size, count, sent, part_size)
         skip = {p.number for p in plan if sent.get(p.number) == p.size}
-        problem = await asyncio.to_thread(
-            different_file, local, upload_id, self.store.source_file(upload_id),
-            self.store.part_digests(upload_id), plan)
+        problem = await asyncio.to_thread(different_file, local, upload_id, source, digests,
+                                          plan)
         if problem is not None:
             raise LocalFileError(problem)
         result.parts_total = len(plan)
-        self.service.log_action(
-            "upload-resume", "ok", upload_id,
-            message=f"{local.name}: {len(skip)} of {len(plan)} part(s) already sent")
+        await self.service.io(partial(
+            self.service.log_action, "upload-resume", "ok", upload_id,
+            message=f"{local.name}: {len(skip)} of {len(plan)} part(s) already sent"))
         self.interruption = None
         await self._finish(upload, local, plan, skip, result, no_complete=no_complete,
                            wait=wait, on_progress=on_progress, on_update=on_update)
@@ -235,7 +243,7 @@ class Uploader:
             await self._send_parts(upload, local, plan, todo, on_progress)
             result.parts_sent = len(todo)
         except errors.ScenarioTuiError as exc:
-            done = len(self.store.parts_sent(upload_id))
+            done = len(await self.service.io(partial(self.store.parts_sent, upload_id)))
             raise UploadIncompleteError(
                 upload_id, exc, f"{done} of {len(plan)} part(s) are sent. {resume_hint}",
                 status="pending") from None
@@ -268,20 +276,25 @@ class Uploader:
         """Send ``todo`` under a transfer intent, so that no process completes the upload while
         its parts go up: opened before the first PUT (with the file's fingerprint), beating while
         they are sent, settled (and logged) however it ends."""
-        upload_id, ledger = upload.id, self.service.ledger
+        upload_id, ledger, io = upload.id, self.service.ledger, self.service.io
         if not todo:
             await self.parts.send(upload, local, plan, todo, on_progress)
             return
         try:
-            self.store.record_source_file(upload_id, await asyncio.to_thread(source_of, local))
-            transfer = ledger.begin(upload_id, "transfer")
+            source = await asyncio.to_thread(source_of, local)
+
+            def open_transfer() -> Intent:
+                self.store.record_source_file(upload_id, source)
+                return ledger.begin(upload_id, "transfer")
+
+            transfer = await io(open_transfer)
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._interrupted(upload_id, local, len(plan))
             raise
         except errors.ScenarioTuiError as exc:  # nothing sent
-            self.service.log_action("upload-parts", "failed", upload_id, exc)
+            await io(partial(self.service.log_action, "upload-parts", "failed", upload_id, exc))
             raise
-        beat = ledger.beater(transfer, self._clock)
+        beat = ledger.beater(transfer, self._clock, start=self._beats_aside())
 
         def progress(update: Progress) -> None:
             beat()
@@ -295,18 +308,30 @@ class Uploader:
             self._interrupted(upload_id, local, len(plan), transfer)
             raise
         except errors.ScenarioTuiError as exc:
-            ledger.settle(transfer, "rejected", message=f"{exc.title}: {exc.message}",
-                          http_status=getattr(exc, "status", None), log_outcome="failed")
+            await io(partial(ledger.settle, transfer, "rejected", log_outcome="failed",
+                             message=f"{exc.title}: {exc.message}",
+                             http_status=getattr(exc, "status", None)))
             raise
-        except BaseException as exc:  # a bug: say so, and let it through
+        except BaseException as exc:  # a bug: say so (here: this must be written), let it through
             ledger.settle(transfer, "interrupted",
                           message=f"Stopped by an unexpected {type(exc).__name__}.")
             raise
-        ledger.settle(transfer, "done", log_outcome="ok", message=(
-            f"{len(todo)} part(s) sent, {len(plan) - len(todo)} already sent"))
+        await io(partial(ledger.settle, transfer, "done", log_outcome="ok", message=(
+            f"{len(todo)} part(s) sent, {len(plan) - len(todo)} already sent")))
+
+    def _beats_aside(self) -> Callable[[Callable[[], None]], object] | None:
+        """How the transfer's heartbeats are written: in place (None), or, when the service
+        keeps its loop free (the TUI), each in a thread, not waited for (a late one is a no-op
+        once the intent is settled)."""
+        if not self.service.keep_loop_free:
+            return None
+        loop = asyncio.get_running_loop()
+        return lambda heartbeat: loop.run_in_executor(None, heartbeat)
 
     def _interrupted(self, upload_id: str, local: LocalFile, parts_total: int,
                      transfer: Intent | None = None) -> None:
+        """Say how to resume, and write it (in place, never in a thread: the task is being
+        cancelled, and this must be written before it ends)."""
         try:
             done = len(self.store.parts_sent(upload_id))
         except errors.StoreError:

@@ -54,8 +54,8 @@ class CompleteBatch:
 
     def sent(self, upload_id: str, status: str | None) -> tuple[str, Severity] | None:
         """``upload_id`` was sent and reached ``status``; the toast when it was the last to
-        end."""
-        self.tally.sent(upload_id, status)
+        end (its log entry is written by the caller: ``CompleteActions._said``)."""
+        self.tally.sent(upload_id, status, write=False)
         return self._summary()
 
     def not_sent(self, upload_id: str, exc: errors.ScenarioTuiError | None = None,
@@ -63,7 +63,7 @@ class CompleteBatch:
         """``upload_id`` was skipped (not pending), or refused with ``exc``; as ``sent``."""
         if exc is not None:
             self.errors[exc.title] += 1
-        self.tally.not_sent(upload_id, NOT_SENT if exc is None else ERROR)
+        self.tally.not_sent(upload_id, NOT_SENT if exc is None else ERROR, write=False)
         return self._summary()
 
     def _summary(self) -> tuple[str, Severity] | None:
@@ -72,7 +72,7 @@ class CompleteBatch:
         if self._said or not self.tally.done:
             return None
         self._said = True
-        text = self.tally.finish()
+        text = self.tally.summed_up()
         if self.errors:
             shown = ERROR_KINDS if len(self.errors) > ERROR_KINDS + 1 else None  # never "1 other"
             kinds = [f"{n} {title}" for title, n in self.errors.most_common(shown)]
@@ -117,8 +117,12 @@ class CompleteActions(_Screen):
 
     def _said(self, batch: CompleteBatch, summary: tuple[str, Severity] | None) -> None:
         """An upload of ``batch`` ended: when it was the last, the one toast of the batch (and
-        the status widget's app line, which stays when the toast has gone)."""
+        the status widget's app line, which stays when the toast has gone), and its summary
+        entry written in the log, in a thread."""
         if summary is not None:
+            write = batch.tally.summary_entry()
+            if write is not None:
+                self.in_thread("summary", write, lambda _: None, queue=True)
             self._toast(f"Complete: {len(batch.tally.ids)} uploads", *summary)
             self.states.app_line = (f"Complete of {len(batch.tally.ids)} uploads: {summary[0]}."
                                     + self.kept_note())

@@ -169,7 +169,7 @@ class MainScreen(StoreCalls, AppActions, Toasts, WatchActions, RefreshActions, V
             return
         self.store_connected()
         try:
-            startup = self.start_startup_refresh()
+            startup = await self.start_startup_refresh()
         except errors.StoreError as exc:  # the list says so; no start-up refresh this time
             self.store_failed(exc)
             return

@@ -153,10 +153,12 @@ class RefreshActions(_Screen):
         if self.table.highlighted_id == upload_id:
             self.load_detail(upload_id)
 
-    def start_startup_refresh(self) -> Worker[None]:
-        """Refresh non-final uploads politely: newest first, bounded, capped. They are queued
+    async def start_startup_refresh(self) -> Worker[None]:
+        """Refresh non-final uploads politely: newest first, bounded, capped. Their IDs are read
+        in a thread (a team store: a round trip, or a connect's timeout), then they are queued
         (marked busy) before this returns, so nothing else fetches them meanwhile."""
-        ids = self.service.store.ids_to_refresh(self.settings.startup_refresh_cap)
+        ids = await asyncio.to_thread(self.service.store.ids_to_refresh,
+                                      self.settings.startup_refresh_cap)
         self.states.queue(ids)
         return self._startup_refresh(ids)
 

@@ -111,14 +111,24 @@ class ViewActions(_Screen):
     def keep_rows(self, upload_ids: list[str], what: str) -> None:
         """A bulk action (``what``: "completed") acted on ``upload_ids``: under a filter, those
         it stops matching stay listed, first and marked "kept", until the filter or the sort
-        changes or escape (``kept_listing``)."""
-        query, listing = self.query_state, self.table.listing
+        changes or escape (``kept_listing``). The kept rows are read in a thread (a team store:
+        round trips), each call after the one before (its kept rows kept too)."""
+        query = self.query_state
         if not (query.search or query.status) or not upload_ids:
             return
-        kept = (*listing.kept, *upload_ids) if isinstance(listing, KeptListing) else upload_ids
-        self.table.set_listing(KeptListing(self.service.store, query, kept,
-                                           on_failure=listing.on_failure),
-                               self.table.highlighted_id)
+
+        def read() -> KeptListing:
+            listing = self.table.listing  # as the call before this one left it
+            kept = (*listing.kept, *upload_ids) if isinstance(listing, KeptListing) else upload_ids
+            fresh = KeptListing(self.service.store, query, kept, on_failure=listing.on_failure)
+            fresh.prime()
+            return fresh
+
+        def show(listing: KeptListing) -> None:
+            if self.query_state == query:  # else the filter or the sort changed meanwhile
+                self.table.set_listing(listing, self.table.highlighted_id)
+
+        self.in_thread("keep", read, show, queue=True)
         self.states.app_line = (f"{plural(len(upload_ids), 'upload')} {what}: those the filter "
                                 "no longer matches stay listed, marked kept (escape drops them).")
 

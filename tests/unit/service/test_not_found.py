@@ -11,7 +11,7 @@ from scenario_tui.cli.wiring import build_service
 from scenario_tui.core import errors
 from scenario_tui.core.diagnosis import diagnose_row
 from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
-from scenario_tui.service.bulk_complete import ERROR, tally_text
+from scenario_tui.service.bulk_complete import ERROR, NOT_SENT, tally_text
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 GONE = "up_gone_for_good_1"  # the fake has never heard of it: every read answers 404
@@ -119,3 +119,41 @@ async def test_a_complete_of_one_upload_writes_no_summary(loopback):
     assert tally.result(await service.complete(PENDING[0])) == "1 sent: 1 validating"
     assert not [e for e in service.store.events() if e.upload_id is None
                 and e.action == "complete"]
+
+
+def _summaries(service) -> list[str | None]:
+    return [e.message for e in service.store.events() if e.upload_id is None
+            and e.action == "complete"]
+
+
+def test_a_bulk_completes_summary_entry_can_be_left_to_its_caller(service):
+    """``write=False`` (the TUI's): the last upload to end sums up and writes nothing; the
+    entry is the caller's to write (``summary_entry``: handed out once, its words fixed when
+    handed out; the TUI calls it in a thread). ``finish()`` after it writes nothing more."""
+    ids = PENDING[:3]
+    service.add(ids)
+    tally = service.bulk_complete(ids)
+    assert tally.sent(ids[0], "imported", write=False) is None
+    assert tally.not_sent(ids[1], ERROR, write=False) is None
+    text = "1 sent: 1 imported; 1 not sent, 1 error"
+    assert tally.not_sent(ids[2], NOT_SENT, write=False) == text
+    assert _summaries(service) == []
+    write = tally.summary_entry()
+    assert write is not None and tally.summary_entry() is None
+    tally.sent(ids[1], "failed", write=False)  # a later word: the entry handed out stays
+    write()
+    assert _summaries(service) == [text]
+    assert tally.finish() == text and _summaries(service) == [text]
+
+
+def test_without_write_false_the_last_to_end_writes_the_summary_as_before(service):
+    """The CLI's way (``scenario-tui complete`` with several IDs): the last ``sent`` or
+    ``not_sent`` writes the entry at once, and ``finish()`` returns its text."""
+    ids = PENDING[:2]
+    service.add(ids)
+    tally = service.bulk_complete(ids)
+    assert tally.sent(ids[0], "imported") is None
+    assert tally.not_sent(ids[1], ERROR) == "1 sent: 1 imported; 1 error"
+    assert _summaries(service) == ["1 sent: 1 imported; 1 error"]
+    assert tally.finish() == "1 sent: 1 imported; 1 error"
+    assert tally.summary_entry() is None and len(_summaries(service)) == 1
