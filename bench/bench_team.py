@@ -13,9 +13,11 @@ What a member does is what a person does with ``p``, ``t`` and ``c``: list the p
 rest (``service.claims.take``: the database decides who gets what; ``--batch`` uploads, fewer
 near the end of the queue so that one member's last batch does not keep the others idle: at
 most the free uploads divided by the members holding claims), complete the batch with the
-service's own complete (the intent ledger, the re-read, one POST: ``service.complete``, at most
-``--concurrency`` at a time, as part of one ``bulk_complete`` per batch, which reads the batch's
-intents at once and writes its summary, as ``c`` on marked uploads does), release the claims, and
+service's own complete (the intent ledger, the re-read, one POST: ``service.complete``, as part
+of one ``bulk_complete`` per batch, which reads the batch's intents at once, lets at most
+``--concurrency`` of its requests be at the API at once, POSTs first, and writes its summary, as
+``c`` on marked uploads does; the store is called in threads, as the TUI calls it, so that its
+writes overlap the next request), release the claims, and
 start again until nothing is pending. An upload completed by someone between a member's read
 and its claim is skipped by the re-read, never sent twice.
 
@@ -83,21 +85,20 @@ async def work(service, number: int, batch: int, concurrency: int, look: int,
     import random
 
     from scenario_tui.core import errors
+    from scenario_tui.service.bulk_complete import ERROR
 
     rng = random.Random(number)
     deadline = time.monotonic() + seconds
     store = service.store
     done: Counter[str] = Counter()
-    gate = asyncio.Semaphore(concurrency)
 
     async def complete(upload_id: str, tally) -> None:
-        async with gate:
-            try:
-                result = await service.complete(upload_id, tally)
-            except errors.ScenarioTuiError as exc:
-                done[f"refused: {type(exc).__name__}"] += 1
-                tally.not_sent(upload_id)
-                return
+        try:
+            result = await service.complete(upload_id, tally)
+        except errors.ScenarioTuiError as exc:
+            done[f"refused: {type(exc).__name__}"] += 1
+            tally.not_sent(upload_id, ERROR)
+            return
         done["sent" if result.sent else "skipped (not pending at the re-read)"] += 1
         if result.sent:  # its answer is saved: no longer listed as pending
             tried.discard(upload_id)
@@ -125,7 +126,7 @@ async def work(service, number: int, batch: int, concurrency: int, look: int,
         mine = [claim.upload_id for claim in taken.mine]
         tried.update(mine)
         done["batches"] += 1
-        tally = service.bulk_complete(mine)
+        tally = service.bulk_complete(mine, concurrency)  # requests in flight, POSTs first
         await asyncio.gather(*(complete(i, tally) for i in mine))
         service.claims.release(mine)
     else:
@@ -139,6 +140,7 @@ def member(args) -> int:
 
     settings = settings_for(args.base_url, args.member, profile=f"member {args.number}")
     service = build_service(settings, holder_label=f"bench member {args.number}")
+    service.keep_loop_free = True  # as the TUI's: the store's writes overlap the requests
     service.warm_up()
     phases: dict[str, float] = {}
     if args.phases:
@@ -155,7 +157,14 @@ def member(args) -> int:
                     "seconds": time.perf_counter() - started, "ended": time.time(),
                     "cpu": used_cpu() - cpu, "phases": phases, **counts}
 
-    result = asyncio.run(run())
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        result = profile.runcall(asyncio.run, run())
+        profile.dump_stats(Path(args.profile) / f"member-{args.number}.prof")
+    else:
+        result = asyncio.run(run())
     print(json.dumps(result), flush=True)
     sys.stdin.readline()  # connected until the coordinator has read the server's CPU time
     service.store.close()
@@ -256,7 +265,8 @@ def run_members(args, server: FakeProcess, team, urls: list[str],
         [sys.executable, __file__, "--member", url, "--number", str(i), "--base-url",
          server.base_url, "--batch", str(args.batch), "--concurrency", str(args.concurrency),
          "--look", str(args.look), "--deadline", str(args.deadline),
-         "--without", args.without] + (["--phases"] if args.phases else []),
+         "--without", args.without] + (["--phases"] if args.phases else [])
+        + (["--profile", args.profile] if args.profile else []),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         stderr=open(tmp / f"member-{i}.log", "w")) for i, url in enumerate(urls)]
     try:
@@ -347,6 +357,8 @@ def main() -> int:
                         "thresholds (the counts are still checked)")
     parser.add_argument("--phases", action="store_true", help="time the store's verbs and the "
                         "requests in each member (wall clock, per upload)")
+    parser.add_argument("--profile", default="", metavar="DIR",
+                        help="write each member's cProfile statistics to DIR/member-N.prof")
     parser.add_argument("--without", default="", metavar="HOOK,...",
                         help="switch these performance hooks off in the members "
                         f"(benchlib.HOOKS: {', '.join(HOOKS)})")
@@ -434,7 +446,8 @@ def main() -> int:
         for report in reports:
             timed.update(report["phases"])
         print(f"  phases: a member's wall time per upload "
-              f"{sum(r['seconds'] for r in reports) * 1000 / args.uploads:.1f} ms, of which (ms) "
+              f"{sum(r['seconds'] for r in reports) * 1000 / args.uploads:.1f} ms; time in each "
+              "verb per upload (ms; the store's writes overlap the requests) "
               + "; ".join(f"{k} {v * 1000 / args.uploads:.2f}" for k, v in
                           sorted(timed.items(), key=lambda kv: -kv[1])))
     print("  members: " + "; ".join(f"{k} {v:,}" for k, v in sorted(totals.items())))

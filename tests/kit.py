@@ -6,6 +6,7 @@ Everything listens on 127.0.0.1 only; nothing here sends a byte anywhere else.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import io
@@ -254,6 +255,37 @@ def reread_after_post(fake: FakeScenario, upload_id: str) -> bool:
 
 
 # --- misbehaving loopback servers ------------------------------------------------------------
+
+
+def count_requests(service, delay: float = 0.01) -> dict:
+    """Wrap the client's two requests of a complete (the read before the POST, the POST; reads
+    that follow the upload once posted are let through uncounted): each takes ``delay``
+    longer; how many were in flight at most, and the order they started in."""
+    seen: dict = {"inside": 0, "most": 0, "started": []}
+    posted: set[str] = set()
+
+    def wrap(name: str) -> None:
+        real = getattr(service.client, name)
+
+        async def counted(upload_id, *args, **kwargs):
+            if upload_id in posted:  # following it after its complete
+                return await real(upload_id, *args, **kwargs)
+            if name == "complete_upload":
+                posted.add(upload_id)
+            seen["started"].append((name, upload_id))
+            seen["inside"] += 1
+            seen["most"] = max(seen["most"], seen["inside"])
+            try:
+                await asyncio.sleep(delay)
+                return await real(upload_id, *args, **kwargs)
+            finally:
+                seen["inside"] -= 1
+
+        setattr(service.client, name, counted)
+
+    wrap("get_upload")
+    wrap("complete_upload")
+    return seen
 
 
 def closed_port() -> int:

@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scenario_tui.core import errors
+from scenario_tui.service.request_gate import RequestGate
 from scenario_tui.store.protocol import StoreProtocol
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def tally_text(sent: dict[str, str], not_sent: dict[str, str]) -> str:
 
 
 class BulkComplete:
-    """The tally of one complete of several uploads, and its summary entry.
+    """The tally of one complete of several uploads, and its summary entry; with a
+    ``concurrency``, the gate its completes' requests pass (``request_gate``).
 
     ``sent(id, status)`` or ``not_sent(id, why)`` once per upload (again for the same upload:
     the later word wins, e.g. "validating" then "imported" after following it); ``result(r)``
@@ -76,9 +78,12 @@ class BulkComplete:
 
     _entry_taken = False  # the summary entry was written, or handed out to be written
 
-    def __init__(self, service: _Logs, upload_ids: Iterable[str]) -> None:
+    def __init__(self, service: _Logs, upload_ids: Iterable[str],
+                 concurrency: int | None = None) -> None:
         self.service = service
         self.ids = list(dict.fromkeys(upload_ids))
+        #: the batch's requests at the API (``concurrency`` at once, POSTs first), or no limit
+        self.gate = RequestGate(concurrency) if concurrency else None
         self.reached: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.text: str | None = None  # the summary, once written

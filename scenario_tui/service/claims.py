@@ -63,8 +63,7 @@ class ClaimDesk:
         store that cannot be written now does not stop the action (the claim runs out on its
         own)."""
         now = self._now()
-        wanted = [i for i in upload_ids if i not in self._seen
-                  or (now - self._seen[i]).total_seconds() >= _RECHECK_SECONDS]
+        wanted = self.due(upload_ids, now)
         if not wanted:
             return
         try:
@@ -75,6 +74,13 @@ class ClaimDesk:
         except errors.StoreError:
             return
         self._saw(wanted, now)
+
+    def due(self, upload_ids: Iterable[str], now: datetime | None = None) -> list[str]:
+        """Those of ``upload_ids`` whose claim ``renew_mine`` would look at (not taken nor
+        looked at by this desk within the last minute); no store call."""
+        now = now or self._now()
+        return [i for i in upload_ids if i not in self._seen
+                or (now - self._seen[i]).total_seconds() >= _RECHECK_SECONDS]
 
     def _saw(self, upload_ids: list[str], now: datetime) -> None:
         if len(self._seen) > _SEEN_AT_MOST:  # forget those past their minute

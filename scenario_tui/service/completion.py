@@ -18,6 +18,7 @@ Headless (no Textual).
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 from scenario_tui.api.client import CompleteOutcome, ScenarioClient
 from scenario_tui.core import errors
 from scenario_tui.service.ledger import IntentLedger
+from scenario_tui.service.request_gate import RequestGate
 from scenario_tui.store.intents import Intent
 from scenario_tui.store.protocol import StoreProtocol
 
@@ -66,9 +68,20 @@ class CompleteResult:
 
 
 class ReadAhead(Protocol):
-    """The first read of the intents for a batch of completes (``BulkComplete`` is one)."""
+    """What a batch of completes gives each (``BulkComplete`` is one): the first read of the
+    intents, made for all its uploads at once, and the gate its requests pass, if any."""
+
+    gate: RequestGate | None
 
     def latest_intent(self, upload_id: str) -> Intent | None: ...
+
+
+def _place(batch: ReadAhead | None, *, urgent: bool = False) -> AbstractAsyncContextManager[
+        object]:
+    """A place for one request at the API: the batch's gate's, or none needed."""
+    if batch is None or batch.gate is None:
+        return nullcontext()
+    return batch.gate.place(urgent=urgent)
 
 
 class CompleteHost(Protocol):
@@ -106,7 +119,9 @@ async def complete_once(host: CompleteHost, upload_id: str,
         interrupted = latest is not None and latest.is_open  # its holder is gone
         try:
             # a read saved at once reconciles the intent of a holder that is gone
-            upload = await (host.refresh(upload_id) if interrupted else host.read(upload_id))
+            async with _place(batch):
+                upload = await (host.refresh(upload_id) if interrupted
+                                else host.read(upload_id))
         except errors.ApiError as exc:
             await host.io(partial(host.log_action, "complete", "failed", upload_id, exc,
                                   note="before sending: "))
@@ -130,7 +145,7 @@ async def complete_once(host: CompleteHost, upload_id: str,
         except errors.IntentHeldError as exc:
             await host.io(partial(_remember, host, upload_id, upload))
             raise await _refused(host, upload_id, exc) from None
-        return await _send(host, upload_id, intent)
+        return await _send(host, upload_id, intent, batch)
     raise await _refused(host, upload_id, errors.ConflictError(
         f"{upload_id} kept being acted on by other processes; nothing was sent. Refresh it and "
         "try again.", title="Changed meanwhile"))
@@ -152,11 +167,15 @@ def _remember(host: CompleteHost, upload_id: str, upload: Upload) -> None:
         pass
 
 
-async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteResult:
+async def _send(host: CompleteHost, upload_id: str, intent: Intent,
+                batch: ReadAhead | None) -> CompleteResult:
     """POST complete once under ``intent``, then settle it with the outcome."""
     ledger = host.ledger
+    posted = False
     try:
-        outcome = await host.client.complete_upload(upload_id)
+        async with _place(batch, urgent=True):  # its intent is open: before the batch's reads
+            posted = True
+            outcome = await host.client.complete_upload(upload_id)
     except errors.ApiError as exc:
         warning = await host.io(partial(
             ledger.settle, intent, "rejected", message=f"{exc.title}: {exc.message}",
@@ -168,7 +187,8 @@ async def _send(host: CompleteHost, upload_id: str, intent: Intent) -> CompleteR
         # here, not in a thread: the task may be cancelled (quitting), and this must be written
         ledger.settle(intent, "interrupted", message=(
             f"Interrupted while the complete was in flight: it may have arrived. Refresh "
-            f"{upload_id} to see; it is not sent again by itself."))
+            f"{upload_id} to see; it is not sent again by itself." if posted else
+            "Stopped while waiting for its turn to be sent: the complete was not sent."))
         raise
     cause = outcome.uncertain_cause
     state = "uncertain" if outcome.uncertain else "sent"

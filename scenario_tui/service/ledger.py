@@ -82,6 +82,11 @@ class IntentLedger:
                     f"entry for {intent.upload_id} still says the {what} was under way{lost}.")
         return None
 
+    @property
+    def unsettled(self) -> int:
+        """Settlements the store refused, kept to try again."""
+        return len(self._unsettled)
+
     def retry_unsettled(self) -> None:
         """Try again the settlements the store refused before (quietly: they are still kept
         if it refuses again)."""

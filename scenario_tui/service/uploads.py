@@ -258,16 +258,22 @@ class UploadService:
             )
         self._completing.add(upload_id)
         try:
-            await self.io(self.ledger.retry_unsettled)
-            await self.io(lambda: self.claims.renew_mine([upload_id]))
+            # each a thread's round trip for the TUI: asked only when there is work for it
+            if self.ledger.unsettled:
+                await self.io(self.ledger.retry_unsettled)
+            if self.claims.due([upload_id]):
+                await self.io(lambda: self.claims.renew_mine([upload_id]))
             return await complete_once(self, upload_id, batch)
         finally:
             self._completing.discard(upload_id)
 
-    def bulk_complete(self, upload_ids: Iterable[str]) -> BulkComplete:
+    def bulk_complete(self, upload_ids: Iterable[str],
+                      concurrency: int | None = None) -> BulkComplete:
         """The tally of a complete of several uploads, which writes its one summary entry
-        ("15 sent: 8 imported, 7 failed", with every ID) once each has ended."""
-        return BulkComplete(self, upload_ids)
+        ("15 sent: 8 imported, 7 failed", with every ID) once each has ended; given a
+        ``concurrency``, its completes have at most that many requests at the API at once
+        (the store's writes between them are not counted: ``request_gate``)."""
+        return BulkComplete(self, upload_ids, concurrency)
 
     async def follow(
         self,

@@ -12,6 +12,7 @@ from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from scenario_tui.tui.widgets.upload_table import UploadTable
 from tests.conftest import make_app, select, settle
+from tests.kit import count_requests
 
 PENDING = seeded_pending_ids(include_bad_file=False)
 
@@ -84,6 +85,25 @@ async def test_bulk_complete_sends_only_pending_marked(fake, tmp_path):
         assert fake.complete_count(PENDING[0]) == 1
         assert fake.complete_count(PENDING[1]) == 1
         assert fake.complete_count(imported) == 0
+
+
+async def test_bulk_complete_keeps_at_most_refresh_concurrency_requests_in_flight(
+        fake, tmp_path):
+    """``c`` on three marked uploads with ``refresh_concurrency = 2``: each sent once, never
+    more than two requests at the API at once (each request made to take a while)."""
+    app = make_app(fake, tmp_path, refresh_concurrency=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        seen = count_requests(app.main_screen.service)
+        for upload_id in PENDING[:3]:
+            await select(app, pilot, upload_id)
+            await pilot.press("space")
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert all(fake.complete_count(i) == 1 for i in PENDING[:3])
+        assert len(seen["started"]) == 6 and seen["most"] == 2
 
 
 async def test_bad_file_complete_ends_failed_with_reason_shown(fake, tmp_path):

@@ -265,7 +265,9 @@ class CompleteActions(_Screen):
         def send(ids: list[str] | None) -> None:
             ids = ids or []
             # several: one toast when all have settled; the skipped ones are in its summary
-            batch = (CompleteBatch(self.service.bulk_complete(targets))
+            # at most refresh_concurrency requests in flight, POSTs first (service.request_gate)
+            batch = (CompleteBatch(self.service.bulk_complete(
+                targets, self.settings.refresh_concurrency))
                      if len(targets) > 1 and ids else None)
             self.keep_rows(ids, "sent to complete")  # in view, even once past the filter
             for upload_id in ids:
