@@ -3,9 +3,12 @@ by the threads that call the store (each call takes one for itself), and ``run``
 verb's SQL in a transaction when it writes and translates every failure.
 
 A connection that breaks (the server restarted, the network dropped) is thrown away; the next
-call connects again. A call whose connection was found broken before its transaction was
-committed is run once more on a fresh connection (the server rolled the first attempt back, so
-nothing is written twice); one that broke while committing is reported, never repeated.
+call connects again. An idle connection is looked at before it is used again: one the server has
+ended meanwhile (its socket has something to read: the server's goodbye, or the end of the
+stream) is thrown away unused. A call whose connection was found broken before its transaction
+was committed is run once more on a fresh connection (the server rolled the first attempt back,
+so nothing is written twice); one that broke while committing is reported, never repeated, and so
+is a one-statement write (it commits as it runs: it may have been saved).
 
 While the server is away, calls fail fast: after a failure to reach it, every call within a
 backoff window (1 s, doubling to 10 s while it stays away) is refused at once with the same
@@ -16,6 +19,7 @@ connect timeout at each key); the first call after the window tries again, and a
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -121,9 +125,9 @@ class Connections:
 
         ``one_statement``: ``body`` writes in a single statement (atomic on its own; any
         further ones only read), so it runs without BEGIN and COMMIT, one round trip to the
-        server instead of three. Such a write whose idle connection turns out broken is run
-        again like a read: the verbs that use it are safe to repeat (an intent opened twice is
-        refused by the database; a settlement written twice logs twice)."""
+        server instead of three. Its statement commits as it runs: a connection lost meanwhile
+        is reported as a change that may have been saved, never run again (an intent opened,
+        or a log entry written, twice)."""
         if write and self.read_only:
             raise StoreWriteError(f"Could not {action}: the team store {self.where} is open "
                                   "read-only.")
@@ -139,7 +143,7 @@ class Connections:
                 except TeamStoreUnreachableError as exc:
                     self._mark_down(exc)
                     raise
-                committing = False
+                committing = write and one_statement  # it commits as it runs
                 try:
                     if not write or one_statement:
                         result = body(conn)
@@ -174,11 +178,16 @@ class Connections:
             conn.close()
 
     def _take(self) -> tuple[psycopg.Connection, bool]:
-        with self._lock:
-            if self._closed:
-                raise StoreError(f"The team store {self.where} is closed.")
-            if self._idle:
-                return self._idle.pop(), True
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise StoreError(f"The team store {self.where} is closed.")
+                if not self._idle:
+                    break
+                conn = self._idle.pop()
+            if not _ended(conn):
+                return conn, True
+            self._drop(conn)  # the server ended it while it was idle: never used again
         return self.connect(), False
 
     def _give_back(self, conn: psycopg.Connection) -> None:
@@ -201,3 +210,15 @@ class Connections:
         except psycopg.Error:
             pass
 
+
+def _ended(conn: psycopg.Connection) -> bool:
+    """Whether an idle connection is known to be over: closed, broken, or with something to
+    read on its socket (an idle connection that listens to nothing is sent nothing, except the
+    server's goodbye when it ends the session, or the end of the stream)."""
+    if conn.closed or conn.broken:
+        return True
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)

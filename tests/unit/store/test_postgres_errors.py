@@ -135,3 +135,43 @@ def test_a_connection_dropped_mid_write_leaves_nothing_and_the_next_call_reconne
         assert backend.rows("SELECT count(*) FROM activity") == [(0,)]
         assert store.add(["up_1"]).added == ["up_1"]
         assert store.connected and store.count() == 1
+
+
+def idle_sessions_ended(backend: PostgresBackend) -> None:
+    """End every session of the store under test (the server's goodbye reaches their sockets)."""
+    backend.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                 " AND application_name = 'scenario-tui'")
+    time.sleep(0.2)  # the goodbye on its way
+
+
+def test_an_idle_connection_the_server_ended_is_not_used_again(pg_url) -> None:
+    """The server restarted (here: every session ended) while the store's connection was idle:
+    the next write, a one-statement one that is never run twice, goes to a new connection and
+    is written once, with no error."""
+    backend = PostgresBackend(pg_url)
+    with PostgresStore.open(pg_url) as store:
+        assert store.count() == 0  # its connection is idle in the store now
+        idle_sessions_ended(backend)
+        store.log_event(action="note", outcome="ok", message="after the restart")
+        assert backend.rows("SELECT message FROM activity") == [("after the restart",)]
+
+
+def test_a_one_statement_write_whose_connection_is_lost_is_never_run_again(pg_url) -> None:
+    """A one-statement write commits as it runs: its connection lost right after the server ran
+    it (here: the session ends itself after the insert), it is reported as a change that may
+    have been saved, and not run again on a new connection (which would write it twice)."""
+    backend = PostgresBackend(pg_url)
+    with PostgresStore.open(pg_url) as store:
+        assert store.count() == 0  # a connection to reuse: a lost one would be retried
+
+        def insert_then_lose(c) -> None:
+            c.execute("INSERT INTO activity (at, action, outcome, message)"
+                      " VALUES ('2026-12-07T00:00:00Z', 'note', 'ok', 'once')")
+            c.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        with pytest.raises(TeamStoreConnectionLostError) as caught:
+            store._run("log activity", insert_then_lose, write=True, one_statement=True)
+        assert "may or may not have been saved" in caught.value.message
+        assert backend.rows("SELECT count(*) FROM activity") == [(1,)]
+        assert store.count() == 0 and store.connected  # and the next call reconnects
