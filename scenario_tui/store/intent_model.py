@@ -27,6 +27,11 @@ STALE_AFTER = timedelta(minutes=10)
 HEARTBEAT_SECONDS = 30.0
 #: this process's host and start time, by pid (``Holder.this_process``)
 _THIS_PROCESS: dict[int, tuple[str, str | None]] = {}
+#: the intents this process has opened and not settled yet (``working``): an open intent held
+#: by this process and not here was left by a call that failed as it was written (its
+#: connection lost after the server committed it), and is taken for abandoned, as a dead
+#: process's is; an intent is known by its ID, upload and start (stores may share IDs)
+_WORKING: set[tuple[int, str, str]] = set()
 
 #: the columns of an intent row, in the order ``intent_from_row`` reads them
 COLUMNS = ("id, upload_id, action, state, holder_pid, holder_host, holder_started, "
@@ -78,6 +83,12 @@ class Holder:
         if state in ("Z", "X"):
             return False
         return self.started is None or started == self.started
+
+    def is_this_process(self) -> bool:
+        """Whether this is the process that reads it (as ``this_process`` named it)."""
+        known = _THIS_PROCESS.get(os.getpid())
+        return (known is not None and self.pid == os.getpid()
+                and (self.host, self.started) == known)
 
     def describe(self) -> str:
         """'process 1234 (scenario-tui complete) on this machine' or '... on host ws-7'."""
@@ -172,9 +183,23 @@ def intent_from_row(row: tuple, now: datetime, actor: str | None = None) -> Inte
     holder = Holder(int(pid or 0), host or "", started, label or "")
     intent = Intent(id_, upload_id, action, state, holder, profile, started_at, heartbeat_at,
                     settled_at, http_status, message, actor=actor)
-    if state == OPEN and not holder.alive(heartbeat_at, now):
+    if state == OPEN and (not holder.alive(heartbeat_at, now) or (
+            holder.is_this_process() and _key(intent) not in _WORKING)):
         intent = replace(intent, stale=True)
     return intent
+
+
+def _key(intent: Intent) -> tuple[int, str, str]:
+    return (intent.id, intent.upload_id, intent.started_at)
+
+
+def working(intent: Intent, *, done: bool = False) -> None:
+    """Note that this process opened ``intent`` and works on it, or (``done``) has settled it
+    (the stores' ``begin_intent`` and ``settle_intent`` call this)."""
+    if done:
+        _WORKING.discard(_key(intent))
+    elif intent.holder.is_this_process():
+        _WORKING.add(_key(intent))
 
 
 def reconciled_message(intent: Intent, status: str | None) -> str:

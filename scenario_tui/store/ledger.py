@@ -13,7 +13,7 @@ import builtins
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from scenario_tui.store.intent_model import Holder, Intent
+from scenario_tui.store.intent_model import Holder, Intent, working
 from scenario_tui.store.parts import SourceFile
 from scenario_tui.store.rows import snapshot_values
 
@@ -54,9 +54,11 @@ class LedgerVerbs:
         three in one statement: one round trip to the server."""
         at, now = self._now(), self._clock()
         row = None if snapshot is None else snapshot_values(upload_id, snapshot, at)
-        return self._run("record the intent", lambda c: self._intents_sql.begin(
+        intent: Intent = self._run("record the intent", lambda c: self._intents_sql.begin(
             c, upload_id, action, holder, profile, after, log_message, at, now, row),
             write=True, one_statement=True)
+        working(intent)  # opened by a call that failed instead, it would be taken for abandoned
+        return intent
 
     def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
                       http_status: int | None = None, log_action: str | None = None,
@@ -71,6 +73,7 @@ class LedgerVerbs:
         self._run("settle the intent", lambda c: self._intents_sql.settle(
             c, intent, state, message, http_status, log_action, log_outcome, at, row),
             write=True, one_statement=True)
+        working(intent, done=True)
 
     def heartbeat_intent(self, intent: Intent) -> bool:
         """Say the holder of ``intent`` is still at work; False if it is no longer open."""

@@ -22,7 +22,7 @@ from scenario_tui.core import errors
 from scenario_tui.core.units import MIB
 from scenario_tui.service.local_files import LocalFileError
 from scenario_tui.service.upload_result import UploadIncompleteError
-from scenario_tui.store import intents
+from scenario_tui.store import intent_model, intents
 from scenario_tui.store.intents import Holder, process_start
 from tests.kit import PENDING
 from tests.unit.service.conftest import (
@@ -387,3 +387,45 @@ def test_the_heartbeat_is_written_at_most_every_interval(service):
         now[0] += step
         beat()
     assert written == [intent.id, intent.id]  # at 135 and at 171
+
+
+async def test_an_intent_left_by_a_write_that_failed_is_reconciled_not_held_forever(
+        fake, tmp_path, pg_url):
+    """On a team store the intent's opening commits as it runs: its connection lost right
+    after, the complete fails (nothing sent) and the intent stays open, held by this very
+    process, alive. It is taken for abandoned, as a dead process's is: the next complete reads
+    the upload, settles it as reconciled and asks once more (not "being completed by" this
+    process until it quits); asking again sends it once."""
+    from tests.conftest import make_settings
+
+    upload_id = PENDING[0]
+    service = build_service(make_settings(tmp_path, store_url=pg_url), transport=fake.transport(),
+                            sleep=no_sleep)
+    service.add([upload_id])
+    real = type(service.store)._intents_sql
+
+    class LostAfterOpening:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def begin(self, c, *args):
+            real.begin(c, *args)
+            c.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    try:
+        service.store._intents_sql = LostAfterOpening()
+        with pytest.raises(errors.TeamStoreConnectionLostError):
+            await service.complete(upload_id)
+        del service.store._intents_sql
+        left = service.store.latest_intent(upload_id)
+        assert left.is_open and left.stale and left.holder.pid == os.getpid()
+        with pytest.raises(errors.EarlierCompleteInterruptedError):
+            await service.complete(upload_id)
+        assert service.store.latest_intent(upload_id).state == "reconciled"
+        assert fake.complete_count(upload_id) == 0
+        assert (await service.complete(upload_id)).sent
+        assert fake.complete_count(upload_id) == 1
+        # settled: no longer counted as being worked on by this process
+        assert not [key for key in intent_model._WORKING if key[1] == upload_id]
+    finally:
+        service.store.close()
