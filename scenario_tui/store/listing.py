@@ -12,6 +12,12 @@ then the count is one more scan, and the full list is read only if the user scro
 With ``on_failure`` set, a read that fails (the file damaged or taken away while the TUI runs)
 does not raise: ``on_failure`` hears the ``StoreError`` and the listing keeps showing the rows
 it had read (``invalidate`` keeps the last ones aside for that), a read-only view.
+
+Threads: one read of the store at a time (``_reads``, held across the store call); the cache
+(pages, count, matches) is guarded by ``_lock``, which is never held across a store call, so
+``row(index, read=False)``, ``page_read``, ``cached_index_of`` and ``front`` never wait for the
+store, whoever is reading it (a team store's table reads its pages in a thread and asks the UI
+thread's questions this way).
 """
 
 from __future__ import annotations
@@ -71,7 +77,8 @@ class Listing:
         self._seqs: list[int] | None = None  # a search's matching rows, in order
         self._all_seqs = False  # whether _seqs holds every match (else its first SEQ_PREFIX)
         self._pages: dict[int, Sequence[KnownUpload | None]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the state above and below; never across a store call
+        self._reads = threading.Lock()  # one store read at a time (taken before _lock)
         #: hears a failed read instead of the caller (any thread; it must not read this listing)
         self.on_failure = on_failure
         #: the count and pages of before the last ``invalidate``: shown when a read fails
@@ -89,60 +96,107 @@ class Listing:
 
     def _searched(self, upto: int = 0) -> list[int] | None:
         """The matching ``seq`` list when the query has a search, else None: its first
-        ``SEQ_PREFIX`` entries at first, every one once ``upto`` is past them."""
+        ``SEQ_PREFIX`` entries at first, every one once ``upto`` is past them (holding
+        ``_reads`` when it may read)."""
         if not self.query.search:
             return None
-        if self._seqs is None or (upto >= len(self._seqs) and not self._all_seqs):
-            limit = self.SEQ_PREFIX if self._seqs is None and upto < self.SEQ_PREFIX else None
-            self._seqs = self.store.search_seqs(
+        seqs, every = self._seqs, self._all_seqs
+        if seqs is None or (upto >= len(seqs) and not every):
+            limit = self.SEQ_PREFIX if seqs is None and upto < self.SEQ_PREFIX else None
+            seqs = self.store.search_seqs(
                 **self._filters(), sort=self.query.sort, descending=self.query.descending,
                 limit=limit)
-            self._all_seqs = limit is None or len(self._seqs) < limit
-        return self._seqs
+            with self._lock:
+                self._seqs, self._all_seqs = seqs, limit is None or len(seqs) < limit
+        return seqs
+
+    def _known_count(self) -> int | None:
+        """The count as read so far, reading nothing (a deferred search's: the matches read so
+        far); None when it must be read."""
+        with self._lock:
+            if self._count is not None:
+                return self._count
+            if self._seqs is not None and (self._all_seqs or self._defer_count):
+                return len(self._seqs)
+        return None
 
     def count(self) -> int:
-        if self._count is None:
+        known = self._known_count()
+        if known is not None:
+            return known
+        failure: StoreError | None = None
+        with self._reads:
             try:
                 seqs = self._searched()
                 if seqs is not None and self._all_seqs:
-                    self._count = len(seqs)
+                    count = len(seqs)
                 elif seqs is not None and self._defer_count:
                     return len(seqs)  # at least these; finish_count() reads the rest
                 else:
-                    self._count = self.store.count(**self._filters())
+                    count = self.store.count(**self._filters())
             except StoreError as exc:
-                self._count = self._fall_back(exc, self._kept[0])
-        return self._count
+                if self.on_failure is None:
+                    raise
+                failure, count = exc, self._kept[0]
+            with self._lock:
+                self._count = count
+        if failure is not None:  # reported outside the locks
+            self._fall_back(failure, None)
+        return count
 
     @property
     def count_known(self) -> bool:
-        return self._count is not None or not self._defer_count or (
-            self._seqs is not None and self._all_seqs)
+        with self._lock:
+            return self._count is not None or not self._defer_count or (
+                self._seqs is not None and self._all_seqs)
 
     def finish_count(self) -> int:
         """Read every match (blocking: call from a worker thread), so ``count`` is exact; the
-        store keeps the answer, so a longer search typed next narrows it down."""
+        store keeps the answer, so a longer search typed next narrows it down. A failed read
+        (``on_failure`` hears it) leaves the count as it was, to be finished another time."""
         failure: StoreError | None = None
-        with self._lock:
+        with self._reads:
             try:
                 seqs = self._searched(upto=self.SEQ_PREFIX)
                 count = len(seqs) if seqs is not None else self.store.count(**self._filters())
             except StoreError as exc:
                 if self.on_failure is None:
                     raise
-                failure, count = exc, self._count if self._count is not None else self._kept[0]
-            self._count, self._defer_count = count, False
-        if failure is not None:  # reported outside the lock
+                failure = exc
+            else:
+                with self._lock:
+                    self._count, self._defer_count = count, False
+        if failure is not None:  # reported outside the locks
             self._fall_back(failure, None)
+            known = self._known_count()
+            return self._kept[0] if known is None else known
         return count
 
-    def row(self, index: int) -> KnownUpload | None:
+    def row(self, index: int, *, read: bool = True) -> KnownUpload | None:
+        """The row at ``index`` (None past the end); ``read=False``: only from a page read
+        already, else None (waiting for nothing: ``page_read`` says which)."""
         if index < 0:
             return None
         page_no, offset = divmod(index, self.PAGE_SIZE)
-        failure: StoreError | None = None
+        page = self._page(page_no, read)
+        return page[offset] if page is not None and offset < len(page) else None
+
+    def page_read(self, index: int) -> bool:
+        """Whether the page of ``index`` is at hand, so ``row(index)`` reads nothing (one whose
+        read failed is: as what was read before it, if anything, until ``invalidate``)."""
+        with self._lock:
+            return index < 0 or index // self.PAGE_SIZE in self._pages
+
+    def _page(self, page_no: int, read: bool) -> Sequence[KnownUpload | None] | None:
+        """Page ``page_no`` as cached; else read now (``read``) or None."""
         with self._lock:
             page = self._pages.get(page_no)
+        if page is not None or not read:
+            return page
+        failure: StoreError | None = None
+        with self._reads:
+            with self._lock:
+                page = self._pages.get(page_no)  # read by another thread while this one waited
             if page is None:
                 start = page_no * self.PAGE_SIZE
                 try:
@@ -159,12 +213,13 @@ class Listing:
                     if self.on_failure is None:
                         raise
                     failure, page = exc, self._kept[1].get(page_no, ())
-                if len(self._pages) > 64:
-                    self._pages.clear()
-                self._pages[page_no] = page
-        if failure is not None:  # reported outside the lock
+                with self._lock:
+                    if len(self._pages) > 64:
+                        self._pages.clear()
+                    self._pages[page_no] = page
+        if failure is not None:  # reported outside the locks
             self._fall_back(failure, None)
-        return page[offset] if offset < len(page) else None
+        return page
 
     def cached_index_of(self, upload_id: str) -> int | None:
         """Where ``upload_id`` is among the pages already read, if it is."""
@@ -211,7 +266,7 @@ class Listing:
             return None if page is None else (count, [row for row in page if row is not None])
 
     def invalidate(self) -> None:
-        with self._lock:
+        with self._reads, self._lock:  # after a read under way: it would cache the old rows
             if self._pages:
                 self._kept = (self._count or self._kept[0], dict(self._pages))
             self._defer_count = False  # re-read after a change: counted exactly, as it is used

@@ -59,11 +59,15 @@ class KeptListing(Listing):
     def finish_count(self) -> int:
         return len(self.extra()) + super().finish_count()
 
-    def row(self, index: int) -> KnownUpload | None:
+    def row(self, index: int, *, read: bool = True) -> KnownUpload | None:
         extra = self.extra()
         if 0 <= index < len(extra):
             return extra[index]
-        return super().row(index - len(extra)) if index >= 0 else None
+        return super().row(index - len(extra), read=read) if index >= 0 else None
+
+    def page_read(self, index: int) -> bool:
+        extra = self.extra()
+        return index < len(extra) or super().page_read(index - len(extra))
 
     def cached_index_of(self, upload_id: str) -> int | None:
         extra = self.extra()

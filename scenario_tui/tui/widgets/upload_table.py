@@ -2,7 +2,9 @@
 
 It reads rows from a ``Listing`` (pages from the store), so its cost does not grow with the
 number of known uploads. It owns the cursor; the screen owns marks and in-flight state and sets
-them as attributes. Moving the cursor posts ``UploadTable.Highlighted``.
+them as attributes. Moving the cursor posts ``UploadTable.Highlighted``. With ``read_aside`` (a
+team store) it reads nothing on the UI thread after its first frame: ``AsideReads`` reads in
+threads, and a row not read yet is drawn as a dim placeholder meanwhile.
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from scenario_tui.core.diagnosis import diagnose_row
-from scenario_tui.core.errors import StoreError
 from scenario_tui.core.inert import inert_text
 from scenario_tui.core.present import relative, row_status, status_label
 from scenario_tui.core.units import human_size
 from scenario_tui.store.listing import Listing
 from scenario_tui.store.rows import KnownUpload
 from scenario_tui.tui.kept_listing import KEPT_LABEL
+from scenario_tui.tui.widgets.aside_reads import AsideReads
 
 #: real upload IDs are 25 characters; a longer one widens the column
 ID_WIDTH = 25
 BUSY_SYMBOLS = {"completing": "»", "refreshing": "↻", "polling": "…", "queued": "·"}
+#: a row not read yet (``read_aside``), in the status column
+PLACEHOLDER = "…"
 
 
 def _fit(text: str, width: int) -> str:
@@ -96,10 +100,11 @@ class UploadTable(ScrollView, can_focus=True):
                  id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(name=name, id=id)
         self.listing = listing
-        #: ``reload`` reads in a thread and shows the rows read before meanwhile (a team store:
-        #: each read is a round trip to a server, which the UI thread must not wait for)
+        #: ``reload``, the pages scrolled to and ``G``'s count read in threads, the rows read
+        #: before shown meanwhile (a team store: each read is a round trip to a server, which
+        #: the UI thread must not wait for)
         self.read_aside = read_aside
-        self._reread_due = self._rereading = False
+        self._aside = AsideReads(self)
         self.marked: set[str] = set()
         self.busy: Mapping[str, str] = {}  # the screen's read-only view of work in flight
         self.fresh: set[str] = set()
@@ -117,14 +122,16 @@ class UploadTable(ScrollView, can_focus=True):
 
     # --- data ------------------------------------------------------------------------------
 
-    def set_listing(self, listing: Listing, keep: str | None = None) -> None:
-        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present.
-        Whoever heard the failed reads of the listing shown hears those of this one."""
+    def set_listing(self, listing: Listing, keep: str | None = None, *,
+                    stay: bool = False) -> None:
+        """Show another listing (new filter or sort), keeping ``keep`` highlighted if present,
+        else the cursor at the top (``stay``: where it is). Whoever heard the failed reads of
+        the listing shown hears those of this one."""
         listing.on_failure = listing.on_failure or self.listing.on_failure
         self.listing = listing
         index = listing.cached_index_of(keep) if keep else None
         self._resize_virtual()
-        self.cursor = index if index is not None else 0
+        self.cursor = index if index is not None else self.cursor if stay else 0
         self.refresh()
 
     def reload(self) -> None:
@@ -132,9 +139,7 @@ class UploadTable(ScrollView, can_focus=True):
         With ``read_aside``, in a thread: the rows shown stay until the new ones are read (once
         more at most, however many calls come meanwhile)."""
         if self.read_aside:
-            self._reread_due = True
-            if not self._rereading:
-                self._reread_aside()
+            self._aside.reread()
             return
         keep = self.highlighted_id
         self.listing.invalidate()
@@ -148,47 +153,17 @@ class UploadTable(ScrollView, can_focus=True):
         self.cursor = min(cursor, max(self.listing.count() - 1, 0))  # one watch_cursor
         self.post_message(self.Reloaded())
 
-    def _reread_aside(self) -> None:
-        self._reread_due, self._rereading = False, True
-        old = self.listing
-        first = round(self.scroll_y)
-        wanted = (self.cursor, first, first + max(self.size.height - 2, 0))
-        self.run_worker(lambda: self._read(old, wanted), thread=True, group="table-reread",
-                        exit_on_error=False)
+    def show_reread(self, fresh: Listing) -> None:
+        """``fresh``, the list read again aside, shown instead (the cursor kept on its upload)."""
+        self.set_listing(fresh, self.highlighted_id, stay=True)
+        self.post_message(self.Reloaded(aside=True))
 
-    def _read(self, old: Listing, wanted: tuple[int, ...]) -> None:
-        """In a thread: a listing like ``old``, its count and the rows at ``wanted`` read; on
-        the UI thread, shown instead of ``old`` (not when a read fails: it keeps ``old``,
-        whose owner hears the failure)."""
-        fresh = old.renewed(on_failure=None)
-        try:
-            fresh.count()
-            for index in wanted:
-                fresh.row(index)
-            read: Listing | None = fresh
-        except StoreError as exc:
-            if old.on_failure is not None:
-                old.on_failure(exc)
-            read = None
-        try:
-            self.app.call_from_thread(self._show_read, old, read)
-        except RuntimeError:
-            pass  # the app has ended meanwhile
-
-    def _show_read(self, old: Listing, fresh: Listing | None) -> None:
-        self._rereading = False
-        if fresh is not None and self.listing is old:  # not replaced meanwhile (a filter)
-            keep = self.highlighted_id
-            fresh.on_failure = old.on_failure
-            self.listing = fresh
-            index = fresh.cached_index_of(keep) if keep else None
-            self._resize_virtual()
-            cursor = index if index is not None else self.cursor
-            self.cursor = min(cursor, max(fresh.count() - 1, 0))
-            self.refresh()
-            self.post_message(self.Reloaded(aside=True))
-        if self._reread_due:
-            self._reread_aside()
+    def rows_arrived(self) -> None:
+        """A page read aside came: its rows drawn, the cursor's upload highlighted if it was
+        waiting for it."""
+        self._resize_virtual()  # a search's count may be exact now
+        self.refresh()
+        self._highlight(again=False)
 
     def show_claims(self, marks: Mapping[str, str]) -> None:
         """Who holds each claim (``claim_marks``); the Who column shows only while any does."""
@@ -204,9 +179,13 @@ class UploadTable(ScrollView, can_focus=True):
     def _resize_virtual(self) -> None:
         self.virtual_size = Size(self.size.width, self.listing.count() + 1)
 
+    def _row(self, index: int) -> KnownUpload | None:
+        """The row at ``index``; with ``read_aside``, None until its page is read (aside)."""
+        return self.listing.row(index, read=not self.read_aside)
+
     @property
     def highlighted(self) -> KnownUpload | None:
-        return self.listing.row(self.cursor)
+        return self._row(self.cursor)
 
     @property
     def highlighted_id(self) -> str | None:
@@ -221,7 +200,7 @@ class UploadTable(ScrollView, can_focus=True):
         first = round(self.scroll_y)
         shown = range(first, min(first + max(self.size.height - 1, 0), self.listing.count()))
         for index in shown:
-            row = self.listing.row(index)
+            row = self._row(index)
             if row is not None and row.updated_at and (
                     relative(row.updated_at, before) != relative(row.updated_at, now)
                     or diagnose_row(row, before).short != diagnose_row(row, now).short):
@@ -236,10 +215,17 @@ class UploadTable(ScrollView, can_focus=True):
 
     def watch_cursor(self, value: int) -> None:
         self._keep_cursor_in_view()
-        row = self.listing.row(value)
-        upload_id = row.id if row else None
+        if self.read_aside:
+            self._aside.want()  # the pages near the cursor, before they are scrolled to
         self.refresh()
-        if upload_id != self._last_highlight or upload_id is None:
+        self._highlight(again=True)
+
+    def _highlight(self, *, again: bool) -> None:
+        """Post ``Highlighted`` if the cursor's upload changed (``again``: also when it has
+        none, a placeholder's included)."""
+        row = self._row(self.cursor)
+        upload_id = row.id if row else None
+        if upload_id != self._last_highlight or (again and upload_id is None):
             self._last_highlight = upload_id
             self.post_message(self.Highlighted(upload_id, row))
 
@@ -258,10 +244,17 @@ class UploadTable(ScrollView, can_focus=True):
         self.cursor += direction * max(self.scrollable_content_region.height - 2, 1)
 
     def action_edge(self, end: int) -> None:
-        if end and not self.listing.count_known:
-            self.listing.finish_count()  # the last row is wanted now, not the last read so far
+        if end and not self.listing.count_known:  # the last row, not the last read so far
+            if self.read_aside:
+                self._aside.count_then_end()  # the cursor waits where it is meanwhile
+                return
+            self.listing.finish_count()
             self.listing_counted()
         self.cursor = self.listing.count() - 1 if end else 0
+
+    def on_mount(self) -> None:
+        if self.read_aside:
+            self._aside.read_first()
 
     def on_resize(self) -> None:
         self._resize_virtual()
@@ -352,9 +345,16 @@ class UploadTable(ScrollView, can_focus=True):
             style = self._style("upload-table--header")
             return Strip([Segment(_fit(text, width), style)]).simplify()
         index = round(self.scroll_y) + y - 1
-        row = self.listing.row(index) if index < self.listing.count() else None
+        count = self.listing.count()
+        row = self._row(index) if index < count else None
         if row is None:
-            if index == 0 and self.listing.count() == 0:
+            if index < count and self.read_aside:  # its page is read aside (or failed to be)
+                self._aside.want_soon()
+                text = " ".join(_fit(PLACEHOLDER if name == "status" else "", w)
+                                for name, w in cols)
+                return Strip([Segment(_fit(text, width), self._placeholder_style(
+                    index == self.cursor))])
+            if index == 0 and count == 0:
                 empty = "No uploads match." if self.listing.query.search else (
                     "No known uploads yet: press a to add IDs."
                 )
@@ -364,6 +364,15 @@ class UploadTable(ScrollView, can_focus=True):
         base = self._row_style(row, index == self.cursor)
         text = " ".join(_fit(cells[name], w) for name, w in cols)
         return Strip([Segment(_fit(text, width), base)])
+
+    def _placeholder_style(self, cursor: bool) -> Style:
+        style = self._styles.get(("placeholder", cursor))
+        if style is None:
+            style = self._style("") + self._style("upload-table--stale")
+            if cursor:
+                style += self._style("upload-table--cursor")
+            self._styles[("placeholder", cursor)] = style
+        return style
 
     def _row_style(self, row: KnownUpload, cursor: bool) -> Style:
         kind = {"failed": "upload-table--failed", "pending": "upload-table--pending",
