@@ -93,8 +93,6 @@ class CompleteHost(Protocol):
 
     async def read(self, upload_id: str) -> Upload: ...
 
-    async def refresh(self, upload_id: str) -> Upload: ...
-
     async def io(self, call: Callable[[], T]) -> T: ...
 
     def log_action(self, action: str, outcome: str, upload_id: str | None,
@@ -118,14 +116,14 @@ async def complete_once(host: CompleteHost, upload_id: str,
                 title=latest.refusal_title))
         interrupted = latest is not None and latest.is_open  # its holder is gone
         try:
-            # a read saved at once reconciles the intent of a holder that is gone
             async with _place(batch):
-                upload = await (host.refresh(upload_id) if interrupted
-                                else host.read(upload_id))
+                upload = await host.read(upload_id)
         except errors.ApiError as exc:
             await host.io(partial(host.log_action, "complete", "failed", upload_id, exc,
                                   note="before sending: "))
             raise
+        if interrupted:  # a read saved at once reconciles the intent of a holder that is gone
+            await host.io(partial(host.store.record_snapshot, upload_id, upload.to_wire()))
         if not upload.can_complete:
             reason = f"its status is {upload.status}; only pending uploads can be completed"
             await host.io(partial(_skipped, host, upload_id, None if interrupted else upload,
