@@ -107,6 +107,12 @@ class BulkComplete:
             return self.service.store.latest_intent(upload_id)
         return ahead  # type: ignore[return-value]
 
+    def has_read(self, upload_id: str) -> bool:
+        """Whether ``latest_intent(upload_id)`` would answer from memory (read for the whole
+        batch already, and not handed out yet), without a call to the store."""
+        with self._reading:
+            return self._ahead is not None and upload_id in self._ahead
+
     @property
     def done(self) -> bool:
         return all(i in self.reached or i in self.skipped for i in self.ids)

@@ -75,6 +75,8 @@ class ReadAhead(Protocol):
 
     def latest_intent(self, upload_id: str) -> Intent | None: ...
 
+    def has_read(self, upload_id: str) -> bool: ...
+
 
 def _place(batch: ReadAhead | None, *, urgent: bool = False) -> AbstractAsyncContextManager[
         object]:
@@ -107,9 +109,12 @@ async def complete_once(host: CompleteHost, upload_id: str,
     settles it: three transactions a complete, besides the two requests; two when part of a
     ``batch``, whose first read of the intents was made for all its uploads at once."""
     for attempt in range(_READS):
-        latest = await host.io(
-            partial(batch.latest_intent, upload_id) if batch is not None and attempt == 0
-            else partial(host.store.latest_intent, upload_id))
+        if batch is not None and attempt == 0 and batch.has_read(upload_id):
+            latest = batch.latest_intent(upload_id)  # in memory: no thread's round trip
+        else:
+            latest = await host.io(
+                partial(batch.latest_intent, upload_id) if batch is not None and attempt == 0
+                else partial(host.store.latest_intent, upload_id))
         if latest is not None and latest.is_open and not latest.stale:
             raise await _refused(host, upload_id, errors.IntentHeldError(
                 f"{latest.refusal(datetime.now(timezone.utc))} Nothing was sent.",

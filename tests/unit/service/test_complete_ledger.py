@@ -240,11 +240,13 @@ async def test_a_batchs_early_read_of_the_intents_never_sends_twice(fake, settin
         b.store.close()
 
 
+@pytest.mark.parametrize("batch", [False, True])
 @pytest.mark.parametrize("keep_loop_free", [False, True])
 async def test_a_completes_store_calls_run_where_the_service_says(service, fake, monkeypatch,
-                                                                  keep_loop_free):
+                                                                  keep_loop_free, batch):
     """``keep_loop_free`` (the TUI's service): every store call of a complete runs in a
-    thread, none on the loop's; without it (the CLI's), all on the loop's, no thread hop."""
+    thread, none on the loop's; without it (the CLI's), all on the loop's, no thread hop.
+    Alone or as a batch (whose intents read ahead are handed out from memory)."""
     import threading
 
     service.add(PENDING[:2])
@@ -258,10 +260,11 @@ async def test_a_completes_store_calls_run_where_the_service_says(service, fake,
         return real_run(action, body, write=write, one_statement=one_statement)
 
     monkeypatch.setattr(service.store, "_run", recorded)
-    assert (await service.complete(PENDING[0])).sent
+    tally = service.bulk_complete(PENDING[:2]) if batch else None
+    assert (await service.complete(PENDING[0], tally)).sent
     fake.faults.add(status=404, method="GET", path=f"/uploads/{PENDING[1]}")
     with pytest.raises(errors.NotFoundError):  # a read that fails is logged, then said
-        await service.complete(PENDING[1])
+        await service.complete(PENDING[1], tally)
     assert len(threads) >= 5
     on_loop = [t == loop_thread for t in threads]
     assert on_loop == [not keep_loop_free] * len(threads)
