@@ -86,6 +86,9 @@ async def test_past_the_first_page_placeholders_then_the_rows(fake, tmp_path, mo
         assert [placeholder(table, i) for i in on_screen(table)] == [
             i >= PAGE for i in on_screen(table)]  # the first page's rows are drawn
         await help_meanwhile(app, pilot)
+        detail = app.main_screen.detail
+        assert detail.reading_row and detail.row is None  # the pane says the row is coming
+        assert "Reading this row from the team store" in detail.text
         gate.open()
         await settle_until(app, pilot, lambda: table.highlighted is not None)
         await settle(app, pilot)
@@ -143,6 +146,7 @@ async def test_a_page_that_cannot_be_read_keeps_its_placeholders(fake, tmp_path,
         assert len(gate.threads) == 1 and gate.ran_off_ui  # not read again
         assert app.screen is screen and app.return_code is None
         assert table.cursor == PAGE + 49 and table.highlighted is None
+        assert not screen.detail.reading_row  # its read is over: the pane does not wait
         assert all(placeholder(table, i) for i in on_screen(table))
         assert table.listing.row(0, read=False) is not None  # the first page is still there
         assert screen.states.app_line == (f"{lost.title}: {lost.message} The list shows "

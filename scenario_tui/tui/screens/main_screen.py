@@ -268,7 +268,7 @@ class MainScreen(StoreCalls, AppActions, Toasts, WatchActions, RefreshActions, V
         self.detail.now = self.host.clock()
         row = self.table.highlighted
         if row is None:
-            self.detail.show(None, None)
+            self.detail.show(None, None, reading_row=self.table.reading_highlighted)
         elif not self.warmed.is_set():  # parsing the snapshot would load pydantic right now
             self.detail.show(row, None, loading_upload=True)
         else:

@@ -43,6 +43,7 @@ class DetailPane(ScrollView, can_focus=True):
         self.follow = None
         self.loading_follow = False
         self.loading_upload = False
+        self.reading_row = False  # no row: the cursor's row is being read from the team store
         self.now: datetime | None = None
         #: "claimed by ann (24 min left)", by upload ID (set by the screen; shown at the top)
         self.claims: dict[str, str] = {}
@@ -53,15 +54,17 @@ class DetailPane(ScrollView, can_focus=True):
         self._base: Style | None = None  # the pane's rich style, until Textual restyles it
 
     def show(self, row, upload, follow=None, *, loading_follow: bool = False,
-             loading_upload: bool = False) -> None:
+             loading_upload: bool = False, reading_row: bool = False) -> None:
         self.row, self.upload, self.follow = row, upload, follow
         self.loading_follow, self.loading_upload = loading_follow, loading_upload
+        self.reading_row = reading_row
         self.update_view()
 
     def update_view(self) -> None:
         now = self.now or datetime.now(timezone.utc)
         if self.row is None and self.upload is None:
-            sections = [Section("", [("", "No upload selected.")])]
+            sections = [Section("", [("", "Reading this row from the team store…"
+                                          if self.reading_row else "No upload selected.")])]
         else:
             sections = upload_sections(self.row, self.upload, now, self.follow)
             if self.follow is None and self.loading_follow:

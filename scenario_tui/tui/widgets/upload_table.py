@@ -188,6 +188,12 @@ class UploadTable(ScrollView, can_focus=True):
         return self._row(self.cursor)
 
     @property
+    def reading_highlighted(self) -> bool:
+        """Whether the cursor's row is a placeholder whose page is being read (aside)."""
+        return (self.read_aside and self.highlighted is None
+                and not self.listing.page_read(self.cursor))
+
+    @property
     def highlighted_id(self) -> str | None:
         row = self.highlighted
         return row.id if row else None
