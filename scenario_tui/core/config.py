@@ -5,7 +5,7 @@ unchanged. The config file is TOML; top-level keys apply to every profile and
 ``[profiles.NAME]`` tables override them::
 
     profile = "default"            # the profile used when --profile is not given
-    refresh_concurrency = 12       # requests in flight at most (refresh, c on marked)
+    refresh_concurrency = 12       # requests in flight at most (refresh, completes)
 
     [profiles.staging]
     base_url = "https://staging.example/v1"

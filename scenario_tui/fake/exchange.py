@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -52,9 +53,12 @@ class RecordedRequest:
     applied: bool = True
     status: int | None = None
     peer: str | None = None
+    #: when it was answered (``time.monotonic``, after any latency): in-process tests only
+    at: float = field(default_factory=time.monotonic)
 
     def to_dict(self, redact: bool = True) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("at")
         if redact:
             data["headers"] = {
                 k: (MASK if k in _SENSITIVE_HEADERS else v) for k, v in self.headers.items()

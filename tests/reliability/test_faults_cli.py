@@ -206,7 +206,8 @@ def test_batch_complete_goes_on_after_a_failure_and_reports_each(cli, fake):
     fake.faults.add(kind="drop", method="POST", path=f"/uploads/{b}/action", apply=True)
     run = cli("complete", a, b, c, "--yes")
     assert run.code == 1
-    lines = run.out.splitlines()
+    lines = sorted(run.out.splitlines())  # each printed as it ends
+    assert len(lines) == 2
     assert lines[0].startswith(f"{b}\tuncertain\t") and lines[1].startswith(f"{c}\tsent\t")
     assert f"{a}: Server error: " in run.err
     assert [posts(fake, i) for i in (a, b, c)] == [0, 1, 1]

@@ -52,6 +52,10 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
                       help="follow each until done (imported or failed), at most follow_timeout "
                            "seconds (300 unless set); still processing then: exit code 1")
     comp.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    comp.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
+                      help="at most N requests at the API at once (default: refresh_concurrency, "
+                           "12 unless set; 1: one upload after the other); each line is printed "
+                           "as its upload ends, --json keeps the order given")
     comp.add_argument("--take-over", action="store_true",
                       help="complete uploads another team member has claimed too (else each is "
                            "refused, exit code 1)")
@@ -221,8 +225,14 @@ def cmd_complete(args, settings) -> int:
             if not args.yes and not _confirm_complete(wanted, service):
                 say("Nothing sent.")
                 return EXIT_FAILED
-            tally = service.bulk_complete(wanted)  # one summary entry for several
-            for upload_id in wanted:
+            # one summary entry for several; at most that many requests at the API at once
+            tally = service.bulk_complete(wanted,
+                                          args.concurrency or settings.refresh_concurrency)
+
+            async def one(upload_id: str) -> dict[str, Any]:
+                """Complete (and with --wait follow) one upload: its entry, its line said as
+                it ends."""
+                nonlocal failures
                 entry: dict[str, Any] = {"id": upload_id}
                 try:
                     result = await service.complete(upload_id, tally)
@@ -234,9 +244,8 @@ def cmd_complete(args, settings) -> int:
                                                     one_line=True),
                                  error={"title": exc.title, "message": exc.message})
                     failures += 1
-                    results.append(entry)
                     tally.not_sent(upload_id, ERROR)
-                    continue
+                    return entry
                 status = result.upload.status if result.upload else None
                 outcome = ("skipped" if result.skipped
                            else "uncertain" if result.uncertain else "sent")
@@ -253,13 +262,15 @@ def cmd_complete(args, settings) -> int:
                         entry["error"] = {"title": problem.title, "message": problem.message}
                     if final is None or final.status == "failed":
                         failures += 1
-                results.append(entry)
                 if result.sent:
                     tally.sent(upload_id, entry.get("status") if result.upload else None)
                 else:
                     tally.not_sent(upload_id, NOT_SENT)
                 if not args.json:
                     tab_lines([(upload_id, outcome, entry.get("status") or "unknown")])
+                return entry
+
+            results.extend(await asyncio.gather(*(one(i) for i in wanted)))  # in their order
             if len(tally.ids) > 1:
                 say(inert_text(tally.finish(), one_line=True))
         return EXIT_OK

@@ -93,6 +93,31 @@ def test_complete_wait_follows_to_final_and_logs(cli_env, fake):
     assert "cli-secret-value" not in json.dumps(log)
 
 
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_complete_of_several_keeps_at_most_concurrency_requests_in_flight(
+        cli_env, fake, concurrency):
+    """Three uploads, each request held 0.3 s at the fake: ``--concurrency 2`` has two at the
+    API at once, never three; 1 sends one after the other. Each is sent once, and ``--json``
+    keeps the order given (each line is printed as its upload ends)."""
+    ids = PENDING[:3]
+    run(cli_env, "add", *ids)
+    fake.latency = 0.3
+    try:
+        out = run(cli_env, "complete", *ids, "--yes", "--json", "--concurrency",
+                  str(concurrency))
+    finally:
+        fake.latency = 0.0
+    assert out.returncode == 0, out.stderr
+    assert [entry["id"] for entry in json.loads(out.stdout)] == ids
+    assert all(fake.complete_count(i) == 1 for i in ids)
+    # answered times: two requests in flight together end less than the latency apart
+    ends = sorted(r.at for r in fake.requests
+                  if any(r.path.endswith((f"/uploads/{i}", f"/uploads/{i}/action")) for i in ids))
+    assert len(ends) == 6
+    together = max(sum(1 for t in ends if start <= t < start + 0.25) for start in ends)
+    assert together == concurrency
+
+
 def test_complete_non_pending_is_skipped_not_posted(cli_env, fake):
     imported = next(i for i in fake.seeded_ids if fake.status_of(i) == "imported")
     out = run(cli_env, "complete", imported, "--yes")
