@@ -95,6 +95,15 @@ async def answered_meanwhile(app, pilot) -> None:
     assert app.screen is app.main_screen
 
 
+async def help_meanwhile(app, pilot) -> None:
+    """``?`` opens help at once, and escape closes it: the UI is not waiting."""
+    screen = app.screen
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpScreen)
+    await pilot.press("escape")
+    assert app.screen is screen
+
+
 def toasts(app) -> list[str]:
     return [f"{n.title}: {n.message}" for n in notifications(app)]
 

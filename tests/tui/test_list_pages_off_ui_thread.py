@@ -15,12 +15,11 @@ import contextlib
 from scenario_tui.core import errors
 from scenario_tui.store.listing import Listing, ListQuery
 from scenario_tui.tui.internals import notifications
-from scenario_tui.tui.screens.help_screen import HelpScreen
 from scenario_tui.tui.widgets.status_panel import StatusPanel
 from scenario_tui.tui.widgets.upload_table import PLACEHOLDER
 from tests.conftest import make_app, settle
 from tests.kit import settle_until
-from tests.tui.test_keys_off_ui_thread import Gate, until
+from tests.tui.test_keys_off_ui_thread import Gate, help_meanwhile, until
 
 PAGE = Listing.PAGE_SIZE
 
@@ -57,15 +56,6 @@ def on_screen(table) -> range:
 def page_reads(app) -> list:
     """The page reads under way (``AsideReads``' workers)."""
     return [w for w in app.workers if w.group == "table-pages" and not w.is_finished]
-
-
-async def help_meanwhile(app, pilot) -> None:
-    """``?`` opens help at once, and escape closes it: the UI is not waiting."""
-    screen = app.screen
-    await pilot.press("question_mark")
-    assert isinstance(app.screen, HelpScreen)
-    await pilot.press("escape")
-    assert app.screen is screen
 
 
 async def test_past_the_first_page_placeholders_then_the_rows(fake, tmp_path, monkeypatch):

@@ -10,27 +10,18 @@ from textual.widgets import Input
 
 from scenario_tui.tui.kept_listing import KeptListing
 from scenario_tui.tui.screens.complete_screen import CompleteConfirmScreen
-from scenario_tui.tui.screens.help_screen import HelpScreen
 from tests.conftest import settle
 from tests.kit import clone_pending, settle_until
 from tests.tui.test_keys_off_ui_thread import (
     PENDING,
     Gate,
     answered_meanwhile,
+    help_meanwhile,
     running,
     start,
     toasts,
     until,
 )
-
-
-async def help_meanwhile(app, pilot) -> None:
-    """``?`` opens help at once, and escape closes it: the UI is not waiting."""
-    screen = app.screen
-    await pilot.press("question_mark")
-    assert isinstance(app.screen, HelpScreen)
-    await pilot.press("escape")
-    assert app.screen is screen
 
 
 def summaries(store) -> list[str | None]:
