@@ -66,26 +66,29 @@ def _team_module(name: str) -> Any:
     return importlib.import_module(f"scenario_tui.store.postgres.{name}")
 
 
-def connecting_store(settings: Settings) -> StoreProtocol | None:
-    """The team store of ``settings`` as the TUI starts on it: answering from the front page
-    of the last session until ``connect()`` opens it (``store.connecting``); None for a local
-    store, or when no front page is kept (the store is then opened before the TUI starts)."""
+def connecting_store(settings: Settings, page: FrontPage | None = None) -> StoreProtocol | None:
+    """The team store of ``settings`` as the TUI starts on it: answering from ``page`` (by
+    default the front page of the last session) until ``connect()`` opens it
+    (``store.connecting``); None for a local store, or when no front page is kept."""
     if not settings.store_url or settings.demo:
         return None
-    from scenario_tui.store.front_page import load_page
+    from scenario_tui.store.connecting import KEPT, READ_AT_START, ConnectingStore
 
-    page = load_page(front_page_file(settings), settings.store_url)
+    origin = READ_AT_START
+    if page is None:
+        from scenario_tui.store.front_page import load_page
+
+        page, origin = load_page(front_page_file(settings), settings.store_url), KEPT
     if page is None:
         return None
     from datetime import datetime, timezone
 
     from scenario_tui.core.store_url import safe_url
-    from scenario_tui.store.connecting import ConnectingStore
 
     url = settings.store_url
     return ConnectingStore(page, lambda: open_team_store(url, read_only=settings.read_only),
                            location=safe_url(url), read_only=settings.read_only,
-                           clock=lambda: datetime.now(timezone.utc))
+                           clock=lambda: datetime.now(timezone.utc), origin=origin)
 
 
 def front_page_file(settings: Settings) -> Path:

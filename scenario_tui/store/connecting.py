@@ -23,15 +23,20 @@ from scenario_tui.store.front_page import FrontPage
 from scenario_tui.store.protocol import StoreProtocol
 from scenario_tui.store.rows import KnownUpload
 
-WAIT = ("The team store is still connecting: this is the list of the last session, read "
-        "again as soon as the store answers.")
+WAIT = ("The team store is still connecting: the list is read again as soon as the store "
+        "answers.")
+#: what the page shown meanwhile is (``origin``): the front page of the last session, or the
+#: one read at this start by the launcher (``cli.first_page``)
+KEPT, READ_AT_START = "last session's list", "list read at start"
 
 
 class ConnectingStore:
-    """``opener``'s store once ``connect()`` has opened it; the front page ``page`` until then."""
+    """``opener``'s store once ``connect()`` has opened it; the front page ``page`` until then
+    (``origin`` says where it comes from: ``KEPT`` or ``READ_AT_START``)."""
 
     def __init__(self, page: FrontPage, opener: Callable[[], StoreProtocol], *,
-                 location: str, read_only: bool, clock: Callable[[], datetime]) -> None:
+                 location: str, read_only: bool, clock: Callable[[], datetime],
+                 origin: str = KEPT) -> None:
         self._page = page
         self._opener = opener
         self._clock = clock
@@ -41,7 +46,7 @@ class ConnectingStore:
         self._by_id = {row.id: row for row in page.rows}
         #: what is asked of the store before it is connected (the real one's, after)
         self._before: dict[str, Any] = {
-            "location": location, "read_only": read_only, "actor": page.actor,
+            "location": location, "read_only": read_only, "actor": page.actor, "origin": origin,
             "connected": False, "count": self._count, "list": self._list, "get": self._get,
             "claims": self._claims, "verify": _nothing, "close": self._close}
 

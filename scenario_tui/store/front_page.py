@@ -55,16 +55,21 @@ def read_page(store: StoreProtocol) -> FrontPage:
                      actor=store.actor)
 
 
-def save_page(path: Path, url: str, page: FrontPage) -> bool:
-    """Write ``page`` of the store at ``url`` at ``path`` whole (a file of its own, then
-    renamed over the old one; readable by this user only); False when it could not be written
-    (the old one stays)."""
+def page_text(url: str, page: FrontPage) -> str:
+    """``page`` of the store at ``url`` as the text kept (JSON; no password, no snapshot)."""
     import json
 
     data = {"format": FORMAT, "store": safe_url(url), "count": page.total, "actor": page.actor,
             "rows": [_list_row(row) for row in page.rows[:ROWS]],
             "claims": [[c.upload_id, c.holder, c.claimed_at, c.expires_at] for c in page.claims]}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def save_page(path: Path, url: str, page: FrontPage) -> bool:
+    """Write ``page`` of the store at ``url`` at ``path`` whole (a file of its own, then
+    renamed over the old one; readable by this user only); False when it could not be written
+    (the old one stays)."""
+    text = page_text(url, page)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -84,10 +89,20 @@ def save_page(path: Path, url: str, page: FrontPage) -> bool:
 def load_page(path: Path, url: str) -> FrontPage | None:
     """The front page kept at ``path`` for the store at ``url``; None when there is none, or it
     cannot be read, or it is of another store or another format."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    return page_from_text(text, url)
+
+
+def page_from_text(text: str, url: str) -> FrontPage | None:
+    """The front page of the store at ``url`` that ``text`` holds (``page_text``); None when it
+    is not one, or is of another store or another format."""
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
         if (not isinstance(data, dict) or data.get("format") != FORMAT
                 or data.get("store") != safe_url(url)):
             return None
@@ -96,7 +111,7 @@ def load_page(path: Path, url: str) -> FrontPage | None:
         claims = [Claim(*claim) for claim in data["claims"]
                   if isinstance(claim, list) and len(claim) == 4
                   and all(isinstance(value, str) for value in claim)]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     if not isinstance(count, int) or count < 0 or not isinstance(actor, str):
         return None

@@ -12,12 +12,14 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from scenario_tui.cli import wiring
 from scenario_tui.cli.wiring import connecting_store, deferred_service, keep_front_page
 from scenario_tui.core import errors
 from scenario_tui.fake.seeds import seeded_pending_ids
-from scenario_tui.store.connecting import ConnectingStore
-from scenario_tui.store.front_page import load_page
+from scenario_tui.store.connecting import KEPT, READ_AT_START, ConnectingStore
+from scenario_tui.store.front_page import load_page, read_page
 from scenario_tui.tui.app import ScenarioApp
 from scenario_tui.tui.internals import notifications
 from scenario_tui.tui.screens import main_screen
@@ -55,21 +57,24 @@ async def until(pilot, predicate, timeout: float = 10.0) -> None:
         await pilot.pause(0.02)
 
 
-def kept_start(tmp_path, pg_url, monkeypatch, opener):
+def kept_start(tmp_path, pg_url, monkeypatch, opener, origin=KEPT):
     """A page kept from a session on three pending uploads, one claimed by me; then a teammate
     added ``NEW_ID``. The app as ``scenario-tui`` starts it on that page, the team store opened
-    by ``opener(url, read_only=...)`` (which may wait, fail, or call the real one it is given)."""
+    by ``opener(url, read_only=...)`` (which may wait, fail, or call the real one it is given).
+    ``origin=READ_AT_START``: the page is the one the launcher read at this first start
+    (``cli.first_page``) instead, none being kept."""
     settings = make_settings(tmp_path, store_url=pg_url, watch=False)
     with wiring.open_team_store(pg_url) as team:
         team.add(PENDING[:3])
         team.claim([PENDING[1]])
-        assert keep_front_page(settings, team)
+        page = read_page(team) if origin == READ_AT_START else None
+        assert page is not None or keep_front_page(settings, team)
         team.add([NEW_ID])  # after the page was kept
     real_open = wiring.open_team_store
     monkeypatch.setattr(wiring, "open_team_store",
                         lambda url, **kwargs: opener(real_open, url, **kwargs))
-    store = connecting_store(settings)
-    assert isinstance(store, ConnectingStore)
+    store = connecting_store(settings, page)
+    assert isinstance(store, ConnectingStore) and store.origin == origin
     return settings, store
 
 
@@ -109,8 +114,11 @@ async def test_the_first_frame_is_the_kept_list_until_the_store_answers(
         store.close()
 
 
+@pytest.mark.parametrize("origin", [KEPT, READ_AT_START])
 async def test_a_store_not_reachable_at_start_is_tried_again_on_the_kept_list(
-        fake, tmp_path, pg_url, monkeypatch):
+        fake, tmp_path, pg_url, monkeypatch, origin):
+    """The header and the status line say which list is shown: the last session's, or the one
+    read at this first start (by then the server may have gone)."""
     gate, tries = threading.Event(), []
 
     def flaky(real_open, url, **kwargs):
@@ -123,13 +131,14 @@ async def test_a_store_not_reachable_at_start_is_tried_again_on_the_kept_list(
         return real_open(url, **kwargs)
 
     monkeypatch.setattr(main_screen, "CONNECT_EVERY", 0.05)
-    settings, store = kept_start(tmp_path, pg_url, monkeypatch, flaky)
+    settings, store = kept_start(tmp_path, pg_url, monkeypatch, flaky, origin)
     app = ScenarioApp(deferred_service(settings, store, transport=fake.transport()), settings)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: len(tries) == 2)  # tried again, by itself
-            assert "unreachable: retrying" in header(app)
-            assert "Trying again every few seconds" in status_text(app)
+            assert f"unreachable: retrying, {origin}" in header(app)
+            assert (f"Trying again every few seconds; the {origin} is shown, read-only"
+                    in " ".join(status_text(app).split()))  # wrapped
             assert listed(app) == list(reversed(PENDING[:3]))
             assert [t for t in toasts(app) if t.startswith("Team store unreachable")]
             await pilot.press("t")  # a change: refused, nothing claimed

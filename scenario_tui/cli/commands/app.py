@@ -20,6 +20,7 @@ from scenario_tui.cli.wiring import (
     keep_front_page,
     missing_store_error,
     open_store,
+    open_team_store,
     read_only_store_warning,
     store_exists,
 )
@@ -90,8 +91,9 @@ def cmd_tui(args, settings) -> int:
 
 def _run_tui(settings) -> int:
     # a team store with a front page kept from the last session connects after the first
-    # frame, which shows that page meanwhile (``store.connecting``)
-    store = connecting_store(settings)
+    # frame, which shows that page meanwhile (``store.connecting``); at its first start here,
+    # a forked reader reads the page while Textual loads
+    store = connecting_store(settings) or _read_first_page(settings)
     if store is None:
         store, settings = _open_before_start(settings)
 
@@ -103,6 +105,24 @@ def _run_tui(settings) -> int:
         raise app.startup_error
     keep_front_page(settings, store, app.front_page)  # a team store's, for the next start
     return _exit_code(app)
+
+
+def _read_first_page(settings):
+    """The team store of ``settings`` on its front page as read now by a forked reader
+    (``cli.first_page``) while Textual loads; None for a local store, or where there is no
+    reader or it read nothing (the store is then opened here, before the TUI starts). Raises
+    what opening the store raised in the reader."""
+    if not settings.store_url or settings.demo:
+        return None
+    from scenario_tui.cli.first_page import start_reader
+
+    reader = start_reader(settings.store_url, open_team_store, read_only=settings.read_only)
+    if reader is None:
+        return None
+    import scenario_tui.tui.app  # noqa: F401 - Textual loads while the reader reads
+
+    page = reader.page()
+    return None if page is None else connecting_store(settings, page)
 
 
 def _open_before_start(settings):

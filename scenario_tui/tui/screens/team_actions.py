@@ -39,10 +39,10 @@ CLAIMS_EVERY = 30.0
 OFFLINE_HEADER = "team store offline: reconnecting, read-only"
 OFFLINE_LINE = ("Team store connection lost: reconnecting by itself. Read-only until it is "
                 "back; the list shows what was read before.")
-#: what the header says while the team store connects at start-up (the list is the front page
-#: of the last session: ``store.connecting``)
-CONNECTING_HEADER = "team store: connecting, last session's list"
-UNREACHABLE_HEADER = "team store unreachable: retrying, last session's list"
+#: what the header says while the team store connects at start-up (the list is a front page:
+#: the last session's, or the one read at this start; ``store.connecting``'s ``origin``)
+CONNECTING_HEADER = "team store: connecting, {origin}"
+UNREACHABLE_HEADER = "team store unreachable: retrying, {origin}"
 #: held claims named one by one in the status line, at most
 NAMED_HELD = 2
 
@@ -89,8 +89,10 @@ class TeamActions(_Screen):
     _live: LiveUpdates | None = None
     #: the team store's connection is lost: writes are refused until it is back
     team_offline = False
-    #: the team store is connecting at start-up: the list is the last session's until it answers
+    #: the team store is connecting at start-up: the list is a front page until it answers
     team_connecting = False
+    #: what that front page is: "last session's list", or "list read at start"
+    _list_origin = "list"
     _claims_due = False
     _claims_reading = False
 
@@ -111,19 +113,22 @@ class TeamActions(_Screen):
         # its front page without a round trip; not an open one whose server is away just now
         if hasattr(store, "connect") and not store.connected:
             self.team_connecting = True
-            self.query_one(AppHeader).team_state = CONNECTING_HEADER
+            self._list_origin = getattr(store, "origin", self._list_origin)
+            self.query_one(AppHeader).team_state = CONNECTING_HEADER.format(
+                origin=self._list_origin)
             self._show_claims(store.claims(), store.actor, {})
         self._follow_store()
 
     def store_unreachable(self, exc: errors.StoreError) -> None:
         """The team store could not be reached at start-up (``team_connecting``): the list
-        stays the last session's, read-only, and it is tried again (said once)."""
+        stays the front page, read-only, and it is tried again (said once)."""
         header = self.query_one(AppHeader)
-        if header.team_state != UNREACHABLE_HEADER:
-            header.team_state = UNREACHABLE_HEADER
+        unreachable = UNREACHABLE_HEADER.format(origin=self._list_origin)
+        if header.team_state != unreachable:
+            header.team_state = unreachable
             self._toast(exc.title, exc.message, "error")
         self.states.app_line = (f"{exc.title}: {exc.message} Trying again every few seconds; "
-                                "the list is the last session's, read-only until then.")
+                                f"the {self._list_origin} is shown, read-only until then.")
 
     def store_connected(self) -> None:
         """The team store answers (after ``team_connecting``): the list is read from it."""
@@ -131,7 +136,7 @@ class TeamActions(_Screen):
             return
         self.team_connecting = False
         header = self.query_one(AppHeader)
-        if header.team_state == UNREACHABLE_HEADER:
+        if header.team_state == UNREACHABLE_HEADER.format(origin=self._list_origin):
             self.states.app_line = "Team store reached: the list was read again."
         if not self.team_offline:
             header.team_state = ""
