@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 
 from scenario_tui.api.client import CompleteOutcome, ScenarioClient
 from scenario_tui.core import errors
+from scenario_tui.service.despite_cancel import opened_despite_cancel
 from scenario_tui.service.ledger import IntentLedger
 from scenario_tui.service.request_gate import RequestGate
 from scenario_tui.store.intents import Intent
@@ -38,6 +39,9 @@ T = TypeVar("T")
 
 #: reads of the upload at most, when other processes keep acting on it meanwhile
 _READS = 3
+#: how an intent is settled when its complete was stopped (q, a cancelled worker) while the
+#: intent was being opened in a thread (``despite_cancel``)
+STOPPED_AS_OPENED = "Stopped as its intent was being opened: the complete was not sent."
 
 
 @dataclass
@@ -139,10 +143,11 @@ async def complete_once(host: CompleteHost, upload_id: str,
                 f"{_interrupted(latest)} A read shows {upload_id} still pending. Nothing was "
                 "sent; complete it again to send it."))
         try:
-            intent = await host.io(partial(
+            intent = await opened_despite_cancel(host.io(partial(
                 host.ledger.begin, upload_id, "complete", after=latest.id if latest else 0,
                 log_message=f"complete being sent by {host.ledger.holder().describe()}; if no "
-                "later entry says how it ended, it may have arrived", snapshot=upload.to_wire()))
+                "later entry says how it ended, it may have arrived", snapshot=upload.to_wire(),
+            )), partial(host.ledger.settle, state="interrupted", message=STOPPED_AS_OPENED))
         except errors.UploadChangedError:
             continue  # another actor acted since our read: read it again
         except errors.IntentHeldError as exc:

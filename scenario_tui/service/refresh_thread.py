@@ -19,6 +19,8 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 
+from scenario_tui.service.despite_cancel import to_the_end
+
 if TYPE_CHECKING:
     from scenario_tui.service.bulk_refresh import RefreshWindow, ResultCallback
     from scenario_tui.service.uploads import UploadService
@@ -122,7 +124,7 @@ class RefreshThread:
             results = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
             future.cancel()
-            await _despite_cancel(finished.wait())
+            await to_the_end(finished.wait())
             if failure:
                 raise failure[0] from None
             raise
@@ -189,13 +191,3 @@ class _Gated(Coroutine):
 
     def __await__(self):
         return self._coro.__await__()
-
-
-async def _despite_cancel(awaitable) -> None:
-    """Await ``awaitable`` to its end even if the awaiting task is cancelled again."""
-    task = asyncio.ensure_future(awaitable)
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            continue

@@ -29,6 +29,7 @@ from scenario_tui.core import errors
 from scenario_tui.core.ids import check_server_id, validate_upload_id
 from scenario_tui.core.models import Upload
 from scenario_tui.core.part_plan import DEFAULT_PART_SIZE, Part, plan_parts
+from scenario_tui.service.despite_cancel import opened_despite_cancel
 from scenario_tui.service.fingerprint import different_file, source_of
 from scenario_tui.service.follow import UpdateCallback
 from scenario_tui.service.imports import (
@@ -280,6 +281,8 @@ class Uploader:
         if not todo:
             await self.parts.send(upload, local, plan, todo, on_progress)
             return
+        interrupted = partial(self._interrupted, upload_id, local, len(plan))
+        opened: list[Intent] = []
         try:
             source = await asyncio.to_thread(source_of, local)
 
@@ -287,9 +290,10 @@ class Uploader:
                 self.store.record_source_file(upload_id, source)
                 return ledger.begin(upload_id, "transfer")
 
-            transfer = await io(open_transfer)
+            # stopped while it is opened in a thread: settled as interrupted once it is open
+            transfer = await opened_despite_cancel(io(open_transfer), opened.append)
         except (asyncio.CancelledError, KeyboardInterrupt):
-            self._interrupted(upload_id, local, len(plan))
+            interrupted(*opened)
             raise
         except errors.ScenarioTuiError as exc:  # nothing sent
             await io(partial(self.service.log_action, "upload-parts", "failed", upload_id, exc))
@@ -305,7 +309,7 @@ class Uploader:
             await self.parts.send(upload, local, plan, todo, progress)
             local.check_unchanged()
         except (asyncio.CancelledError, KeyboardInterrupt):
-            self._interrupted(upload_id, local, len(plan), transfer)
+            interrupted(transfer)
             raise
         except errors.ScenarioTuiError as exc:
             await io(partial(ledger.settle, transfer, "rejected", log_outcome="failed",
