@@ -1,7 +1,8 @@
 """Benchmark: time from launch to the first screen showing the list, and resident memory.
 
 Each program is started in a fresh 80x24 tmux session (a private tmux server) and the pane is
-polled with ``capture-pane`` every 5 ms until a known text is on screen:
+polled with ``capture-pane`` every 5 ms (sent through one tmux client in control mode:
+``tmuxlib``) until a known text is on screen:
 
 - ``bare``: a bare Textual app showing one line of text (the baseline);
 - ``app-big``: ``python -m scenario_tui --store BIG`` with 100,000 known uploads (10% with a
@@ -173,7 +174,7 @@ def main() -> int:
                     wait_gone(launch.pid)
                     results[name].append((launch, first, settled))
 
-    print(f"bench_startup: {machine()}; tmux 80x24, capture-pane polled every 5 ms; "
+    print(f"bench_startup: {machine()}; tmux 80x24, capture-pane polled every 5 ms (control mode); "
           f"{args.rounds} round(s), shuffled; stores filled in {filled:.1f} s"
           + (f"; PostgreSQL {pg_version.split()[0]}, team stores copied in {copied:.1f} s"
              if postgres else ""))

@@ -2,6 +2,11 @@
 
 The server runs on its own socket (``tmux -L NAME``), so a user's tmux is never touched; ``close``
 kills only that server.
+
+The screen is polled with ``capture-pane`` sent to one tmux client in control mode (``tmux -C``),
+not a ``tmux capture-pane`` process per poll: on a 2-core machine, a process every 5 ms took about
+half a core (measured: 2.5 s of CPU in 5 s), which a program that works on both cores as it starts
+lost to the measurement itself (bench/RESULTS.md, session 12).
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ class TmuxLab:
         self.socket = f"scenario-tui-bench-{os.getpid()}"
         self.width, self.height, self.poll = width, height, poll
         self._n = 0
-        # a long-lived idle session, so the server's start-up is not part of any measurement
+        # a long-lived idle session, so the server's start-up is not part of any measurement;
+        # the control client that polls the screens is attached to it
         self._tmux("new-session", "-d", "-s", "idle", "-x", str(width), "-y", str(height),
                    "exec sleep 100000")
+        self._control = ControlClient(self.socket, "idle")
 
     def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
@@ -56,19 +63,19 @@ class TmuxLab:
                    "-c", os.path.abspath(cwd), command)
         polls = 0
         while True:
-            out = self._tmux("capture-pane", "-p", "-t", name, check=False)
+            screen = self._control.run("capture-pane", "-p", "-t", name)
             polls += 1
-            if marker in out.stdout:
+            if marker in screen:
                 seconds = time.perf_counter() - started
                 break
             if time.perf_counter() - started > timeout:
                 self._tmux("kill-session", "-t", name, check=False)
                 raise TimeoutError(f"{marker!r} did not appear within {timeout:g} s; the pane "
-                                   f"showed:\n{out.stdout}{out.stderr}")
+                                   f"showed:\n{screen}")
             time.sleep(self.poll)
-        pid = int(self._tmux("display-message", "-p", "-t", name, "#{pane_pid}").stdout.strip())
+        pid = int(self._control.run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
         self.current = name
-        return Launch(seconds, pid, out.stdout, polls)
+        return Launch(seconds, pid, screen, polls)
 
     def stop(self) -> None:
         """End the program started by the last ``launch`` (its session is killed)."""
@@ -86,6 +93,7 @@ class TmuxLab:
             time.sleep(0.02)
 
     def close(self) -> None:
+        self._control.close()
         self._tmux("kill-server", check=False)
 
     def __enter__(self) -> "TmuxLab":
@@ -93,3 +101,44 @@ class TmuxLab:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ControlClient:
+    """A tmux client in control mode, attached to ``session``: ``run`` sends it a command and
+    returns what the command printed (one process for all the commands)."""
+
+    def __init__(self, socket: str, session: str) -> None:
+        self._proc = subprocess.Popen(["tmux", "-L", socket, "-C", "attach-session", "-t", session],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      bufsize=1)
+        self._answer()  # the attach's own (empty) answer
+
+    def run(self, *args: str) -> str:
+        """Run one tmux command; its output (a failed command's is raised as a RuntimeError,
+        e.g. "can't find pane")."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(shlex.join(args) + "\n")
+        self._proc.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> str:
+        """The next command's output: the lines between ``%begin TAG`` and ``%end TAG`` (or
+        ``%error TAG``); notifications (``%session-changed``, ...) around them are skipped."""
+        assert self._proc.stdout is not None
+        tag, lines = None, []
+        for line in self._proc.stdout:
+            line = line.rstrip("\n")
+            if tag is None:
+                if line.startswith("%begin "):
+                    tag = line[len("%begin "):]
+                continue
+            if line in (f"%end {tag}", f"%error {tag}"):
+                if line.startswith("%error"):
+                    raise RuntimeError("tmux: " + "\n".join(lines))
+                return "\n".join(lines)
+            lines.append(line)
+        raise RuntimeError("the tmux control client ended")
+
+    def close(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
