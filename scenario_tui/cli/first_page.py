@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from scenario_tui.store.protocol import StoreProtocol
 
 PAGE, ERROR = b"page", b"error"
+#: what both the reader and the TUI load, loaded before the fork: the launcher would load it
+#: during Textual's import anyway, and the reader has that much less to do beside that import
+#: (the two compete for the machine's cores: bench/RESULTS.md, session 12)
+SHARED = ("asyncio", "dataclasses", "decimal", "typing_extensions",
+          "scenario_tui.store.protocol", "scenario_tui.store.connecting")
 
 
 class PageReader:
@@ -70,6 +75,7 @@ def start_reader(url: str, opener: Callable[..., StoreProtocol], *,
 
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
+    _load_shared()
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -112,6 +118,16 @@ def _report(fd: int, url: str, opener: Callable[..., StoreProtocol], read_only: 
         os.close(fd)  # the parent goes on at once
         if store is not None:
             store.close()
+
+
+def _load_shared() -> None:
+    import importlib
+
+    for name in SHARED:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the reader loads it, or says why it cannot
+            pass
 
 
 def _quiet() -> None:

@@ -27,7 +27,7 @@ def run_python(code: str, *args: str, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout)
 
 
-def last_json(result: subprocess.CompletedProcess) -> dict:
+def last_json(result: subprocess.CompletedProcess):
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -186,3 +186,17 @@ def test_the_tui_starts_on_the_page_read_at_its_first_start(cli_env, pg_url, tmp
     assert missing.returncode != 0 and missing.stdout == ""
     assert "Team store: database missing" in missing.stderr and "no_such_team" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_what_is_loaded_before_the_fork_the_tui_loads_anyway():
+    """The launcher loads ``SHARED`` before forking, so the reader has less to do beside
+    Textual's import: each must be something the TUI's start on a read page loads anyway
+    (the launcher's own work stays the same)."""
+    from scenario_tui.cli.first_page import SHARED
+
+    loaded = set(last_json(run_python("""
+        import json, sys
+        import scenario_tui.cli.commands.app, scenario_tui.tui.app, scenario_tui.store.connecting
+        print(json.dumps(sorted(sys.modules)))
+    """)))
+    assert set(SHARED) <= loaded
