@@ -66,11 +66,19 @@ def _team_module(name: str) -> Any:
     return importlib.import_module(f"scenario_tui.store.postgres.{name}")
 
 
+def front_page_store(settings: Settings) -> str | None:
+    """The URL of the store whose front page (``store.front_page``) the TUI on ``settings``
+    starts on and keeps between sessions: a team store's, not the demo's; None for a local
+    store."""
+    return None if settings.demo else (settings.store_url or None)
+
+
 def connecting_store(settings: Settings, page: FrontPage | None = None) -> StoreProtocol | None:
     """The team store of ``settings`` as the TUI starts on it: answering from ``page`` (by
     default the front page of the last session) until ``connect()`` opens it
     (``store.connecting``); None for a local store, or when no front page is kept."""
-    if not settings.store_url or settings.demo:
+    url = front_page_store(settings)
+    if url is None:
         return None
     from scenario_tui.store.connecting import KEPT, READ_AT_START, ConnectingStore
 
@@ -78,14 +86,13 @@ def connecting_store(settings: Settings, page: FrontPage | None = None) -> Store
     if page is None:
         from scenario_tui.store.front_page import load_page
 
-        page, origin = load_page(front_page_file(settings), settings.store_url), KEPT
+        page, origin = load_page(front_page_file(settings), url), KEPT
     if page is None:
         return None
     from datetime import datetime, timezone
 
     from scenario_tui.core.store_url import safe_url
 
-    url = settings.store_url
     return ConnectingStore(page, lambda: open_team_store(url, read_only=settings.read_only),
                            location=safe_url(url), read_only=settings.read_only,
                            clock=lambda: datetime.now(timezone.utc), origin=origin)
@@ -105,14 +112,15 @@ def keep_front_page(settings: Settings, store: StoreProtocol, page: FrontPage | 
     nor the demo's): ``page`` (what the TUI last showed), else read now; whether it was saved.
     The reads run in a thread waited for ``wait`` seconds at most: a server that went quiet
     does not hold the exit."""
-    if not settings.store_url or settings.demo:
+    url = front_page_store(settings)
+    if url is None:
         return False
     import threading
 
     from scenario_tui.core.errors import StoreError
     from scenario_tui.store.front_page import read_page, save_page
 
-    url, saved = settings.store_url, []
+    saved: list[bool] = []
 
     def save() -> None:
         try:

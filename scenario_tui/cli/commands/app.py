@@ -17,6 +17,7 @@ from scenario_tui.cli.wiring import (
     build_service,
     connecting_store,
     deferred_service,
+    front_page_store,
     keep_front_page,
     missing_store_error,
     open_store,
@@ -112,11 +113,12 @@ def _read_first_page(settings):
     (``cli.first_page``) while Textual loads; None for a local store, or where there is no
     reader or it read nothing (the store is then opened here, before the TUI starts). Raises
     what opening the store raised in the reader."""
-    if not settings.store_url or settings.demo:
+    url = front_page_store(settings)
+    if url is None:
         return None
     from scenario_tui.cli.first_page import start_reader
 
-    reader = start_reader(settings.store_url, open_team_store, read_only=settings.read_only)
+    reader = start_reader(url, open_team_store, read_only=settings.read_only)
     if reader is None:
         return None
     import scenario_tui.tui.app  # noqa: F401 - Textual loads while the reader reads

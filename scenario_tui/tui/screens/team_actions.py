@@ -119,13 +119,16 @@ class TeamActions(_Screen):
             self._show_claims(store.claims(), store.actor, {})
         self._follow_store()
 
+    @property
+    def _unreachable_header(self) -> str:
+        return UNREACHABLE_HEADER.format(origin=self._list_origin)
+
     def store_unreachable(self, exc: errors.StoreError) -> None:
         """The team store could not be reached at start-up (``team_connecting``): the list
         stays the front page, read-only, and it is tried again (said once)."""
         header = self.query_one(AppHeader)
-        unreachable = UNREACHABLE_HEADER.format(origin=self._list_origin)
-        if header.team_state != unreachable:
-            header.team_state = unreachable
+        if header.team_state != self._unreachable_header:
+            header.team_state = self._unreachable_header
             self._toast(exc.title, exc.message, "error")
         self.states.app_line = (f"{exc.title}: {exc.message} Trying again every few seconds; "
                                 f"the {self._list_origin} is shown, read-only until then.")
@@ -136,7 +139,7 @@ class TeamActions(_Screen):
             return
         self.team_connecting = False
         header = self.query_one(AppHeader)
-        if header.team_state == UNREACHABLE_HEADER.format(origin=self._list_origin):
+        if header.team_state == self._unreachable_header:
             self.states.app_line = "Team store reached: the list was read again."
         if not self.team_offline:
             header.team_state = ""
