@@ -109,9 +109,16 @@ class BulkComplete:
 
     def has_read(self, upload_id: str) -> bool:
         """Whether ``latest_intent(upload_id)`` would answer from memory (read for the whole
-        batch already, and not handed out yet), without a call to the store."""
-        with self._reading:
+        batch already, and not handed out yet), without a call to the store. Never waits: while
+        another complete of the batch reads the intents in a thread, False (the caller then
+        asks in a thread too, where waiting for that read holds up nothing; on the TUI's loop,
+        waiting here would freeze the screen for a round trip to the team store)."""
+        if not self._reading.acquire(blocking=False):
+            return False
+        try:
             return self._ahead is not None and upload_id in self._ahead
+        finally:
+            self._reading.release()
 
     @property
     def done(self) -> bool:

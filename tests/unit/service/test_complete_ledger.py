@@ -270,6 +270,40 @@ async def test_a_completes_store_calls_run_where_the_service_says(service, fake,
     assert on_loop == [not keep_loop_free] * len(threads)
 
 
+async def test_a_batchs_read_of_the_intents_in_a_thread_never_holds_up_the_loop(service, fake,
+                                                                                 monkeypatch):
+    """The TUI's service (``keep_loop_free``): while one complete of a batch reads the intents
+    of all its uploads in a thread (a round trip to a team store), another complete of the
+    batch does not wait for that read on the loop (the screen's): it waits in a thread of its
+    own. The loop lets the read end here; had it been stuck, the read would have timed out.
+    Still one read for the batch, each upload sent once."""
+    import threading
+
+    ids = PENDING[:2]
+    service.add(ids)
+    service.keep_loop_free = True
+    reading, let_go = threading.Event(), threading.Event()
+    let_go_in_time: list[bool] = []
+    real_read = service.store.latest_intents
+
+    def slow_read(upload_ids):
+        reading.set()
+        let_go_in_time.append(let_go.wait(timeout=5))
+        return real_read(upload_ids)
+
+    monkeypatch.setattr(service.store, "latest_intents", slow_read)
+    tally = service.bulk_complete(ids)
+    first = asyncio.ensure_future(service.complete(ids[0], tally))
+    while not reading.is_set():
+        await asyncio.sleep(0.001)
+    second = asyncio.ensure_future(service.complete(ids[1], tally))  # asks meanwhile
+    await asyncio.sleep(0.05)
+    let_go.set()  # the loop runs: it can say so
+    results = [await first, await second]
+    assert let_go_in_time == [True]
+    assert all(r.sent for r in results) and all(fake.complete_count(i) == 1 for i in ids)
+
+
 # --- the store failing after the POST ------------------------------------------------------------
 
 
