@@ -49,7 +49,7 @@ class OutputFileError(ScenarioTuiError):
 
 
 class UploadGoneError(ScenarioTuiError):
-    """The upload is no longer in the local list (another window or process removed it), so
+    """The upload is no longer in the list (another window, process or teammate removed it), so
     what was asked of it was not done."""
 
     title = "Not in the list"

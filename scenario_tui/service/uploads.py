@@ -158,10 +158,11 @@ class UploadService:
                 upload_id, note, log=True, profile=self.profile,
                 message=note_change(known.note, note)):
             self.log_action("note", "failed", upload_id,
-                            message="not saved: no longer in the local list")
+                            message="not saved: no longer in the list")
             raise errors.UploadGoneError(
-                f"The note was not saved: {upload_id} is no longer in the local list (removed "
-                "meanwhile, by another window or command?).", title="Note not saved")
+                f"The note was not saved: {upload_id} is no longer in the list (removed "
+                "meanwhile, by another window, a command or a teammate?).",
+                title="Note not saved")
 
     # --- network verbs ---------------------------------------------------------------------
 

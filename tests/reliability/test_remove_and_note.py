@@ -37,7 +37,7 @@ def test_service_note_on_a_removed_upload_raises_and_logs_no_success(service):
     service.store.add(["up_gone"])
     with Store.open(service.store.path) as other:  # another process
         other.remove(["up_gone"])
-    with pytest.raises(errors.UploadGoneError, match="no longer in the local list"):
+    with pytest.raises(errors.UploadGoneError, match="no longer in the list"):
         service.set_note("up_gone", "hello")
     events = [(e.upload_id, e.action, e.outcome) for e in service.store.events()]
     assert ("up_gone", "note", "ok") not in events

@@ -43,7 +43,9 @@ class AppActions(_Screen):
     def action_help(self) -> None:
         from scenario_tui.tui.screens.help_screen import HelpScreen
 
-        self.app.push_screen(HelpScreen(help_rows(UploadTable.BINDINGS)))
+        self.app.push_screen(HelpScreen(help_rows(UploadTable.BINDINGS),
+                                        data_location=self.service.store.location,
+                                        team=bool(self.settings.store_url)))
 
     def action_error_details(self) -> None:
         from scenario_tui.tui.screens.error_screen import ErrorScreen

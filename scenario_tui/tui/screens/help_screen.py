@@ -23,6 +23,13 @@ DATA_TEXT = (
     "themselves live on Scenario: this tool reads them and, when you ask, sends complete. "
     "Removing an upload here only removes it from your list."
 )
+TEAM_DATA_TEXT = (
+    "The list of upload IDs, the notes, the claims and the activity log are kept in the team "
+    "store, a PostgreSQL database the whole team shares: each note and log entry names who "
+    "wrote it. The uploads themselves live on Scenario: this tool reads them and, when you "
+    "ask, sends complete. Removing an upload here removes it from the team's list, for "
+    "everyone."
+)
 
 
 class HelpScreen(Dialog[None]):
@@ -48,13 +55,15 @@ class HelpScreen(Dialog[None]):
         ),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]], *, data_location: str | None = None) -> None:
+    def __init__(self, keys: list[tuple[str, str]], *, data_location: str | None = None,
+                 team: bool = False) -> None:
         super().__init__()
         self.keys = [
             (inert_text(key, one_line=True, limit=40), inert_text(text, one_line=True, limit=300))
             for key, text in keys
         ]
         self.data_location = data_location
+        self.team = team  # the list is a team store's (shared), not this machine's
 
     def key_table(self) -> Table:
         """Two columns: the key, then what it does (wrapped in its own column)."""
@@ -74,7 +83,7 @@ class HelpScreen(Dialog[None]):
         return text
 
     def data_text(self) -> Text:
-        text = Text(DATA_TEXT)
+        text = Text(TEAM_DATA_TEXT if self.team else DATA_TEXT)
         if self.data_location:
             text.append("\nThis list: " + inert_text(self.data_location, one_line=True))
         return text

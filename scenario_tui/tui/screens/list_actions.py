@@ -103,7 +103,8 @@ class ListActions(_Screen):
             else:
                 self._set_error(upload_id, exc)
 
-        self.app.push_screen(NoteScreen(upload_id, row.note or ""), save)
+        self.app.push_screen(NoteScreen(upload_id, row.note or "",
+                                        team=bool(self.settings.store_url)), save)
 
     def action_remove(self) -> None:
         if self._refuse_read_only():
@@ -138,8 +139,10 @@ class ListActions(_Screen):
                         f"{len(rows)} upload(s) removed from the list; press u to undo.")
 
         self.app.push_screen(
-            ConfirmScreen(f"Remove {len(targets)} upload(s) from the local list?", lines,
-                          "Remove", danger=True),
+            ConfirmScreen(f"Remove {len(targets)} upload(s) from "
+                          + ("the team's list, for everyone on the team store?"
+                             if self.settings.store_url else "the local list?"),
+                          lines, "Remove", danger=True),
             confirmed,
         )
 

@@ -1,4 +1,4 @@
-"""Edit the local note of one upload."""
+"""Edit the note of one upload: this machine's, or on a team store the team's."""
 
 from __future__ import annotations
 
@@ -46,9 +46,10 @@ class NoteScreen(Dialog[str | None]):
         Binding("ctrl+z", "restore", "Old note", id="note.restore"),
     ]
 
-    def __init__(self, upload_id: str, note: str) -> None:
+    def __init__(self, upload_id: str, note: str, *, team: bool = False) -> None:
         super().__init__()
         self.upload_id = upload_id
+        self.team = team  # a team store's note: everyone on it sees it, with who wrote it
         self.note = inert_text(note or "", one_line=True)[:MAX_NOTE_LENGTH]
 
     def compose(self) -> ComposeResult:
@@ -61,7 +62,8 @@ class NoteScreen(Dialog[str | None]):
             )
             yield Input(
                 value=self.note,
-                placeholder="a note for yourself (kept only on this machine)",
+                placeholder=("a note for the team (everyone sees it, with your name)"
+                             if self.team else "a note for yourself (kept only on this machine)"),
                 max_length=MAX_NOTE_LENGTH,
                 select_on_focus=False,
                 id="note-input",
