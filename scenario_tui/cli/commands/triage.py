@@ -48,7 +48,7 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     note = cmd("note", "set the note of a known upload (\"\" clears it)", cmd_note)
     note.add_argument("id", metavar="ID")
     note.add_argument("text", metavar="TEXT", help="the new note (quote it); '-' reads stdin")
-    refresh = cmd("refresh", "read uploads from the API into the local store", cmd_refresh)
+    refresh = cmd("refresh", "read uploads from the API into the store", cmd_refresh)
     refresh.add_argument("ids", nargs="*", metavar="ID", help="known upload IDs ('-': stdin)")
     refresh.add_argument("--all", action="store_true", help="every known upload")
     refresh.add_argument("--json", action="store_true", help="print the outcomes as JSON")
@@ -82,7 +82,8 @@ def _show(upload_ids: list[str], args, settings) -> int:
         row = service.store.get(upload_id)
         if args.refresh or row is None or row.snapshot is None:
             if row is None:
-                say(f"{upload_id} is not in the local store; fetching it without adding it.")
+                say(f"{upload_id} is not in the {'team' if settings.store_url else 'local'} "
+                    "store; fetching it without adding it.")
             try:  # a 404 is recorded by the service: the row then reads "not found"
                 upload = await service.refresh(upload_id)
             except errors.ApiError as exc:

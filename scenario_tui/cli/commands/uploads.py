@@ -31,12 +31,13 @@ if TYPE_CHECKING:
 
 def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
     """Declare these subcommands with ``cmd(name, help, handler) -> ArgumentParser``."""
-    add = cmd("add", "add upload IDs to the local store ('-' reads a list or a pasted ticket "
+    add = cmd("add", "add upload IDs to the store ('-' reads a list or a pasted ticket "
                      "from stdin: the words shaped like IDs, see id_pattern)", cmd_add)
     add.add_argument("ids", nargs="+", metavar="ID")
     add.add_argument("--note", help="note for the newly added IDs")
     add.add_argument("--json", action="store_true", help="print the report as JSON")
-    remove = cmd("remove", "remove upload IDs from the local store", cmd_remove)
+    remove = cmd("remove", "remove upload IDs from the store (a team store's: for everyone)",
+                 cmd_remove)
     remove.add_argument("ids", nargs="+", metavar="ID")
     lst = cmd("list", "list the known uploads (from the store, no network)", cmd_list)
     lst.add_argument("--json", action="store_true", help="print the uploads as JSON")

@@ -98,6 +98,15 @@ def test_show_takes_several_ids_and_goes_on_past_a_missing_one(cli):
     assert run.code == 1 and "invalid" in run.err and f"=== {PENDING[0]} ===" not in run.out
 
 
+def test_show_of_an_unknown_id_on_a_team_store_says_the_team_store(cli, pg_url):
+    """Not in the team store: said so (not "the local store"), fetched, not added."""
+    run = cli("show", PENDING[1], "--store", pg_url)
+    assert run.code == 0, run.err
+    assert f"{PENDING[1]} is not in the team store; fetching it without adding it." in run.err
+    assert f"=== {PENDING[1]} ===" not in run.out and "Diagnosis" in run.out
+    assert cli("list", "--store", pg_url).out == ""
+
+
 # --- summary [--output FILE] --------------------------------------------------------------------
 
 
