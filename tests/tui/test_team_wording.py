@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from scenario_tui.cli.wiring import build_service
 from scenario_tui.fake.seeds import seeded_pending_ids
 from scenario_tui.tui.screens.confirm_screen import ConfirmScreen
 from scenario_tui.tui.screens.help_screen import HelpScreen
 from scenario_tui.tui.screens.note_screen import NoteScreen
-from tests.conftest import make_settings, settle
+from tests.conftest import make_app, settle
 from tests.tui.test_screens import one_line
 
 PENDING = seeded_pending_ids(include_bad_file=False)
@@ -29,22 +28,15 @@ def with_password(url: str) -> str:
 
 
 @pytest.fixture(params=["local", "team"])
-def where(request, tmp_path):
-    """The settings of a local store, or of a team store on a fresh database."""
-    if request.param == "local":
-        return request.param, make_settings(tmp_path, watch=False)
-    url = request.getfixturevalue("pg_url")
-    return request.param, make_settings(tmp_path, store_url=with_password(url), watch=False)
+def store_url(request) -> str | None:
+    """None (a local store), or a team store on a fresh database, its URL with a password."""
+    return None if request.param == "local" else with_password(request.getfixturevalue("pg_url"))
 
 
-async def test_the_note_help_and_remove_say_whose_list_it_is(fake, where):
-    from scenario_tui.tui.app import ScenarioApp
-
-    kind, settings = where
-    team = kind == "team"
-    service = build_service(settings, transport=fake.transport())
-    service.store.add(PENDING[:2])
-    app = ScenarioApp(service, settings)
+async def test_the_note_help_and_remove_say_whose_list_it_is(fake, tmp_path, store_url):
+    team = store_url is not None
+    app = make_app(fake, tmp_path, ids=PENDING[:2], store_url=store_url, watch=False)
+    settings, service = app.settings, app.service
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
