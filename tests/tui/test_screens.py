@@ -156,6 +156,34 @@ async def test_complete_sends_only_sendable_ids_in_order():
         assert app.results == [["up_a", "up_c"]]
 
 
+async def test_complete_lines_wrap_within_their_column_at_80_columns():
+    """A long skip reason or file name continues under its own column at 80x24: the IDs stay
+    a column of their own (no continuation starts at the left edge), and nothing is cut."""
+    long_id = "up_AbCdEfGhIjKlMnOpQrStUv"
+    items = [CompleteItem("up_demo_pending_2", "pending", "watercolor-style-lora.safetensors"),
+             CompleteItem(long_id, None, "trailer-cut-v3.mp4",
+                          "status unknown: refresh it first, then ask again")]
+    app = Host(lambda: CompleteConfirmScreen(items))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = [line for line in rendered(app.screen.query_one("#complete-lines")) if line]
+        starts = [line for line in lines if not line.startswith(" ")]
+        assert [line.split()[0] for line in starts] == ["up_demo_pending_2", long_id]
+        third = starts[0].index("send")
+        assert starts[1].index("skip:") == third
+        rows: list[list[str]] = []
+        for line in lines:
+            if not line.startswith(" "):
+                rows.append([line[third:]])
+            else:  # a continuation: blank under the ID and status, text from the third column
+                assert len(line) - len(line.lstrip()) == third
+                rows[-1].append(line[third:])
+        assert [len(parts) > 1 for parts in rows] == [True, True]  # both wrapped at 80 columns
+        assert "watercolor-style-lora.safetensors" in "".join(rows[0])  # folded, not cut
+        assert " ".join(rows[1]) == ("skip: status unknown: refresh it first, then ask again "
+                                     "trailer-cut-v3.mp4")
+
+
 async def test_complete_escape_and_n_send_nothing():
     """escape and n answer None."""
     app = Host(lambda: CompleteConfirmScreen(ITEMS))

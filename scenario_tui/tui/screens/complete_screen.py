@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +22,7 @@ from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 
 ID_WIDTH = 30
-"""IDs longer than this are still shown whole; they just push their line's other columns right."""
+"""IDs longer than this are still shown whole, folded within their column."""
 
 
 @dataclass(frozen=True)
@@ -173,28 +174,26 @@ class CompleteConfirmScreen(Dialog[list[str] | None]):
         chosen = set(self.to_send) | set(self.ticked)
         return [i for i in self._order if i in chosen]
 
-    def item_lines(self) -> Text:
-        """One line per upload: ID, status (symbol and word), and send or skip: reason."""
+    def item_lines(self) -> Table:
+        """One row per upload: ID, status (symbol and word), and send or skip: reason, then the
+        file name. Each column wraps within itself, so at 80 columns a long reason or file name
+        continues under its own column and the IDs stay a column of their own."""
         ids = [inert_text(item.upload_id, one_line=True) for item in self.items]
-        statuses = [status_label(item.status) for item in self.items]
         id_width = min(max((len(i) for i in ids), default=0), ID_WIDTH)
-        status_width = max((len(s) for s in statuses), default=0)
-        text = Text(no_wrap=False, overflow="fold")
-        rows = zip(self.items, ids, statuses, strict=True)
-        for index, (item, upload_id, status) in enumerate(rows):
-            if index:
-                text.append("\n")
-            text.append(upload_id.ljust(id_width))
-            text.append("  ")
-            text.append(status.ljust(status_width))
-            text.append("  ")
+        grid = Table.grid(padding=(0, 2), expand=True)
+        grid.add_column(width=id_width, overflow="fold")
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        for item, upload_id in zip(self.items, ids, strict=True):
             if item.reason is None:
-                text.append("send", style="bold")
+                what = Text("send", style="bold")
             else:
-                text.append("skip: " + inert_text(item.reason, one_line=True, limit=120))
+                what = Text("skip: " + inert_text(item.reason, one_line=True, limit=120))
             if item.file_name:
-                text.append("  " + inert_text(item.file_name, one_line=True, limit=80), style="dim")
-        return text
+                what.append("  " + inert_text(item.file_name, one_line=True, limit=80),
+                            style="dim")
+            grid.add_row(Text(upload_id), Text(status_label(item.status)), what)
+        return grid
 
     def compose(self) -> ComposeResult:
         with Vertical(id="complete-dialog", classes="dialog") as dialog:
