@@ -1,8 +1,9 @@
 """A simulated teammate for ``demo --team``: on a store connection and a service of her own (so
 the store records her as the actor), every few seconds she claims an upload nobody holds that
-is still pending, writes a note on it, completes it through the service (the intent ledger and
-the activity log carry her name) and releases it. She never touches an upload someone else
-holds a claim on, nor one whose complete is under way.
+is still pending, writes a note on it and completes it through the service (the intent ledger
+and the activity log carry her name; a complete that goes through ends her claim, and she
+releases it herself otherwise). She never touches an upload someone else holds a claim on, nor
+one whose complete is under way.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Teammate:
                 continue  # someone took it between the look and the claim
             try:
                 return await self._work_on(row.id)
-            finally:
+            finally:  # ended already if her complete went through
                 self.service.claims.release([row.id])
         return None
 

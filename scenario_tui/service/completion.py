@@ -201,9 +201,12 @@ async def _send(host: CompleteHost, upload_id: str, intent: Intent,
     cause = outcome.uncertain_cause
     state = "uncertain" if outcome.uncertain else "sent"
     status = (cause.status if cause else None) if outcome.uncertain else 200
+    # a complete that went through ends my claim on the upload: there is nothing left to do
+    # on it, and the team's list should not show it as mine (an uncertain one stays mine)
     warning = await host.io(partial(
         ledger.settle, intent, state, message=outcome.summary(), http_status=status,
-        snapshot=outcome.upload.to_wire() if outcome.upload else None))
+        snapshot=outcome.upload.to_wire() if outcome.upload else None,
+        release_claim=state == "sent"))
     return CompleteResult(upload_id, outcome.upload, sent=True, outcome=outcome,
                           warning=warning)
 

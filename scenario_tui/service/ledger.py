@@ -30,11 +30,13 @@ class _Settlement:
     http_status: int | None
     log_action: str | None
     log_outcome: str | None
+    release_claim: bool
 
     def apply(self, store: StoreProtocol, snapshot: dict[str, Any] | None = None) -> None:
         store.settle_intent(self.intent, self.state, message=self.message,
                             http_status=self.http_status, log_action=self.log_action,
-                            log_outcome=self.log_outcome, snapshot=snapshot)
+                            log_outcome=self.log_outcome, snapshot=snapshot,
+                            release_claim=self.release_claim)
 
 
 class IntentLedger:
@@ -64,14 +66,14 @@ class IntentLedger:
 
     def settle(self, intent: Intent, state: str, *, message: str | None = None,
                http_status: int | None = None, log_action: str | None = None,
-               log_outcome: str | None = None,
-               snapshot: dict[str, Any] | None = None) -> str | None:
-        """Settle ``intent`` and log it, with ``snapshot`` (the API's answer) when given, in one
-        transaction. None when done; else (the store failed) a warning to show the user, and
-        the settlement is tried again later (without the answer: by then a newer read may be
-        saved)."""
+               log_outcome: str | None = None, snapshot: dict[str, Any] | None = None,
+               release_claim: bool = False) -> str | None:
+        """Settle ``intent`` and log it, with ``snapshot`` (the API's answer) when given and
+        with ``release_claim`` my claim on its upload ended, in one transaction. None when
+        done; else (the store failed) a warning to show the user, and the settlement is tried
+        again later (without the answer: by then a newer read may be saved)."""
         settlement = _Settlement(intent, state, scrub(message) if message else None,
-                                 http_status, log_action, log_outcome)
+                                 http_status, log_action, log_outcome, release_claim)
         try:
             settlement.apply(self.store, snapshot)
         except errors.StoreError as exc:

@@ -109,14 +109,18 @@ def begin(c: sqlite3.Connection, upload_id: str, action: str, holder: Holder,
 
 def settle(c: sqlite3.Connection, intent: Intent, state: str, message: str | None,
            http_status: int | None, log_action: str | None, log_outcome: str | None,
-           at: str, snapshot: tuple | None = None) -> None:
+           at: str, snapshot: tuple | None = None, release_for: str | None = None) -> None:
     """Record how the intent ended (whatever its state meanwhile: the holder knows best) and
     append the activity entry that says so, in the same transaction, with ``snapshot`` (the
-    API's answer, a ``rows.snapshot_values`` row) saved when given."""
+    API's answer, a ``rows.snapshot_values`` row) saved when given and ``release_for``'s claim
+    on the upload, if they hold one, ended."""
     if state not in SETTLED:
         raise ValueError(f"unknown intent state {state!r}")
     if snapshot is not None:
         uploads.save_snapshots(c, [snapshot])
+    if release_for is not None:
+        c.execute("DELETE FROM claims WHERE upload_id = ? AND holder = ?",
+                  (intent.upload_id, release_for))
     c.execute("UPDATE intents SET state = ?, settled_at = ?, heartbeat_at = ?, http_status = ?,"
               " message = ? WHERE id = ?", (state, at, at, http_status, message, intent.id))
     activity.append(c, at, intent.profile, intent.upload_id,

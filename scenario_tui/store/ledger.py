@@ -21,10 +21,12 @@ T = TypeVar("T")
 
 
 class LedgerVerbs:
-    """Mixed into each store, which provides ``_run``, ``_now``, ``_clock`` and the SQL."""
+    """Mixed into each store, which provides ``_run``, ``_now``, ``_clock``, ``actor`` and the
+    SQL."""
 
     _intents_sql: Any
     _parts_sql: Any
+    actor: str
 
     if TYPE_CHECKING:
         _clock: Callable[[], datetime]
@@ -62,17 +64,20 @@ class LedgerVerbs:
 
     def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
                       http_status: int | None = None, log_action: str | None = None,
-                      log_outcome: str | None = None,
-                      snapshot: dict[str, Any] | None = None) -> None:
+                      log_outcome: str | None = None, snapshot: dict[str, Any] | None = None,
+                      release_claim: bool = False) -> None:
         """Record how ``intent`` ended (``state``: one of ``intents.SETTLED``) and append its
         activity entry (``log_action``/``log_outcome`` default to its action and ``state``),
         with ``snapshot`` (the API's answer for the intent's upload, as ``record_snapshot``)
-        when given: all or nothing, in one statement on a team store."""
+        when given, and with ``release_claim`` the actor's own claim on the upload ended (the
+        work it was taken for is done; nobody else's claim is touched, and no entry of its
+        own is logged): all or nothing, in one statement on a team store."""
         at = self._now()
         row = None if snapshot is None else snapshot_values(intent.upload_id, snapshot, at)
+        release_for = self.actor if release_claim else None
         self._run("settle the intent", lambda c: self._intents_sql.settle(
-            c, intent, state, message, http_status, log_action, log_outcome, at, row),
-            write=True, one_statement=True)
+            c, intent, state, message, http_status, log_action, log_outcome, at, row,
+            release_for), write=True, one_statement=True)
         working(intent, done=True)
 
     def heartbeat_intent(self, intent: Intent) -> bool:

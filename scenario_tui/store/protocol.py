@@ -125,8 +125,8 @@ class StoreProtocol(Protocol):
 
     def settle_intent(self, intent: Intent, state: str, *, message: str | None = None,
                       http_status: int | None = None, log_action: str | None = None,
-                      log_outcome: str | None = None,
-                      snapshot: dict[str, Any] | None = None) -> None: ...
+                      log_outcome: str | None = None, snapshot: dict[str, Any] | None = None,
+                      release_claim: bool = False) -> None: ...
 
     def heartbeat_intent(self, intent: Intent) -> bool: ...
 

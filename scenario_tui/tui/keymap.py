@@ -71,8 +71,8 @@ MAIN_KEYS: tuple[Key, ...] = (
         "copies)"),
     Key(Binding("t", "take", "Take", show=False, id="main.take"),
         "take the highlighted or marked uploads for yourself (a claim of claim_minutes, 30 "
-        "unless set, renewed while you act on them): the list shows who holds each one; those "
-        "another holds are left to them"),
+        "unless set, renewed while you act on them, ended by a complete that goes through): "
+        "the list shows who holds each one; those another holds are left to them"),
     Key(Binding("T", "release", "Release", show=False, id="main.release"),
         "release your claims on the highlighted or marked uploads"),
     Key(Binding("i", "toggle_detail", "Details", show=False, id="main.toggle_detail"),

@@ -177,3 +177,21 @@ async def test_my_own_claim_does_not_ask(fake, tmp_path):
         await settle_until(app, pilot, lambda: isinstance(app.screen, CompleteConfirmScreen))
         assert app.screen.claimed == []
         assert app.screen.answer_ids == [PENDING[0]]
+
+
+async def test_my_claim_ends_with_a_complete_that_went_through(fake, tmp_path):
+    """``t`` then ``c`` ``y``: once the complete has gone through, the list no longer shows
+    the upload as mine (nothing is left to do on it), with no other key; the store agrees."""
+    app = make_app(fake, tmp_path, ids=PENDING[:2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        highlight(app, PENDING[0])
+        await pilot.press("t")
+        await settle_until(app, pilot, lambda: "@me" in line_of(app, PENDING[0]))
+        await pilot.press("c")
+        await settle_until(app, pilot, lambda: isinstance(app.screen, CompleteConfirmScreen))
+        await pilot.press("y")
+        await settle_until(app, pilot, lambda: fake.complete_count(PENDING[0]) == 1
+                           and "@me" not in line_of(app, PENDING[0]))
+        assert app.main_screen.service.store.claims() == {}
+        assert "Who" not in table_lines(app)[0]

@@ -168,9 +168,11 @@ def _refuse_if_held(c: psycopg.Connection, upload_id: str, now: datetime) -> Non
 
 def settle(c: psycopg.Connection, intent: Intent, state: str, message: str | None,
            http_status: int | None, log_action: str | None, log_outcome: str | None,
-           at: str, snapshot: tuple | None = None) -> None:
-    """Record how the intent ended, append its activity entry and save ``snapshot`` (the
-    API's answer, a ``rows.snapshot_values`` row) if given: one statement."""
+           at: str, snapshot: tuple | None = None, release_for: str | None = None) -> None:
+    """Record how the intent ended, append its activity entry, save ``snapshot`` (the API's
+    answer, a ``rows.snapshot_values`` row) if given, and with ``release_for`` end the session
+    user's claim on the upload (the server says who that is, as for every claim): one
+    statement."""
     if state not in SETTLED:
         raise ValueError(f"unknown intent state {state!r}")
     values: dict[str, object] = {
@@ -181,6 +183,8 @@ def settle(c: psycopg.Connection, intent: Intent, state: str, message: str | Non
     if snapshot is not None:
         values.update(snapshots.params(snapshot))
         save = f", s AS (UPDATE uploads SET {snapshots.SET} WHERE id = %(s_id)s)"
+    if release_for is not None:
+        save += ", r AS (DELETE FROM claims WHERE upload_id = %(u)s AND holder = session_user)"
     c.execute("WITH i AS (UPDATE intents SET state = %(s)s, settled_at = %(at)s,"
               " heartbeat_at = %(at)s, http_status = %(h)s, message = %(m)s WHERE id = %(id)s)"
               f"{save} INSERT INTO activity (at, profile, upload_id, action, outcome,"

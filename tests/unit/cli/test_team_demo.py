@@ -34,12 +34,13 @@ def team(pg_cluster):
 
 
 @pytest.mark.postgres
-async def test_ann_claims_notes_completes_and_releases_what_nobody_else_holds(
+async def test_ann_claims_notes_and_completes_what_nobody_else_holds(
         team, server, tmp_path) -> None:
     """Seeded as the demo seeds it, with "me" holding a claim on one pending upload: ann's
     rounds (no pause) take every other pending upload once, bottom of the list first, each
-    claimed, noted, completed and released under her name; then there is nothing left for
-    her, and another round posts nothing. One POST per upload at the fake, none for mine."""
+    claimed, noted and completed under her name (which ends her claim); then there is nothing
+    left for her, and another round posts nothing. One POST per upload at the fake, none for
+    mine."""
     from scenario_tui.cli.demo_seed import seed_demo_store
 
     fake = server.fake
@@ -75,9 +76,10 @@ async def test_ann_claims_notes_completes_and_releases_what_nobody_else_holds(
         for upload_id in others:
             hers = [(e.action, e.outcome) for e in reversed(by_ann)
                     if upload_id in touched(e)]
-            # claimed, noted, completed (the ledger's entry, then the answer), released
-            assert hers[0] == ("claim", "ok") and hers[-1] == ("release", "ok"), hers
-            assert ("note", "ok") in hers and ("complete", "sending") in hers, hers
+            # claimed, noted, completed (the ledger's entry, then the answer), which ended her
+            # claim: nothing left to release
+            assert hers == [("claim", "ok"), ("note", "ok"), ("complete", "sending"),
+                            ("complete", "sent")], hers
             row = mine.get(upload_id)
             assert row is not None and row.note.endswith("ann: on it, completing")
             assert row.note_by == ANN

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scenario_tui.core.errors import IntentHeldError, UploadChangedError
+from scenario_tui.core.errors import IntentHeldError, StoreError, UploadChangedError
 from scenario_tui.store.intents import Holder, process_start
 from scenario_tui.store.parts import SourceFile
 from scenario_tui.store.protocol import StoreProtocol
@@ -178,6 +178,26 @@ def test_the_read_and_the_answer_ride_with_the_intent_or_not_at_all(store, backe
     store.settle_intent(intent, "sent", http_status=200, snapshot=answer)
     assert store.get("up_1").status == "validating"
     assert store.latest_intent("up_1").state == "sent"
+
+
+def test_a_settlement_can_end_the_actors_claim_all_or_nothing(store, backend: Backend):
+    """``settle_intent(release_claim=True)`` ends the actor's claim on the intent's upload in
+    the settlement's own transaction (no log entry of its own): a settlement that fails ends
+    nothing, one without it leaves the claim."""
+    store.add(["up_1", "up_2"])
+    store.claim(["up_1", "up_2"], 30)
+    one = store.begin_intent("up_1", "complete", Holder.this_process("me"))
+    two = store.begin_intent("up_2", "complete", Holder.this_process("me"))
+    backend.refuse("no_log", "INSERT", "activity", "the log refuses")
+    with pytest.raises(StoreError):
+        store.settle_intent(one, "sent", http_status=200, release_claim=True)
+    backend.allow("no_log", "activity")
+    assert sorted(store.claims()) == ["up_1", "up_2"]
+    assert store.latest_intent("up_1").is_open
+    store.settle_intent(one, "sent", http_status=200, release_claim=True)
+    store.settle_intent(two, "sent", http_status=200)
+    assert sorted(store.claims()) == ["up_2"]
+    assert [e.action for e in store.events()] == ["complete", "complete", "claim"]
 
 
 # --- stale holders and reconciliation ------------------------------------------------------------

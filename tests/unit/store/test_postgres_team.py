@@ -209,6 +209,21 @@ def test_claims_between_two_members_and_a_renewal_logged_once(pg_url, member) ->
         assert other.release(["up_1"]) == 0 and set(other.claims()) == {"up_1", "up_2"}
 
 
+def test_a_members_settlement_ends_their_own_claim_and_never_anothers(pg_url, member) -> None:
+    """``settle_intent(release_claim=True)`` works with the printed grants and ends the
+    session user's claim only: settling an intent on an upload another member holds leaves
+    their claim (the server says whose claim it is, as for every claim)."""
+    ann, _ = member
+    with PostgresStore.open(as_user(pg_url, ann)) as hers, PostgresStore.open(pg_url) as mine:
+        hers.add(["up_1", "up_2"])
+        assert [c.upload_id for c in hers.claim(["up_1", "up_2"]).mine] == ["up_1", "up_2"]
+        intent = hers.begin_intent("up_1", "complete", Holder.this_process("test"))
+        hers.settle_intent(intent, "sent", http_status=200, release_claim=True)
+        intent = mine.begin_intent("up_2", "complete", Holder.this_process("test"))
+        mine.settle_intent(intent, "sent", http_status=200, release_claim=True)
+        assert {i: c.holder for i, c in mine.claims().items()} == {"up_2": ann}
+
+
 def test_two_members_claiming_at_the_same_moment_one_gets_it_the_other_is_told_who(
         pg_url, member) -> None:
     """Ann's claim is being committed while I claim the same upload: my claim waits for hers
