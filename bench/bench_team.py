@@ -17,9 +17,9 @@ service's own complete (the intent ledger, the re-read, one POST: ``service.comp
 of one ``bulk_complete`` per batch, which reads the batch's intents at once, lets at most
 ``--concurrency`` of its requests be at the API at once, POSTs first, and writes its summary, as
 ``c`` on marked uploads does; the store is called in threads, as the TUI calls it, so that its
-writes overlap the next request), release the claims, and
-start again until nothing is pending. An upload completed by someone between a member's read
-and its claim is skipped by the re-read, never sent twice.
+writes overlap the next request; a complete that goes through ends its claim), release the
+claims of the uploads not sent, and start again until nothing is pending. An upload completed
+by someone between a member's read and its claim is skipped by the re-read, never sent twice.
 
 Afterwards the POSTs are counted at the fake (``GET /_fake/requests``): zero duplicates, every
 upload completed once, and the time from the start signal to the last member's end is compared
@@ -128,7 +128,9 @@ async def work(service, number: int, batch: int, concurrency: int, look: int,
         done["batches"] += 1
         tally = service.bulk_complete(mine, concurrency)  # requests in flight, POSTs first
         await asyncio.gather(*(complete(i, tally) for i in mine))
-        service.claims.release(mine)
+        unsent = [i for i in mine if i in tried]  # a complete that went through ended its claim
+        if unsent:
+            service.claims.release(unsent)
     else:
         done["gave up at the deadline"] += 1
     return dict(done)
