@@ -5,6 +5,8 @@ Workers are awaited (``app.workers.wait_for_complete()``), never slept on.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
@@ -85,6 +87,39 @@ async def test_bulk_complete_sends_only_pending_marked(fake, tmp_path):
         assert fake.complete_count(PENDING[0]) == 1
         assert fake.complete_count(PENDING[1]) == 1
         assert fake.complete_count(imported) == 0
+
+
+async def test_complete_skips_uploads_the_list_shows_not_found(fake, tmp_path):
+    """An upload whose last read answered 404 is "not found" in the complete dialog as in the
+    list, and skipped with what to do (refreshing would not help): one never known to the API,
+    and one read as pending before the API lost it (it was sent before this fix)."""
+    from scenario_tui.tui.screens.complete_screen import CompleteConfirmScreen
+    from tests.tui.test_screens import rendered
+
+    gone = "up_GoneMissing_1"
+    app = make_app(fake, tmp_path, ids=[PENDING[0], PENDING[1], gone])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        fake.faults.add(status=404, method="GET", path=f"/uploads/{PENDING[1]}", count=None)
+        await select(app, pilot, PENDING[1])
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.main_screen.service.store.get(PENDING[1]).status == "pending"  # kept
+        for upload_id in (PENDING[0], PENDING[1], gone):
+            await select(app, pilot, upload_id)
+            await pilot.press("space")
+        await pilot.press("c")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CompleteConfirmScreen)
+        assert screen.answer_ids == [PENDING[0]]
+        lines = " ".join(line.strip() for line in rendered(screen.query_one("#complete-lines")))
+        for upload_id in (PENDING[1], gone):
+            assert re.search(rf"{upload_id} +⊘ not found +skip: not found at the API: check",
+                             lines), lines
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert fake.complete_count(PENDING[0]) == 1 and fake.complete_count() == 1
 
 
 async def test_bulk_complete_keeps_at_most_refresh_concurrency_requests_in_flight(

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from textual import work
 
 from scenario_tui.core import errors
+from scenario_tui.core.diagnosis import NOT_FOUND
+from scenario_tui.core.present import row_status
 from scenario_tui.service.bulk_complete import ERROR, NOT_SENT, counted_word
 from scenario_tui.tui.screens.main_parts import ScreenParts, Severity, Targets
 
@@ -250,12 +252,14 @@ class CompleteActions(_Screen):
             return
         items = []
         for upload_id, row in zip(targets, read.rows, strict=True):
-            status = row.status if row else None
+            status = row_status(row) if row else None  # as the list shows it
             reason = None
             if self.states.busy(upload_id) == "completing":
                 reason = "complete already in flight"
             elif status is None:
                 reason = "status unknown: refresh it first"
+            elif status == NOT_FOUND:
+                reason = "not found at the API: check the ID with the customer"
             elif status != "pending":
                 reason = f"status is {status}"
             items.append(CompleteItem(upload_id, status, row.file_name if row else None, reason))
