@@ -356,7 +356,10 @@ def cmd_log(args, settings) -> int:
             for e in events
         ])
         return EXIT_OK
-    # a bulk entry's upload column says how many it touched ("15 uploads"); --json lists them
-    tab_lines([e.at, e.profile or "", event_uploads(e) or "-", e.action, e.outcome,
-               str(e.http_status or ""), e.message or ""] for e in events)
+    # a bulk entry's upload column says how many it touched ("15 uploads"); --json lists them.
+    # On a team store (its entries name their actor) who did it follows the time, as in L.
+    team = any(e.actor for e in events)
+    tab_lines([e.at, *([e.actor or ""] if team else []), e.profile or "",
+               event_uploads(e) or "-", e.action, e.outcome, str(e.http_status or ""),
+               e.message or ""] for e in events)
     return EXIT_OK

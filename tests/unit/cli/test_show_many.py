@@ -107,6 +107,22 @@ def test_show_of_an_unknown_id_on_a_team_store_says_the_team_store(cli, pg_url):
     assert cli("list", "--store", pg_url).out == ""
 
 
+def test_log_on_a_team_store_says_who_did_it(cli, pg_url):
+    """A team store's text log has who did each thing after the time (as ``L`` has a Who
+    column); the local store's has no such column."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    me = str(conninfo_to_dict(pg_url)["user"])
+    assert cli("add", PENDING[0], "--store", pg_url).code == 0
+    assert cli("note", PENDING[0], "on it", "--store", pg_url).code == 0
+    lines = [line.split("\t") for line in cli("log", "--store", pg_url).out.splitlines()]
+    assert [(f[1], f[3], f[4]) for f in lines] == [(me, PENDING[0], "note"),
+                                                   (me, PENDING[0], "add")]
+    assert cli("add", PENDING[0]).code == 0
+    (local,) = [line.split("\t") for line in cli("log").out.splitlines()]
+    assert local[2:4] == [PENDING[0], "add"]
+
+
 # --- summary [--output FILE] --------------------------------------------------------------------
 
 
