@@ -85,10 +85,17 @@ def known_to_json(row) -> dict[str, Any]:
         "updatedAt": row.updated_at,
         "errorMessage": row.error_message,
         "note": row.note,
+        "noteBy": row.note_by,
         "addedAt": row.added_at,
         "fetchedAt": row.fetched_at,
         "notFoundAt": row.not_found_at,
     }
+
+
+def claim_to_json(claim, me: str) -> dict[str, Any]:
+    """The stable ``--json`` shape of a claim; ``me``: the store's actor, whose claims are
+    ``mine``."""
+    return {"holder": claim.holder, "expiresAt": claim.expires_at, "mine": claim.holder == me}
 
 
 #: what an OS error on an output file means, said plainly

@@ -354,6 +354,7 @@ def to_public_json(row, upload: Upload | None, found) -> dict[str, Any]:
         "id": row.id if row is not None else (upload.id if upload else None),
         "known": row is not None,
         "note": row.note if row is not None else None,
+        "noteBy": getattr(row, "note_by", None),
         "addedAt": row.added_at if row is not None else None,
         "fetchedAt": row.fetched_at if row is not None else None,
         "notFoundAt": getattr(row, "not_found_at", None),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Callable
 
-from scenario_tui.cli.output import EXIT_FAILED, EXIT_OK, emit_json, say, tab_lines
+from scenario_tui.cli.output import EXIT_FAILED, EXIT_OK, claim_to_json, emit_json, say, tab_lines
 from scenario_tui.cli.wiring import build_service, init_team_store
 from scenario_tui.core import errors
 
@@ -92,12 +92,11 @@ def cmd_claim(args, settings) -> int:
         service.store.close()
     if result is None:
         return EXIT_FAILED
-    rows = [(c, True) for c in result.mine] + [(c, False) for c in result.held]
+    claims = [*result.mine, *result.held]
     if args.json:
-        emit_json([{"id": c.upload_id, "holder": c.holder, "expiresAt": c.expires_at,
-                    "mine": mine} for c, mine in rows])
+        emit_json([{"id": c.upload_id, **claim_to_json(c, service.claims.me)} for c in claims])
     else:
-        tab_lines([(c.upload_id, c.holder, c.expires_at) for c, _ in rows])
+        tab_lines([(c.upload_id, c.holder, c.expires_at) for c in claims])
     for claim in result.held:
         say(f"{claim.upload_id}: {service.claims.describe(claim)}; left to them.")
     return EXIT_FAILED if result.held or refused else EXIT_OK

@@ -15,6 +15,7 @@ from scenario_tui.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    claim_to_json,
     emit_json,
     known_to_json,
     report_error,
@@ -168,11 +169,18 @@ def cmd_list(args, settings) -> int:
     found = [(row, diagnose_row(row)) for row in rows]
     if args.stuck:
         found = [(row, why) for row, why in found if why.stuck]
+    claims = store.claims() if found else {}  # the active ones: one read, however many rows
     if args.json:
-        emit_json([{**known_to_json(row), "diagnosis": why.to_json()} for row, why in found])
+        emit_json([{**known_to_json(row), "diagnosis": why.to_json(),
+                    "claim": claim_to_json(claims[row.id], store.actor)
+                    if row.id in claims else None}
+                   for row, why in found])
         return EXIT_OK
-    tab_lines([row.id, row_status(row) or "unknown", row.file_name or "", row.note or "",
-               why.full] for row, why in found)
+    # who holds each one follows its status, when anyone holds any of them (as the TUI's Who)
+    held = any(row.id in claims for row, _ in found)
+    tab_lines([row.id, row_status(row) or "unknown",
+               *([claims[row.id].holder if row.id in claims else ""] if held else []),
+               row.file_name or "", row.note or "", why.full] for row, why in found)
     return EXIT_OK
 
 

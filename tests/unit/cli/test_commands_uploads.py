@@ -46,8 +46,9 @@ def test_add_from_stdin_list_json_and_remove(cli_env):
     assert {r["id"] for r in rows} == {PENDING[0], PENDING[1]}
     assert all(r["note"] == "ticket 9" for r in rows)
     assert set(rows[0]) == {"id", "status", "fileName", "kind", "fileSize", "updatedAt",
-                            "errorMessage", "note", "addedAt", "fetchedAt", "notFoundAt",
-                            "diagnosis"}
+                            "errorMessage", "note", "noteBy", "addedAt", "fetchedAt",
+                            "notFoundAt", "diagnosis", "claim"}
+    assert all(r["noteBy"] is None and r["claim"] is None for r in rows)  # local, no claims
     out = run(cli_env, "remove", PENDING[1], "up_never_added")
     assert out.returncode == 1 and "not known: up_never_added" in out.stderr
     assert [r["id"] for r in json.loads(run(cli_env, "list", "--json").stdout)] == [PENDING[0]]

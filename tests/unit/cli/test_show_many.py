@@ -123,6 +123,41 @@ def test_log_on_a_team_store_says_who_did_it(cli, pg_url):
     assert local[2:4] == [PENDING[0], "add"]
 
 
+def test_list_says_who_holds_each_upload_and_who_wrote_its_note(cli, store_path, pg_url):
+    """``list --json`` has each upload's claim (``mine`` for the store's own actor) and who
+    wrote its note; the text has the holder after the status while anyone holds one listed.
+    On the local store (another name claiming through a second connection) and a team one."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from scenario_tui.store.sqlite import Store
+
+    assert cli("add", *PENDING[:3]).code == 0
+    with Store.open(store_path) as ann:
+        ann.actor = "ann"
+        ann.claim([PENDING[1]], 30)
+    me = cli("claim", PENDING[2], "--json")
+    mine = json.loads(me.out)[0]
+    rows = {r["id"]: r for r in json.loads(cli("list", "--json").out)}
+    assert rows[PENDING[0]]["claim"] is None
+    assert rows[PENDING[1]]["claim"]["holder"] == "ann" and not rows[PENDING[1]]["claim"]["mine"]
+    assert rows[PENDING[2]]["claim"] == {k: mine[k] for k in ("holder", "expiresAt", "mine")}
+    assert mine["mine"] is True
+    text = {f[0]: f for f in (line.split("\t") for line in cli("list").out.splitlines())}
+    assert [text[i][2] for i in PENDING[:3]] == ["", "ann", mine["holder"]]
+    assert cli("release", PENDING[2]).code == 0
+    with Store.open(store_path) as ann:
+        ann.actor = "ann"
+        ann.release([PENDING[1]])
+    assert all(len(line.split("\t")) == 5 for line in cli("list").out.splitlines())
+
+    team = str(conninfo_to_dict(pg_url)["user"])
+    assert cli("add", PENDING[0], "--store", pg_url).code == 0
+    assert cli("note", PENDING[0], "on it", "--store", pg_url).code == 0
+    (row,) = json.loads(cli("list", "--json", "--store", pg_url).out)
+    assert row["noteBy"] == team and row["claim"] is None
+    assert json.loads(cli("show", PENDING[0], "--json", "--store", pg_url).out)["noteBy"] == team
+
+
 # --- summary [--output FILE] --------------------------------------------------------------------
 
 
