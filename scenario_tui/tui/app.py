@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -36,6 +37,10 @@ class ScenarioApp(App):
 
     def __init__(self, service, settings, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # scrolls jump: Textual's glide to the end of a long help or log takes over a second
+            # and redraws the screen each frame of it, over SSH too; the variable still decides
+            self.animation_level = "none"
         self.service = service
         # the service's async verbs run on this loop, the UI's: their store calls (a team
         # store is a round trip away) go to a thread, and a key is answered meanwhile
