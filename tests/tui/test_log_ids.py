@@ -109,6 +109,30 @@ async def test_enter_opens_an_entry_about_one_upload_too(fake, tmp_path):
         assert text_of(app.screen.query_one("#entry-ids")) == PENDING
 
 
+async def test_the_logs_keys_move_between_entries_as_the_lists_do(fake, tmp_path):
+    """end/G the oldest entry, home/g the newest, j/k one step, each shown in the detail below
+    (the table's own end scrolled its columns sideways and left the entry where it was)."""
+    app = make_app(fake, tmp_path, ids=[PENDING])
+    for n in range(5):
+        app.service.store.log_event(action="note", outcome="ok", upload_id=PENDING,
+                                    message=f"entry number {n}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("L")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#log-table", DataTable)
+        last = table.row_count - 1
+        assert last == 4  # the five entries, newest first
+        for keys, row in ((["end"], last), (["home"], 0), (["G"], last), (["k"], last - 1),
+                          (["g"], 0), (["j", "j"], 2)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert (table.cursor_row, table.scroll_x) == (row, 0), keys
+            message = str(table.get_row_at(row)[-1])
+            assert message and message in text_of(screen.query_one("#log-detail")), keys
+
+
 async def test_a_404_is_recorded_and_read_as_not_found_in_the_next_session(fake, tmp_path):
     """The row's status, why, the details and the count line say "not found", also after the
     app is started again (the store holds it, not the TUI)."""

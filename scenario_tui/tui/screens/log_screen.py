@@ -96,6 +96,12 @@ class ActivityLogScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape,L,q", "close", "Back", key_display="esc/L/q", id="log.close"),
+        # as in the list (the table's own home and end would scroll its columns sideways)
+        Binding("home,g", "to_row('first')", "Newest", show=False, priority=True,
+                id="log.newest"),
+        Binding("end,G", "to_row('last')", "Oldest", show=False, priority=True, id="log.oldest"),
+        Binding("j", "to_row('next')", "Older", show=False, id="log.older"),
+        Binding("k", "to_row('previous')", "Newer", show=False, id="log.newer"),
     ]
 
     def __init__(self, events: list) -> None:
@@ -137,6 +143,15 @@ class ActivityLogScreen(Screen[None]):
         )
         if self.events:
             self._show_detail(0)
+
+    def action_to_row(self, where: str) -> None:
+        """home/g the newest entry, end/G the oldest, j and k one older or newer."""
+        table = self.query_one("#log-table", DataTable)
+        if not table.row_count:
+            return
+        row = {"first": 0, "last": table.row_count - 1, "next": table.cursor_row + 1,
+               "previous": table.cursor_row - 1}[where]
+        table.move_cursor(row=max(0, min(row, table.row_count - 1)))
 
     @on(DataTable.RowHighlighted, "#log-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
