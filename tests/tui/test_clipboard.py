@@ -100,7 +100,7 @@ async def test_Y_under_tmux_sends_the_summary_on_stdin(fake, tmp_path):
         assert len(lines) == 2
         assert {line.split(" | ")[:2][0] for line in lines} == set(PENDING[:2])
         assert all(line.split(" | ")[1] == "pending" for line in lines)
-        assert any("Summary of 2 upload(s): copied to the tmux buffer" in t for t in toasts(app))
+        assert any("Summary of 2 uploads: copied to the tmux buffer" in t for t in toasts(app))
 
 
 async def test_without_a_known_clipboard_the_text_is_offered_selected(fake, tmp_path):

@@ -336,7 +336,7 @@ async def test_remove_and_undo_write_in_a_thread(fake, tmp_path, monkeypatch):
         restore.open()
         await settle_until(app, pilot, lambda: store.contains(PENDING[0]))
         assert store.contains(PENDING[1])
-        assert any(t.startswith("Restored: 2 upload(s)") for t in toasts(app))
+        assert any(t.startswith("Restored: 2 uploads back") for t in toasts(app))
         for gate in (ids, removal, restore):
             assert gate.ran_off_ui
 

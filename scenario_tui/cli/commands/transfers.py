@@ -47,7 +47,7 @@ def add_commands(cmd: Callable[..., argparse.ArgumentParser]) -> None:
                     help="bytes per part, e.g. 8MiB or 16MB (at least 5MiB; default 8MiB)")
     up.add_argument("--concurrency", type=_concurrency_arg, default=4, metavar="N",
                     help="parts sent at once (default 4)")
-    up.add_argument("--note", help="note stored with the new upload(s)")
+    up.add_argument("--note", help="note stored with each new upload")
     up.add_argument("--no-complete", action="store_true",
                     help="send the parts but do not complete (leave it pending)")
     up.add_argument("--wait", action="store_true",

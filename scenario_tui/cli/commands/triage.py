@@ -142,7 +142,7 @@ def cmd_summary(args, settings) -> int:
     from scenario_tui.cli.commands.uploads import read_id_tokens
     from scenario_tui.core.diagnosis import diagnose_row
     from scenario_tui.core.ids import parse_ids
-    from scenario_tui.core.present import summary_text
+    from scenario_tui.core.present import plural, summary_text
 
     if bool(args.ids) == bool(args.all):
         raise errors.ConfigError("Give upload IDs or --all (not both).")
@@ -171,7 +171,7 @@ def cmd_summary(args, settings) -> int:
     text = summary_text(rows)
     if args.output and args.output != "-":
         written = write_file_atomically(args.output, text + "\n" if text else "")
-        say(f"Summary of {len(rows)} upload(s) written to {written}.")
+        say(f"Summary of {plural(len(rows), 'upload')} written to {written}.")
     elif text:
         print(text)
     return EXIT_FAILED if failures else EXIT_OK

@@ -314,6 +314,7 @@ def _confirm_complete(upload_ids: list[str], service) -> bool:
     only the uploads that may be sent: pending or not read yet (one known in any other status
     is skipped by the fresh read anyway)."""
     from scenario_tui.core.inert import inert_text
+    from scenario_tui.core.present import plural
 
     sendable = 0
     for upload_id in upload_ids:
@@ -330,7 +331,7 @@ def _confirm_complete(upload_ids: list[str], service) -> bool:
     say("Only uploads that a fresh read shows as pending will be sent the complete action.")
     skipped = len(upload_ids) - sendable
     extra = f" ({skipped} skipped)" if skipped else ""
-    sys.stderr.write(f"Complete {sendable} upload(s){extra}? [y/N] ")
+    sys.stderr.write(f"Complete {plural(sendable, 'upload')}{extra}? [y/N] ")
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")

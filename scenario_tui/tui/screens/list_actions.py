@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual import work
 
 from scenario_tui.core import errors
-from scenario_tui.core.present import summary_text
+from scenario_tui.core.present import plural, summary_text
 from scenario_tui.tui.clipboard import TMUX_SAID, Clipboard
 from scenario_tui.tui.screens.main_parts import ScreenParts
 
@@ -136,10 +136,10 @@ class ListActions(_Screen):
             self.table.reload()
             self._show_highlighted()
             self._toast("Removed",
-                        f"{len(rows)} upload(s) removed from the list; press u to undo.")
+                        f"{plural(len(rows), 'upload')} removed from the list; press u to undo.")
 
         self.app.push_screen(
-            ConfirmScreen(f"Remove {len(targets)} upload(s) from "
+            ConfirmScreen(f"Remove {plural(len(targets), 'upload')} from "
                           + ("the team's list, for everyone on the team store?"
                              if self.settings.store_url else "the local list?"),
                           lines, "Remove", danger=True),
@@ -157,7 +157,7 @@ class ListActions(_Screen):
         def restored(_: None) -> None:
             self.table.reload()
             self._show_highlighted()
-            self._toast("Restored", f"{len(rows)} upload(s) back in the list.")
+            self._toast("Restored", f"{plural(len(rows), 'upload')} back in the list.")
 
         def not_restored(exc: errors.ScenarioTuiError) -> None:
             self.last_removed = rows
@@ -181,7 +181,8 @@ class ListActions(_Screen):
 
     def _copy_summary(self, rows: list[KnownUpload | None]) -> None:
         shown = [row for row in rows if row is not None]  # the CLI's `summary` writes the same
-        self._copy(summary_text(shown, self.table.now), f"Summary of {len(shown)} upload(s)")
+        self._copy(summary_text(shown, self.table.now),
+                   f"Summary of {plural(len(shown), 'upload')}")
 
     # --- copying: the route is the session's (``tui.clipboard``) ------------------------------
 

@@ -133,7 +133,7 @@ def test_failed_complete_entries_have_status_and_message(store_path, monkeypatch
 
 
 def test_the_complete_prompt_counts_only_what_will_be_sent(store_path, monkeypatch, capsys):
-    """It said "Complete 2 upload(s)?" when one of the two was known as imported."""
+    """It said "Complete 2 uploads?" when one of the two was known as imported."""
     from scenario_tui.cli import main as cli
 
     run_cli(capsys, monkeypatch, "add", PENDING[0], IMPORTED)
@@ -141,7 +141,7 @@ def test_the_complete_prompt_counts_only_what_will_be_sent(store_path, monkeypat
     monkeypatch.setattr(sys, "stdin", _Terminal("n\n"))
     assert cli.main(["complete", PENDING[0], IMPORTED]) == 1
     err = capsys.readouterr().err
-    assert "Complete 1 upload(s) (1 skipped)? [y/N]" in err
+    assert "Complete 1 upload (1 skipped)? [y/N]" in err
     assert f"{IMPORTED}: imported: will be skipped" in err
 
 

@@ -181,7 +181,7 @@ def test_summary_is_the_y_summary_on_stdout_or_in_a_file(cli, tmp_path):
     out = tmp_path / "ticket.txt"
     run = cli("summary", "--all", "--output", str(out))
     assert run.code == 0 and run.out == ""
-    assert f"Summary of 3 upload(s) written to {out}" in run.err
+    assert f"Summary of 3 uploads written to {out}" in run.err
     assert out.read_text().splitlines()[0].startswith(f"{PENDING[0]} | pending")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ticket")] == []
     run = cli("summary", FAILED, "up_never_added_1")
