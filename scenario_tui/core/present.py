@@ -16,6 +16,7 @@ from scenario_tui.core.inert import inert_text
 from scenario_tui.core.redact import strip_query, strip_upload_urls, strip_urls
 from scenario_tui.core.timestamps import parse_time
 from scenario_tui.core.units import human_size
+from scenario_tui.core.wording import plural
 
 if TYPE_CHECKING:  # pydantic loads after the first paint
     from scenario_tui.core.models import Asset, Job, Upload
@@ -100,11 +101,6 @@ def event_uploads(event) -> str | None:
     if upload_id is None and ids is not None:
         return ids[0] if len(ids) == 1 else plural(len(ids), "upload")
     return upload_id
-
-
-def plural(count: int, word: str) -> str:
-    """``1 upload``, ``2 uploads``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def relative(value: str | datetime | None, now: datetime) -> str:

@@ -93,7 +93,7 @@ def harvest_ids(text: str, pattern: str = DEFAULT_ID_PATTERN) -> TicketIds:
 def ignored_summary(ignored: list[str], shown: int = 6) -> str:
     """'Ignored 3 words, not shaped like an upload ID (...): Hi, team, Friday'; '' for none."""
     from scenario_tui.core.inert import inert_text  # only when there is something to say
-    from scenario_tui.core.present import plural
+    from scenario_tui.core.wording import plural
 
     if not ignored:
         return ""

@@ -142,7 +142,8 @@ def cmd_summary(args, settings) -> int:
     from scenario_tui.cli.commands.uploads import read_id_tokens
     from scenario_tui.core.diagnosis import diagnose_row
     from scenario_tui.core.ids import parse_ids
-    from scenario_tui.core.present import plural, summary_text
+    from scenario_tui.core.present import summary_text
+    from scenario_tui.core.wording import plural
 
     if bool(args.ids) == bool(args.all):
         raise errors.ConfigError("Give upload IDs or --all (not both).")

@@ -100,6 +100,7 @@ def cmd_paths(args, settings) -> int:
 def cmd_add(args, settings) -> int:
     from scenario_tui.core.inert import inert_text
     from scenario_tui.core.ticket import harvest_ids, ignored_summary
+    from scenario_tui.core.wording import plural
 
     # IDs given as arguments are taken as given; '-' is a list or a ticket: its ID-shaped words
     tokens: list[str] = []
@@ -118,7 +119,7 @@ def cmd_add(args, settings) -> int:
     if ignored:
         say(ignored_summary(ignored))
     if args.note and report.existing:  # a known ID keeps its note: said, never silently
-        say(f"note not set on {len(report.existing)} already known ID(s); set it with: "
+        say(f"note not set on {plural(len(report.existing), 'already known ID')}; set it with: "
             f"scenario-tui note {report.existing[0]} TEXT")
     if args.json:
         emit_json({
@@ -133,7 +134,7 @@ def cmd_add(args, settings) -> int:
             print(upload_id)
         say(
             f"{len(report.added)} added, {len(report.existing)} already known, "
-            f"{len(report.duplicates)} duplicate(s) skipped, {len(report.invalid)} invalid."
+            f"{plural(len(report.duplicates), 'duplicate')} skipped, {len(report.invalid)} invalid."
         )
     return EXIT_FAILED if report.invalid else EXIT_OK
 
@@ -314,7 +315,7 @@ def _confirm_complete(upload_ids: list[str], service) -> bool:
     only the uploads that may be sent: pending or not read yet (one known in any other status
     is skipped by the fresh read anyway)."""
     from scenario_tui.core.inert import inert_text
-    from scenario_tui.core.present import plural
+    from scenario_tui.core.wording import plural
 
     sendable = 0
     for upload_id in upload_ids:

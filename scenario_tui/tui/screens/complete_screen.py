@@ -17,7 +17,8 @@ from textual.reactive import reactive
 from textual.widgets import Button, Static
 
 from scenario_tui.core.inert import inert_text
-from scenario_tui.core.present import plural, status_label
+from scenario_tui.core.present import status_label
+from scenario_tui.core.wording import plural
 from scenario_tui.tui.screens.dialog import Dialog
 from scenario_tui.tui.widgets.key_bar import KeyBar
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Protocol
 from textual import work
 
 from scenario_tui.core import errors
-from scenario_tui.core.present import plural, summary_text
+from scenario_tui.core.present import summary_text
+from scenario_tui.core.wording import plural
 from scenario_tui.tui.clipboard import TMUX_SAID, Clipboard
 from scenario_tui.tui.screens.main_parts import ScreenParts
 

@@ -12,8 +12,8 @@ from textual import work
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
 
 from scenario_tui.core import errors
-from scenario_tui.core.present import plural
 from scenario_tui.core.timestamps import parse_time
+from scenario_tui.core.wording import plural
 from scenario_tui.tui.screens.main_parts import HostApp, ScreenParts
 
 if TYPE_CHECKING:
@@ -245,15 +245,18 @@ class RefreshActions(_Screen):
         finally:
             states.unqueue(ids)
             at = clock_time(self.host_clock())
+            why = f"({problem + ': ' if problem else ''}see the rows)"
             if worker.is_cancelled:
                 summary = f"Refresh stopped at {at}: {done} of {len(ids)} read"
             elif before is not None:
                 summary = (f"Watch read {plural(done, done_label)} at {at}: "
                            f"{changed or 'nothing'} changed")
+            elif failed and failed == done:  # not one answered: it did not refresh anything
+                summary = f"Could not refresh {plural(done, done_label)} at {at} {why}"
             else:  # past tense, with its time: it does not read as under way all session
                 summary = f"Refreshed {plural(done, done_label)} at {at}"
-            if failed:
-                summary += f", {failed} failed ({problem + ': ' if problem else ''}see the rows)"
+            if failed and not summary.endswith(why):
+                summary += f", {failed} failed {why}"
             states.bulk_progress = ""
             # a watch round says only news (a change, an error): the line keeps what the user
             # did last ("Complete of 15 uploads: ..."), and the header says the data is fresh

@@ -11,7 +11,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from scenario_tui.core.present import plural
+from scenario_tui.core.wording import plural
 from scenario_tui.store.listing import Listing, ListQuery
 from scenario_tui.tui.kept_listing import KeptListing
 from scenario_tui.tui.screens.main_parts import ScreenParts

@@ -42,7 +42,7 @@ def test_add_stdin_takes_the_ids_of_a_ticket_and_summarises_the_rest(cli):
     run = cli("add", "-", stdin=TICKET)
     assert run.code == 0, run.err
     assert run.out.split() == [UP_B, UP_C]
-    assert "2 added, 1 already known, 0 duplicate(s) skipped, 0 invalid." in run.err
+    assert "2 added, 1 already known, 0 duplicates skipped, 0 invalid." in run.err
     ignored = next(line for line in run.err.splitlines() if line.startswith("Ignored "))
     assert "not shaped like an upload ID (see the id_pattern setting)" in ignored
     assert ": Hi, team, Customer, 12345, says, these and " in ignored

@@ -119,7 +119,7 @@ def test_add_note_on_a_known_id_says_it_was_not_set(store_path, monkeypatch, cap
     run_cli(capsys, monkeypatch, "add", PENDING[0], "--note", "first")
     run = run_cli(capsys, monkeypatch, "add", PENDING[0], "--note", "second")
     assert run.code == 0
-    assert f"note not set on 1 already known ID(s); set it with: scenario-tui note {PENDING[0]}" \
+    assert f"note not set on 1 already known ID; set it with: scenario-tui note {PENDING[0]}" \
         in run.err
 
 
