@@ -31,16 +31,21 @@ def text_of(widget) -> str:
     return str(widget.render())
 
 
+async def open_log(app, pilot) -> DataTable:
+    """``L`` from the main screen: the activity log's table."""
+    await pilot.press("L")
+    await pilot.pause()
+    assert isinstance(app.screen, ActivityLogScreen)
+    return app.screen.query_one("#log-table", DataTable)
+
+
 async def test_a_bulk_entry_shows_its_count_and_enter_lists_every_id(fake, tmp_path):
     app = make_app(fake, tmp_path, ids=[PENDING])
     app.service.add(TICKET)  # one "25 added" entry, with its IDs
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("L")
-        await pilot.pause()
+        table = await open_log(app, pilot)
         screen = app.screen
-        assert isinstance(screen, ActivityLogScreen)
-        table = screen.query_one("#log-table", DataTable)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[1:4] == ["25 uploads", "add", "ok"] and row[5] == "25 added"
         detail = text_of(screen.query_one("#log-detail"))
@@ -85,9 +90,7 @@ async def test_a_bulk_complete_in_the_tui_leaves_one_summary_entry_with_its_ids(
         assert len(summary) == 1
         assert summary[0].message == text and summary[0].outcome == "partial"
         assert sorted(summary[0].upload_ids) == sorted([*ids, imported])
-        await pilot.press("L")
-        await pilot.pause()
-        table = app.screen.query_one("#log-table", DataTable)
+        table = await open_log(app, pilot)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[1:4] == ["4 uploads", "complete", "partial"] and row[5] == text
         await pilot.press("enter")
@@ -101,9 +104,7 @@ async def test_enter_opens_an_entry_about_one_upload_too(fake, tmp_path):
     app.service.set_note(PENDING, "ticket 4711")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("L")
-        await pilot.pause()
-        assert str(app.screen.query_one("#log-table", DataTable).get_row_at(0)[1]) == PENDING
+        assert str((await open_log(app, pilot)).get_row_at(0)[1]) == PENDING
         await pilot.press("enter")
         await pilot.pause()
         assert text_of(app.screen.query_one("#entry-ids")) == PENDING
@@ -118,10 +119,8 @@ async def test_the_logs_keys_move_between_entries_as_the_lists_do(fake, tmp_path
                                     message=f"entry number {n}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("L")
-        await pilot.pause()
+        table = await open_log(app, pilot)
         screen = app.screen
-        table = screen.query_one("#log-table", DataTable)
         last = table.row_count - 1
         assert last == 4  # the five entries, newest first
         for keys, row in ((["end"], last), (["home"], 0), (["G"], last), (["k"], last - 1),
@@ -206,10 +205,8 @@ async def test_on_a_team_store_the_log_says_who_acted(fake, tmp_path, pg_url):
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
-            await pilot.press("L")
-            await pilot.pause()
+            table = await open_log(app, pilot)
             screen = app.screen
-            table = screen.query_one("#log-table", DataTable)
             assert [str(c.label) for c in table.columns.values()][:3] == ["Time", "Who", "Upload"]
             actor = service.store.actor
             assert actor and [str(cell) for cell in table.get_row_at(0)][1:4] == [

@@ -40,23 +40,25 @@ async def test_r_on_a_failed_upload_says_its_status_is_failed(fake, tmp_path):
         assert "status failed" in panel(app)
 
 
+async def start_up_line(fake, tmp_path, ids: list[str]) -> str:
+    """The status widget's app line once the start-up refresh of ``ids`` has ended."""
+    app = make_app(fake, tmp_path, ids=ids, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        return app.main_screen.states.app_line
+
+
 async def test_a_start_up_refresh_that_nothing_answered_says_it_could_not_refresh(
         fake, tmp_path):
     """Every read refused (bad credentials): "Could not refresh N unfinished uploads", not
     "Refreshed N ..., N failed"; one refused of several still reads "Refreshed ..., 1 failed"."""
-    pending = [i for i in fake.seeded_ids if fake.status_of(i) == "pending"]
+    pending = [i for i in fake.seeded_ids if fake.status_of(i) == "pending"][:3]
     fake.faults.add(status=401, method="GET", count=None)
-    app = make_app(fake, tmp_path, ids=pending[:3], watch=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        line = app.main_screen.states.app_line
-        assert re.fullmatch(r"Could not refresh 3 unfinished uploads at \d\d:\d\d "
-                            r"\(Bad credentials: see the rows\)\.", line), line
+    line = await start_up_line(fake, tmp_path, pending)
+    assert re.fullmatch(r"Could not refresh 3 unfinished uploads at \d\d:\d\d "
+                        r"\(Bad credentials: see the rows\)\.", line), line
     fake.faults.clear()
     fake.faults.add(status=500, method="GET", path=f"/uploads/{pending[0]}", count=None)
-    app = make_app(fake, tmp_path, ids=pending[:3], watch=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        line = app.main_screen.states.app_line
-        assert re.fullmatch(r"Refreshed 3 unfinished uploads at \d\d:\d\d, 1 failed "
-                            r"\(see the rows\)\.", line), line
+    line = await start_up_line(fake, tmp_path, pending)
+    assert re.fullmatch(r"Refreshed 3 unfinished uploads at \d\d:\d\d, 1 failed "
+                        r"\(see the rows\)\.", line), line
