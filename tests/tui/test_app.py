@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from textual.widgets import Input
 
 from scenario_tui.fake.seeds import BAD_FILE_ID, seeded_pending_ids
 from scenario_tui.tui.internals import notifications
@@ -549,6 +550,31 @@ async def test_upload_path_tab_completes(fake, tmp_path):
         await pilot.press("tab")
         await pilot.pause()
         assert path.value == str(tmp_path / "renders" / "hero.png")
+
+
+@pytest.mark.parametrize("again", [False, True])
+async def test_a_filter_typed_in_one_burst_reaches_the_filter(fake, tmp_path, again):
+    """``/`` and the words after it arriving together (a fast typist, a paste, one read of
+    the terminal over SSH) all go to the filter, none to the list's keys (``a`` opened the add
+    dialog, ``f`` and ``i`` were lost): the first time, while the filter is being mounted, and
+    when it is shown again."""
+    from textual import events
+
+    app = make_app(fake, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        if again:  # opened and closed with escape, empty: the list has the keys again
+            await pilot.press("slash", "escape")
+            await settle(app, pilot)
+            assert not app.main_screen.query_one("#filter-input").display
+            assert app.focused is table(app)
+        for key, character in [("slash", "/"), *((c, c) for c in "failed")]:
+            app.post_message(events.Key(key, character))
+        await settle(app, pilot)
+        assert app.screen is app.main_screen
+        assert app.main_screen.query_one("#filter-input", Input).value == "failed"
+        rows = [table(app).listing.row(i) for i in range(table(app).listing.count())]
+        assert rows and all(r.status == "failed" for r in rows)
 
 
 async def test_a_broad_filter_lists_at_once_and_counts_every_match_after(fake, tmp_path,

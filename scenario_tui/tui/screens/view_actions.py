@@ -47,6 +47,14 @@ class ViewActions(_Screen):
     """Mixed into ``MainScreen``: the keys that change what the list shows, not what it holds."""
 
     async def action_filter(self) -> None:
+        """Show the filter (mounted on the first ``/``) and focus it. The keys typed after
+        ``/`` in one go (a fast typist, a paste, one read of the terminal over SSH) are on
+        their way to the list meanwhile: they are kept (``HoldKeys``) and given to the filter
+        once it has the focus, none to the list's own keys."""
+        from scenario_tui.tui.screens.hold_keys import HoldKeys
+
+        keys = HoldKeys("the filter")
+        self.app.push_screen(keys)
         try:
             filt = self.query_one("#filter-input", Input)
         except NoMatches:
@@ -54,7 +62,9 @@ class ViewActions(_Screen):
                                id="filter-input")
             await self.query_one("#list-pane").mount(filt, before=self.table)
         filt.display = True
-        filt.focus()
+        self.set_focus(filt)
+        # after the next frame: the keys of the same burst have all reached the holder by then
+        self.call_after_refresh(keys.hand_over, lambda: None)
 
     def filter_changed(self, text: str) -> None:
         """The filter input reads ``text`` now."""
@@ -157,15 +167,24 @@ class ViewActions(_Screen):
             self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
         elif self._drop_kept():
             pass
-        elif self.query_state.search:
-            self._set_query(ListQuery(sort=self.query_state.sort,
-                                      descending=self.query_state.descending))
+        elif self.query_state.search or self._filter_open():
+            if self.query_state.search:
+                self._set_query(ListQuery(sort=self.query_state.sort,
+                                          descending=self.query_state.descending))
             filt = self.query_one("#filter-input", Input)
             filt.value = ""
             filt.display = False
+            self.table.focus()
         elif self.table.marked:
             self.table.marked.clear()
             self._marks_changed()
+
+    def _filter_open(self) -> bool:
+        """The filter input is shown (opened with ``/``, maybe still empty)."""
+        try:
+            return self.query_one("#filter-input", Input).display
+        except NoMatches:
+            return False
 
     def action_toggle_detail(self) -> None:
         self.detail.display = not self.detail.display
