@@ -29,6 +29,7 @@ from scenario_tui.core import errors
 from scenario_tui.core.ids import check_server_id, validate_upload_id
 from scenario_tui.core.models import Upload
 from scenario_tui.core.part_plan import DEFAULT_PART_SIZE, Part, plan_parts
+from scenario_tui.core.wording import plural
 from scenario_tui.service.despite_cancel import opened_despite_cancel
 from scenario_tui.service.fingerprint import different_file, source_of
 from scenario_tui.service.follow import UpdateCallback
@@ -157,7 +158,7 @@ class Uploader:
             raise
         await self.service.io(partial(
             self.service.remember_created, upload, note, "upload-create",
-            f"{local.name}: {local.size} bytes in {len(plan)} part(s), kind {kind}"))
+            f"{local.name}: {local.size} bytes in {plural(len(plan), 'part')}, kind {kind}"))
         result.upload_id, result.upload, result.status = upload.id, upload, upload.status
         await self._finish(upload, local, plan, set(), result, no_complete=no_complete,
                            wait=wait, on_progress=on_progress, on_update=on_update)
@@ -223,7 +224,7 @@ class Uploader:
         result.parts_total = len(plan)
         await self.service.io(partial(
             self.service.log_action, "upload-resume", "ok", upload_id,
-            message=f"{local.name}: {len(skip)} of {len(plan)} part(s) already sent"))
+            message=f"{local.name}: {len(skip)} of {plural(len(plan), 'part')} already sent"))
         self.interruption = None
         await self._finish(upload, local, plan, skip, result, no_complete=no_complete,
                            wait=wait, on_progress=on_progress, on_update=on_update)
@@ -238,7 +239,7 @@ class Uploader:
         upload_id = upload.id
         todo = [p for p in plan if p.number not in skip]
         result.parts_skipped = len(plan) - len(todo)
-        resume_hint = f"Upload {upload_id} is kept in the local store; resume with: " \
+        resume_hint = f"Upload {upload_id} is kept in the store; resume with: " \
                       f"{resume_command(upload_id, local.path)}"
         try:
             await self._send_parts(upload, local, plan, todo, on_progress)
@@ -246,7 +247,7 @@ class Uploader:
         except errors.ScenarioTuiError as exc:
             done = len(await self.service.io(partial(self.store.parts_sent, upload_id)))
             raise UploadIncompleteError(
-                upload_id, exc, f"{done} of {len(plan)} part(s) are sent. {resume_hint}",
+                upload_id, exc, f"{done} of {plural(len(plan), 'part')} sent. {resume_hint}",
                 status="pending") from None
         result.status = "pending"
         if no_complete:
@@ -321,7 +322,7 @@ class Uploader:
                           message=f"Stopped by an unexpected {type(exc).__name__}.")
             raise
         await io(partial(ledger.settle, transfer, "done", log_outcome="ok", message=(
-            f"{len(todo)} part(s) sent, {len(plan) - len(todo)} already sent")))
+            f"{plural(len(todo), 'part')} sent, {len(plan) - len(todo)} already sent")))
 
     def _beats_aside(self) -> Callable[[Callable[[], None]], object] | None:
         """How the transfer's heartbeats are written: in place (None), or, when the service
@@ -340,8 +341,8 @@ class Uploader:
             done = len(self.store.parts_sent(upload_id))
         except errors.StoreError:
             done = 0
-        message = (f"Interrupted: {done} of {parts_total} part(s) of {local.name} are sent and "
-                   f"upload {upload_id} is kept in the local store. Resume with: "
+        message = (f"Interrupted: {done} of {plural(parts_total, 'part')} of {local.name} sent; "
+                   f"upload {upload_id} is kept in the store. Resume with: "
                    f"{resume_command(upload_id, local.path)}")
         self.interruption = UploadInterruptedError(message, upload_id)
         if transfer is not None:

@@ -196,18 +196,19 @@ def estimate_sentence(estimate: dict[str, Any] | None) -> str:
 
 def _summary(result) -> str:
     from scenario_tui.core.inert import inert_text
+    from scenario_tui.core.wording import plural
 
     name = result.file
     size = human_size(result.file_size or 0)
     if result.status == "dry-run":
-        text = (f"{name}: dry run, {size} in {result.parts_total} part(s) as {result.kind} "
+        text = (f"{name}: dry run, {size} in {plural(result.parts_total, 'part')} as {result.kind} "
                 f"({result.content_type}); the API estimates a cost of "
                 f"{estimate_sentence(result.estimate)}. Nothing was uploaded.")
         return inert_text(text, one_line=True)
     rate = ""
     if result.seconds > 0 and result.parts_sent:
         rate = f" in {result.seconds:.1f} s"
-    sent = f"{result.parts_sent} part(s) sent"
+    sent = f"{plural(result.parts_sent, 'part')} sent"
     if result.parts_skipped:
         sent += f", {result.parts_skipped} already sent before"
     text = f"{name}: {result.upload_id}, {size}, {sent}{rate}; now {result.status}."

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual import work
 
 from scenario_tui.core import errors
+from scenario_tui.core.wording import plural
 from scenario_tui.tui.screens.main_parts import ScreenParts
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class TransferActions(_Screen):
         finally:
             self.states.end_transfer(key)
             self.table.reload()
-        self._after_create(result, f"Uploaded {result.parts_sent} part(s) of {key}")
+        self._after_create(result, f"Uploaded {plural(result.parts_sent, 'part')} of {key}")
 
     @work(group="upload", exit_on_error=False)
     async def import_reference(self, request: ImportRequest) -> None:
