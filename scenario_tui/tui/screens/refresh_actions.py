@@ -246,16 +246,18 @@ class RefreshActions(_Screen):
             states.unqueue(ids)
             at = clock_time(self.host_clock())
             why = f"({problem + ': ' if problem else ''}see the rows)"
+            nothing_answered = False
             if worker.is_cancelled:
                 summary = f"Refresh stopped at {at}: {done} of {len(ids)} read"
             elif before is not None:
                 summary = (f"Watch read {plural(done, done_label)} at {at}: "
                            f"{changed or 'nothing'} changed")
             elif failed and failed == done:  # not one answered: it did not refresh anything
+                nothing_answered = True
                 summary = f"Could not refresh {plural(done, done_label)} at {at} {why}"
             else:  # past tense, with its time: it does not read as under way all session
                 summary = f"Refreshed {plural(done, done_label)} at {at}"
-            if failed and not summary.endswith(why):
+            if failed and not nothing_answered:
                 summary += f", {failed} failed {why}"
             states.bulk_progress = ""
             # a watch round says only news (a change, an error): the line keeps what the user

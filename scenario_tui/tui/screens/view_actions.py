@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual import work
 from textual.css.query import NoMatches
-from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from scenario_tui.core.wording import plural
@@ -55,9 +54,8 @@ class ViewActions(_Screen):
 
         keys = HoldKeys("the filter")
         self.app.push_screen(keys)
-        try:
-            filt = self.query_one("#filter-input", Input)
-        except NoMatches:
+        filt = self._filter_input()
+        if filt is None:
             filt = FilterInput(placeholder="filter: ID, file name, note or status",
                                id="filter-input")
             await self.query_one("#list-pane").mount(filt, before=self.table)
@@ -75,12 +73,18 @@ class ViewActions(_Screen):
         elif self.table.listing.query == query:  # shown already (else when it is shown)
             self._release_filter_frame()
 
+    def _filter_input(self) -> FilterInput | None:
+        """The filter input, once the first ``/`` has mounted it."""
+        try:
+            return self.query_one("#filter-input", FilterInput)
+        except NoMatches:
+            return None
+
     def _release_filter_frame(self) -> None:
         """The list shows the filter's text: the frame held by the input may be drawn."""
-        try:
-            self.query_one("#filter-input", FilterInput).release_frame()
-        except NoMatches:
-            pass
+        filt = self._filter_input()
+        if filt is not None:
+            filt.release_frame()
 
     def _set_query(self, query: ListQuery) -> None:
         note = self.kept_note()  # the kept rows go with the new listing: so does the note
@@ -167,24 +171,17 @@ class ViewActions(_Screen):
             self._toast("Cancelled", "Refreshing stopped; rows already fetched are kept.")
         elif self._drop_kept():
             pass
-        elif self.query_state.search or self._filter_open():
+        elif (filt := self._filter_input()) is not None and (
+                self.query_state.search or filt.display):
             if self.query_state.search:
                 self._set_query(ListQuery(sort=self.query_state.sort,
                                           descending=self.query_state.descending))
-            filt = self.query_one("#filter-input", Input)
             filt.value = ""
             filt.display = False
             self.table.focus()
         elif self.table.marked:
             self.table.marked.clear()
             self._marks_changed()
-
-    def _filter_open(self) -> bool:
-        """The filter input is shown (opened with ``/``, maybe still empty)."""
-        try:
-            return self.query_one("#filter-input", Input).display
-        except NoMatches:
-            return False
 
     def action_toggle_detail(self) -> None:
         self.detail.display = not self.detail.display
